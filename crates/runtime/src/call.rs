@@ -1,0 +1,127 @@
+//! Gen-server calls and casts: `call` = monitor + send + wait for the reply, the
+//! DOWN, or a timeout. The monitor is always removed, and a reply that arrives after
+//! the caller stopped waiting is discarded (as OTP's process aliases do).
+
+use std::time::Duration;
+
+use crate::message::{Message, Payload, ReplyTo, Term};
+use crate::pid::{NodeId, Pid};
+use crate::process::Ctx;
+use crate::reason::Reason;
+
+/// Who to call or cast to: a pid, or a name registered on a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dest {
+    /// A process.
+    Pid(Pid),
+    /// A registered name on a node.
+    Name(NodeId, String),
+}
+
+impl From<Pid> for Dest {
+    fn from(pid: Pid) -> Self {
+        Dest::Pid(pid)
+    }
+}
+
+impl From<(NodeId, &str)> for Dest {
+    fn from((node, name): (NodeId, &str)) -> Self {
+        Dest::Name(node, name.to_owned())
+    }
+}
+
+/// Why a call got no answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// No answer within the timeout. The request may still be handled later.
+    Timeout,
+    /// The server was dead (`noproc`), unreachable (`noconnection`), or exited with
+    /// this reason before answering.
+    Exit(Reason),
+    /// A process called itself, which would deadlock (`calling_self` in OTP).
+    CallingSelf,
+    /// The answer was not of the expected type.
+    BadReply,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Timeout => f.write_str("call timed out"),
+            CallError::Exit(reason) => write!(f, "server exited: {reason}"),
+            CallError::CallingSelf => f.write_str("a process called itself"),
+            CallError::BadReply => f.write_str("reply of an unexpected type"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+impl Ctx {
+    fn resolve(&self, dest: &Dest) -> Option<Pid> {
+        match dest {
+            Dest::Pid(pid) => Some(*pid),
+            Dest::Name(node, name) => self.whereis(*node, name),
+        }
+    }
+
+    /// Calls a gen-server and waits up to `timeout` for its answer. An unknown name
+    /// is `Exit(noproc)`, as in OTP.
+    pub async fn call<Req: Term, Resp: Term>(
+        &self,
+        to: impl Into<Dest>,
+        request: Req,
+        timeout: Duration,
+    ) -> Result<Resp, CallError> {
+        let dest = to.into();
+        let Some(server) = self.resolve(&dest) else {
+            return Err(CallError::Exit(Reason::Noproc));
+        };
+        if server == self.pid {
+            return Err(CallError::CallingSelf);
+        }
+        let me = self.pid;
+        let tag = self.kernel.act(|s| {
+            let tag = s.monitor(me, server);
+            if let Some(p) = s.procs.get_mut(&me) {
+                p.awaiting.push(tag);
+            }
+            s.send(me, server, Message::Call { from: ReplyTo { pid: me, tag }, body: Payload::new(request) });
+            tag
+        });
+        let is_answer = |m: &Message| match m {
+            Message::Reply { tag: t, .. } => *t == tag,
+            Message::Down(d) => d.monitor == tag,
+            _ => false,
+        };
+        let answer = madsim::time::timeout(timeout, self.recv_match(is_answer)).await;
+        self.kernel.act(|s| {
+            s.demonitor(me, tag, true);
+            if let Some(p) = s.procs.get_mut(&me) {
+                p.awaiting.retain(|t| *t != tag);
+                p.mailbox.retain(|m| !matches!(m, Message::Reply { tag: t, .. } if *t == tag));
+            }
+        });
+        match answer {
+            Err(_) => Err(CallError::Timeout),
+            Ok(Message::Reply { body, .. }) => body.downcast::<Resp>().map_err(|_| CallError::BadReply),
+            Ok(Message::Down(down)) => Err(CallError::Exit(down.reason)),
+            Ok(_) => unreachable!("recv_match only accepts the reply or the DOWN"),
+        }
+    }
+
+    /// Casts to a gen-server: fire and forget. Never fails, even for an unknown name.
+    pub fn cast<T: Term>(&self, to: impl Into<Dest>, msg: T) {
+        let Some(server) = self.resolve(&to.into()) else {
+            return;
+        };
+        let from = self.pid;
+        self.kernel.act(|s| s.send(from, server, Message::Cast { from, body: Payload::new(msg) }));
+    }
+
+    /// Answers a call.
+    pub fn reply<T: Term>(&self, to: ReplyTo, value: T) {
+        let from = self.pid;
+        self.kernel.act(|s| s.send(from, to.pid, Message::Reply { tag: to.tag, body: Payload::new(value) }));
+    }
+}

@@ -1,0 +1,172 @@
+//! The message fault layer: one decision per message, from a seeded stream.
+//!
+//! Every message between processes passes [`FaultLayer::fate`]. It decides whether
+//! the message is delivered, dropped, duplicated or delayed. Whatever is delivered
+//! keeps per-pair FIFO order (the transit queues see to that). Runtime signals
+//! (DOWN, EXIT) are never dropped: a lost connection is reported as `noconnection`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::pid::NodeId;
+use crate::rng::Stream;
+
+/// Which messages the fault rates apply to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FaultScope {
+    /// Only messages between different nodes (a real network's faults). The default.
+    #[default]
+    BetweenNodes,
+    /// Every message, including those between processes of one node.
+    All,
+}
+
+/// Rates of message faults. All zero by default: a reliable network.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MessageFaults {
+    /// Probability that a message is dropped.
+    pub loss: f64,
+    /// Probability that a delivered message is delivered twice.
+    pub duplication: f64,
+    /// Extra latency drawn uniformly from this range, if set.
+    pub delay: Option<(Duration, Duration)>,
+    /// Which messages the rates apply to.
+    pub scope: FaultScope,
+}
+
+/// What happens to one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Delivered once, after `delay`.
+    Deliver {
+        /// Extra latency.
+        delay: Duration,
+    },
+    /// Never delivered.
+    Drop,
+    /// Delivered twice.
+    Duplicate {
+        /// Latency of the first copy.
+        first: Duration,
+        /// Latency of the second copy.
+        second: Duration,
+    },
+}
+
+/// Fault rates, partitions and the stream that decides fates.
+pub(crate) struct FaultLayer {
+    faults: MessageFaults,
+    rng: Stream,
+    /// Directed node pairs whose messages are dropped: (from, to).
+    blocked: BTreeSet<(NodeId, NodeId)>,
+}
+
+impl FaultLayer {
+    pub(crate) fn new(rng: Stream) -> Self {
+        FaultLayer { faults: MessageFaults::default(), rng, blocked: BTreeSet::new() }
+    }
+
+    pub(crate) fn set(&mut self, faults: MessageFaults) {
+        self.faults = faults;
+    }
+
+    pub(crate) fn faults(&self) -> &MessageFaults {
+        &self.faults
+    }
+
+    /// True if messages from `from` to `to` are cut by a partition.
+    pub(crate) fn is_blocked(&self, from: NodeId, to: NodeId) -> bool {
+        !self.blocked.is_empty() && self.blocked.contains(&(from, to))
+    }
+
+    pub(crate) fn block(&mut self, from: NodeId, to: NodeId) {
+        if from != to {
+            self.blocked.insert((from, to));
+        }
+    }
+
+    pub(crate) fn heal_all(&mut self) {
+        self.blocked.clear();
+    }
+
+    pub(crate) fn heal(&mut self, from: NodeId, to: NodeId) {
+        self.blocked.remove(&(from, to));
+    }
+
+    pub(crate) fn blocked_pairs(&self) -> Vec<(NodeId, NodeId)> {
+        self.blocked.iter().copied().collect()
+    }
+
+    /// Decides the fate of one faultable message from node `from` to node `to`.
+    ///
+    /// Draws nothing when no rate applies, so a calm run's stream is not consumed.
+    pub(crate) fn fate(&mut self, from: NodeId, to: NodeId) -> Fate {
+        let f = &self.faults;
+        let applies = match f.scope {
+            FaultScope::BetweenNodes => from != to,
+            FaultScope::All => true,
+        };
+        if !applies || (f.loss <= 0.0 && f.duplication <= 0.0 && f.delay.is_none()) {
+            return Fate::Deliver { delay: Duration::ZERO };
+        }
+        if f.loss > 0.0 && self.rng.gen_bool(f.loss.min(1.0)) {
+            return Fate::Drop;
+        }
+        let duplicate = f.duplication > 0.0 && self.rng.gen_bool(f.duplication.min(1.0));
+        let first = self.draw_delay();
+        if duplicate {
+            let second = self.draw_delay();
+            Fate::Duplicate { first, second }
+        } else {
+            Fate::Deliver { delay: first }
+        }
+    }
+
+    fn draw_delay(&mut self) -> Duration {
+        match self.faults.delay {
+            Some((low, high)) if high > low => self.rng.gen_range(low..=high),
+            Some((low, _)) => low,
+            None => Duration::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn layer(faults: MessageFaults) -> FaultLayer {
+        let mut layer = FaultLayer::new(stream(1, "message_fates"));
+        layer.set(faults);
+        layer
+    }
+
+    #[test]
+    fn local_messages_are_reliable_by_default() {
+        let mut l = layer(MessageFaults { loss: 1.0, ..Default::default() });
+        assert_eq!(l.fate(NodeId(0), NodeId(0)), Fate::Deliver { delay: Duration::ZERO });
+        assert_eq!(l.fate(NodeId(0), NodeId(1)), Fate::Drop);
+    }
+
+    #[test]
+    fn loss_rate_is_roughly_honoured() {
+        let mut l = layer(MessageFaults { loss: 0.25, scope: FaultScope::All, ..Default::default() });
+        let dropped = (0..4000).filter(|_| l.fate(NodeId(0), NodeId(0)) == Fate::Drop).count();
+        assert!((800..1200).contains(&dropped), "dropped {dropped} of 4000");
+    }
+
+    #[test]
+    fn delays_stay_in_range() {
+        let (lo, hi) = (Duration::from_millis(1), Duration::from_millis(10));
+        let mut l = layer(MessageFaults { delay: Some((lo, hi)), ..Default::default() });
+        for _ in 0..100 {
+            match l.fate(NodeId(0), NodeId(1)) {
+                Fate::Deliver { delay } => assert!(delay >= lo && delay <= hi),
+                other => panic!("unexpected fate {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Processes: spawning one, and [`Ctx`], the handle its code runs with.
+//!
+//! A process is one madsim task on its node. Its body is an async closure taking a
+//! [`Ctx`]; returning ends the process with the returned reason (`()` is `normal`), a
+//! panic ends it with [`Reason::Panic`]. Either way the simulation goes on.
+
+use std::future::{poll_fn, Future};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+
+use crate::kernel::{Kernel, RegisterError};
+use crate::message::{Message, Payload, Term};
+use crate::pid::{NodeId, Pid, Ref};
+use crate::reason::Reason;
+use crate::store::Store;
+
+/// How to spawn a process.
+#[derive(Clone, Debug, Default)]
+pub struct SpawnOpts {
+    /// Link the new process to its parent before it runs.
+    pub link: bool,
+    /// Start with exits trapped.
+    pub trap_exit: bool,
+    /// What kind of process this is (e.g. "task_agent"): shown in the tables and used
+    /// by fault injection to pick targets.
+    pub label: Option<Arc<str>>,
+}
+
+impl SpawnOpts {
+    /// Options with a label.
+    pub fn labelled(label: &str) -> Self {
+        SpawnOpts { label: Some(label.into()), ..Default::default() }
+    }
+
+    /// The same options, linked to the parent.
+    pub fn linked(mut self) -> Self {
+        self.link = true;
+        self
+    }
+}
+
+/// The handle a process's code runs with. Not `Clone`: it is the process.
+pub struct Ctx {
+    pub(crate) kernel: Arc<Kernel>,
+    pub(crate) pid: Pid,
+}
+
+/// Spawns a process on `node`; `parent` is linked first if `opts.link` is set.
+pub(crate) fn spawn_process<F, Fut, R>(
+    kernel: &Arc<Kernel>,
+    node: NodeId,
+    parent: Option<Pid>,
+    opts: SpawnOpts,
+    body: F,
+) -> Pid
+where
+    F: FnOnce(Ctx) -> Fut + Send + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: Into<Reason> + 'static,
+{
+    kernel.act(|state| {
+        let (pid, alive) = state.new_process(node, opts.label, opts.trap_exit);
+        if let (true, Some(parent)) = (opts.link, parent) {
+            state.link(parent, pid);
+        }
+        if alive {
+            if let Some(handle) = state.madsim_handle(node) {
+                let task = handle.spawn(run(kernel.clone(), pid, body));
+                state.set_task(pid, task.abort_handle());
+            }
+        }
+        pid
+    })
+}
+
+/// The task of one process: runs the body, then records its exit.
+async fn run<F, Fut, R>(kernel: Arc<Kernel>, pid: Pid, body: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = R>,
+    R: Into<Reason> + 'static,
+{
+    let ctx = Ctx { kernel: kernel.clone(), pid };
+    let outcome = AssertUnwindSafe(async move { body(ctx).await.into() }).catch_unwind().await;
+    let reason = outcome.unwrap_or_else(|panic| Reason::Panic(panic_message(panic.as_ref()).into()));
+    kernel.act(|state| state.terminate(pid, reason));
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic".to_owned()
+    }
+}
+
+impl Ctx {
+    /// This process's pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// This process's node.
+    pub fn node(&self) -> NodeId {
+        self.pid.node
+    }
+
+    /// A handle on the whole cluster (nodes, tables, faults).
+    pub fn cluster(&self) -> crate::Cluster {
+        crate::Cluster { kernel: self.kernel.clone() }
+    }
+
+    /// Simulated time since the run started.
+    pub fn now(&self) -> Duration {
+        madsim::time::TimeHandle::current().elapsed()
+    }
+
+    // ----- spawning ---------------------------------------------------------
+
+    /// Spawns a process on this node.
+    pub fn spawn<F, Fut, R>(&self, body: F) -> Pid
+    where
+        F: FnOnce(Ctx) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Into<Reason> + 'static,
+    {
+        self.spawn_opts(self.node(), SpawnOpts::default(), body)
+    }
+
+    /// Spawns a process on this node, linked to this one.
+    pub fn spawn_link<F, Fut, R>(&self, body: F) -> Pid
+    where
+        F: FnOnce(Ctx) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Into<Reason> + 'static,
+    {
+        self.spawn_opts(self.node(), SpawnOpts { link: true, ..Default::default() }, body)
+    }
+
+    /// Spawns a process on this node and monitors it.
+    pub fn spawn_monitor<F, Fut, R>(&self, body: F) -> (Pid, Ref)
+    where
+        F: FnOnce(Ctx) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Into<Reason> + 'static,
+    {
+        let pid = self.spawn(body);
+        (pid, self.monitor(pid))
+    }
+
+    /// Spawns a process on `node` with `opts`. On a node that is down the pid never
+    /// lives: a link or monitor to it reports `noconnection`.
+    pub fn spawn_opts<F, Fut, R>(&self, node: NodeId, opts: SpawnOpts, body: F) -> Pid
+    where
+        F: FnOnce(Ctx) -> Fut + Send + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: Into<Reason> + 'static,
+    {
+        spawn_process(&self.kernel, node, Some(self.pid), opts, body)
+    }
+
+    // ----- messages ---------------------------------------------------------
+
+    /// Sends `msg` to `to`. A send to a dead process is dropped silently.
+    pub fn send<T: Term>(&self, to: Pid, msg: T) {
+        let from = self.pid;
+        self.kernel.act(|s| s.send(from, to, Message::Info { from, body: Payload::new(msg) }));
+    }
+
+    /// Sends `msg` to the process registered as `name` on `node`. An unknown name is
+    /// an error, as `Name ! Msg` is `badarg` in OTP.
+    pub fn send_named<T: Term>(&self, node: NodeId, name: &str, msg: T) -> Result<(), NoSuchName> {
+        let to = self.whereis(node, name).ok_or_else(|| NoSuchName { node, name: name.to_owned() })?;
+        self.send(to, msg);
+        Ok(())
+    }
+
+    /// Waits for the next message of any kind.
+    pub async fn recv(&self) -> Message {
+        self.recv_match(|_| true).await
+    }
+
+    /// Waits for the first message that `pred` accepts (selective receive); the others
+    /// stay queued in order.
+    pub async fn recv_match(&self, mut pred: impl FnMut(&Message) -> bool) -> Message {
+        poll_fn(|cx| {
+            let mut state = self.kernel.lock();
+            // A dead process waits forever: its task is being aborted.
+            let Some(p) = state.procs.get_mut(&self.pid) else {
+                return Poll::Pending;
+            };
+            if let Some(i) = p.mailbox.iter().position(&mut pred) {
+                return Poll::Ready(p.mailbox.remove(i).expect("index from position"));
+            }
+            if !p.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                p.waker = Some(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Waits up to `timeout` for the next message.
+    pub async fn recv_timeout(&self, timeout: Duration) -> Option<Message> {
+        madsim::time::timeout(timeout, self.recv()).await.ok()
+    }
+
+    /// Takes the next message if one is queued, without waiting.
+    pub fn try_recv(&self) -> Option<Message> {
+        self.kernel.lock().procs.get_mut(&self.pid).and_then(|p| p.mailbox.pop_front())
+    }
+
+    /// Number of messages waiting in this process's mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.kernel.lock().procs.get(&self.pid).map_or(0, |p| p.mailbox.len())
+    }
+
+    /// Sleeps for `duration` of simulated time (messages keep queuing).
+    pub async fn sleep(&self, duration: Duration) {
+        madsim::time::sleep(duration).await;
+    }
+
+    // ----- monitors and links -----------------------------------------------
+
+    /// Monitors `target`: exactly one DOWN will arrive for the returned reference,
+    /// unless it is demonitored first.
+    pub fn monitor(&self, target: Pid) -> Ref {
+        let watcher = self.pid;
+        self.kernel.act(|s| s.monitor(watcher, target))
+    }
+
+    /// Removes a monitor. Returns true if it was active. A DOWN already queued for it
+    /// stays queued; see [`Ctx::demonitor_flush`].
+    pub fn demonitor(&self, monitor: Ref) -> bool {
+        let watcher = self.pid;
+        self.kernel.act(|s| s.demonitor(watcher, monitor, false))
+    }
+
+    /// Removes a monitor and any DOWN for it already queued or in flight.
+    pub fn demonitor_flush(&self, monitor: Ref) -> bool {
+        let watcher = self.pid;
+        self.kernel.act(|s| s.demonitor(watcher, monitor, true))
+    }
+
+    /// Links to `other`. Linking to a dead process sends this one an exit signal
+    /// `noproc` (it dies unless it traps exits).
+    pub fn link(&self, other: Pid) {
+        let pid = self.pid;
+        self.kernel.act(|s| s.link(pid, other));
+    }
+
+    /// Removes the link to `other`, if any.
+    pub fn unlink(&self, other: Pid) {
+        let pid = self.pid;
+        self.kernel.act(|s| s.unlink(pid, other));
+    }
+
+    /// Sets whether exit signals arrive as [`Message::Exit`] instead of killing this
+    /// process. Returns the previous setting.
+    pub fn trap_exit(&self, trap: bool) -> bool {
+        let pid = self.pid;
+        self.kernel.act(|s| s.set_trap_exit(pid, trap))
+    }
+
+    /// Sends an exit signal to `target` (`erlang:exit/2`): `Kill` kills it outright;
+    /// `Normal` is ignored unless it traps exits; others kill it unless it traps exits.
+    pub fn exit(&self, target: Pid, reason: Reason) {
+        let from = self.pid;
+        self.kernel.act(|s| s.exit_signal(from, target, reason));
+    }
+
+    /// True if `pid` is alive.
+    pub fn is_alive(&self, pid: Pid) -> bool {
+        self.kernel.lock().is_alive(pid)
+    }
+
+    // ----- names ------------------------------------------------------------
+
+    /// Registers this process as `name` on its node.
+    pub fn register(&self, name: &str) -> Result<(), RegisterError> {
+        let pid = self.pid;
+        self.kernel.act(|s| s.register(pid, name.into()))
+    }
+
+    /// Removes `name` from this node's registry. Returns true if it was registered.
+    pub fn unregister(&self, name: &str) -> bool {
+        let node = self.node();
+        self.kernel.act(|s| s.unregister(node, name))
+    }
+
+    /// The process registered as `name` on `node`, if any.
+    pub fn whereis(&self, node: NodeId, name: &str) -> Option<Pid> {
+        self.kernel.lock().whereis(node, name)
+    }
+
+    // ----- timers -----------------------------------------------------------
+
+    /// Sends `msg` to `dest` after `delay` (`erlang:send_after`). The timer dies with
+    /// this process.
+    pub fn send_after<T: Term>(&self, dest: Pid, msg: T, delay: Duration) -> Ref {
+        crate::timer::start(&self.kernel, self.pid, dest, Payload::new(msg), delay)
+    }
+
+    /// Cancels a timer of this process. Returns true if it had not fired yet.
+    pub fn cancel_timer(&self, timer: Ref) -> bool {
+        let owner = self.pid;
+        self.kernel.act(|s| s.cancel_timer(owner, timer))
+    }
+
+    // ----- durable storage --------------------------------------------------
+
+    /// Runs `f` on this node's durable store.
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        let node = self.node();
+        let mut state = self.kernel.lock();
+        let store = state.store_mut(node).expect("a live process's node exists");
+        f(store)
+    }
+}
+
+/// A send to a name that is not registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoSuchName {
+    /// The node looked on.
+    pub node: NodeId,
+    /// The name.
+    pub name: String,
+}
+
+impl std::fmt::Display for NoSuchName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no process registered as {:?} on {}", self.name, self.node)
+    }
+}
+
+impl std::error::Error for NoSuchName {}

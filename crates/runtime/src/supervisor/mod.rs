@@ -1,0 +1,1 @@
+//! Supervisors (to come).

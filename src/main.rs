@@ -1,0 +1,2 @@
+//! The otpsim command line (grows with the harness).
+fn main() {}
