@@ -58,6 +58,7 @@ pub mod supervisor;
 mod tables;
 mod timer;
 mod transit;
+pub mod units;
 
 pub use call::{CallError, Dest};
 pub use cluster::Cluster;

@@ -1,0 +1,70 @@
+//! Durations written the way scenario files and configs write them: "250ms", "3.2s",
+//! "2m", "1h", "500us", "0".
+
+use std::time::Duration;
+
+/// Parses "250ms", "3.2s", "1m", "1h", "500us", "10ns" or "0".
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("duration {text:?} has no unit (hint: write it like \"250ms\", \"3.2s\", \"1m\")"))?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("duration {text:?} does not start with a number"))?;
+    let nanos_per_unit = match unit {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        _ => return Err(format!("duration {text:?} has unknown unit {unit:?} (hint: ns, us, ms, s, m or h)")),
+    };
+    let nanos = value * nanos_per_unit;
+    if !nanos.is_finite() || nanos > u64::MAX as f64 {
+        return Err(format!("duration {text:?} is too large"));
+    }
+    Ok(Duration::from_nanos(nanos.round() as u64))
+}
+
+/// Formats a duration in the largest unit that keeps it exact, e.g. "3200ms", "2s".
+pub fn format_duration(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    if nanos == 0 {
+        return "0".to_owned();
+    }
+    for (unit, size) in
+        [("h", 3_600_000_000_000u128), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+    {
+        if nanos % size == 0 {
+            return format!("{}{unit}", nanos / size);
+        }
+    }
+    format!("{nanos}ns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_every_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("3.2s"), Ok(Duration::from_millis(3200)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("ms").is_err());
+    }
+
+    #[test]
+    fn formatting_round_trips() {
+        for d in [Duration::from_millis(3200), Duration::from_secs(3600), Duration::from_nanos(17), Duration::ZERO] {
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+    }
+}

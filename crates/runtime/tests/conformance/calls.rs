@@ -1,0 +1,2 @@
+//! Conformance: calls.
+use crate::common::*;

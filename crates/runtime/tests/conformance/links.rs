@@ -1,0 +1,2 @@
+//! Conformance: links.
+use crate::common::*;

@@ -1,0 +1,2 @@
+//! Conformance: messages.
+use crate::common::*;

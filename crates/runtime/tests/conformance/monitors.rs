@@ -1,0 +1,2 @@
+//! Conformance: monitors.
+use crate::common::*;

@@ -1,0 +1,2 @@
+//! Conformance: names.
+use crate::common::*;

@@ -1,0 +1,2 @@
+//! Conformance: nodes.
+use crate::common::*;

@@ -1,0 +1,2 @@
+//! Conformance: supervisors.
+use crate::common::*;

@@ -1,0 +1,2 @@
+//! Conformance: timers.
+use crate::common::*;
