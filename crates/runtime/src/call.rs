@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::message::{Message, Payload, ReplyTo, Term};
-use crate::pid::{NodeId, Pid};
+use crate::pid::{NodeId, Pid, Ref};
 use crate::process::Ctx;
 use crate::reason::Reason;
 
@@ -57,6 +57,28 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// Ends a call's wait however the call ends, even when the caller drops the call's
+/// future midway (a `select!` or an outer timeout): the monitor goes, and the reply,
+/// queued or late, is discarded. It only tidies the caller's own tables, so it sends
+/// no signal when a killed process's task is dropped.
+struct CallWait<'a> {
+    ctx: &'a Ctx,
+    tag: Ref,
+}
+
+impl Drop for CallWait<'_> {
+    fn drop(&mut self) {
+        let (me, tag) = (self.ctx.pid, self.tag);
+        self.ctx.kernel.act(|s| {
+            s.demonitor(me, tag, true);
+            if let Some(p) = s.procs.get_mut(&me) {
+                p.awaiting.retain(|t| *t != tag);
+                p.mailbox.retain(|m| !matches!(m, Message::Reply { tag: t, .. } if *t == tag));
+            }
+        });
+    }
+}
+
 impl Ctx {
     fn resolve(&self, dest: &Dest) -> Option<Pid> {
         match dest {
@@ -75,7 +97,16 @@ impl Ctx {
     ) -> Result<Resp, CallError> {
         let dest = to.into();
         let Some(server) = self.resolve(&dest) else {
-            return Err(CallError::Exit(Reason::Noproc));
+            // A name on a node that cannot be reached is `noconnection`, as OTP's
+            // monitor of `{Name, Node}` reports; a name that is not there is `noproc`.
+            let from = self.node();
+            let unreachable =
+                |s: &crate::kernel::State, node: NodeId| !s.node_is_up(node) || s.faults.is_blocked(from, node);
+            let reason = match &dest {
+                Dest::Name(node, _) if unreachable(&self.kernel.lock(), *node) => Reason::Noconnection,
+                _ => Reason::Noproc,
+            };
+            return Err(CallError::Exit(reason));
         };
         if server == self.pid {
             return Err(CallError::CallingSelf);
@@ -94,19 +125,14 @@ impl Ctx {
             Message::Down(d) => d.monitor == tag,
             _ => false,
         };
-        let answer = madsim::time::timeout(timeout, self.recv_match(is_answer)).await;
-        self.kernel.act(|s| {
-            s.demonitor(me, tag, true);
-            if let Some(p) = s.procs.get_mut(&me) {
-                p.awaiting.retain(|t| *t != tag);
-                p.mailbox.retain(|m| !matches!(m, Message::Reply { tag: t, .. } if *t == tag));
-            }
-        });
+        let wait = CallWait { ctx: self, tag };
+        let answer = self.recv_match_timeout(is_answer, timeout).await;
+        drop(wait);
         match answer {
-            Err(_) => Err(CallError::Timeout),
-            Ok(Message::Reply { body, .. }) => body.downcast::<Resp>().map_err(|_| CallError::BadReply),
-            Ok(Message::Down(down)) => Err(CallError::Exit(down.reason)),
-            Ok(_) => unreachable!("recv_match only accepts the reply or the DOWN"),
+            None => Err(CallError::Timeout),
+            Some(Message::Reply { body, .. }) => body.downcast::<Resp>().map_err(|_| CallError::BadReply),
+            Some(Message::Down(down)) => Err(CallError::Exit(down.reason)),
+            Some(_) => unreachable!("recv_match only accepts the reply or the DOWN"),
         }
     }
 

@@ -162,6 +162,23 @@ impl Cluster {
         spawn_process(&self.kernel, node, None, opts, body)
     }
 
+    /// Injects a programming defect (fault injection): the process panics the next time
+    /// it waits for a message, as a handler bug would crash it. Returns false if the
+    /// process is not alive.
+    pub fn inject_defect(&self, pid: Pid) -> bool {
+        self.kernel.act(|s| match s.procs.get_mut(&pid) {
+            Some(p) => {
+                p.defect = true;
+                tracing::debug!(target: "otpsim", event = "defect_injected", %pid);
+                if let Some(w) = p.waker.take() {
+                    w.wake();
+                }
+                true
+            }
+            None => false,
+        })
+    }
+
     /// Kills a process from outside (fault injection): untrappable, reason `killed`.
     pub fn kill(&self, pid: Pid) {
         self.kernel.act(|s| s.terminate(pid, Reason::Killed));

@@ -19,6 +19,7 @@ use crate::faults::{Fate, FaultLayer};
 use crate::message::{Down, Message};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
+use crate::refset::RefSet;
 use crate::store::Store;
 use crate::tables::{MonitorRow, NameRow, ProcessRow, Tables, TimerRow};
 
@@ -29,15 +30,17 @@ pub(crate) struct Proc {
     pub(crate) trap_exit: bool,
     pub(crate) links: BTreeSet<Pid>,
     /// Monitors this process holds (it is the watcher).
-    pub(crate) watching: BTreeSet<Ref>,
+    pub(crate) watching: RefSet,
     /// Monitors on this process (it is the target).
-    pub(crate) watched_by: BTreeSet<Ref>,
+    pub(crate) watched_by: RefSet,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) timers: BTreeSet<Ref>,
     /// Call tags this process still waits for; replies with other tags are discarded.
     pub(crate) awaiting: Vec<Ref>,
     pub(crate) label: Option<Arc<str>>,
     pub(crate) task: Option<AbortHandle>,
+    /// An injected defect is pending: the process panics at its next receive.
+    pub(crate) defect: bool,
 }
 
 struct MonitorEntry {
@@ -67,7 +70,8 @@ struct InFlight {
 
 /// Everything the kernel knows.
 pub(crate) struct State {
-    pub(crate) procs: BTreeMap<Pid, Proc>,
+    /// Boxed, so the tree moves pointers, not records, as it grows and shrinks.
+    pub(crate) procs: BTreeMap<Pid, Box<Proc>>,
     monitors: BTreeMap<Ref, MonitorEntry>,
     names: BTreeMap<(NodeId, Arc<str>), Pid>,
     timers: BTreeMap<Ref, TimerEntry>,
@@ -216,7 +220,16 @@ impl State {
         entry.up = false;
         entry.store.lose_unsynced();
         debug!(target: "otpsim", event = "node_crash", %node);
-        self.transit.retain(|(from, _), _| from.node != node);
+        // Messages in flight from the node are lost with it, but a DOWN or EXIT already
+        // sent stands: its monitor or link is gone, so dropping it would lose the signal.
+        let lost: Vec<(Pid, Pid)> = self.transit.keys().filter(|(from, _)| from.node == node).copied().collect();
+        for pair in lost {
+            for f in self.transit.remove(&pair).into_iter().flatten() {
+                if !f.msg.is_faultable() {
+                    self.deliver_now(pair.0, pair.1, f.msg);
+                }
+            }
+        }
         let doomed: Vec<Pid> = self.procs.keys().filter(|p| p.node == node).copied().collect();
         for pid in doomed {
             self.terminate(pid, Reason::Noconnection);
@@ -311,15 +324,16 @@ impl State {
             waker: None,
             trap_exit,
             links: BTreeSet::new(),
-            watching: BTreeSet::new(),
-            watched_by: BTreeSet::new(),
+            watching: RefSet::default(),
+            watched_by: RefSet::default(),
             name: None,
             timers: BTreeSet::new(),
             awaiting: Vec::new(),
             label,
             task: None,
+            defect: false,
         };
-        self.procs.insert(pid, record);
+        self.procs.insert(pid, Box::new(record));
         debug!(target: "otpsim", event = "spawn", %pid);
         (pid, true)
     }

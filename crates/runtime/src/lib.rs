@@ -43,6 +43,7 @@
 #[cfg(not(madsim))]
 compile_error!("otpsim-runtime runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
+mod alarm;
 mod call;
 mod cluster;
 pub mod faults;
@@ -52,6 +53,7 @@ mod message;
 mod pid;
 mod process;
 mod reason;
+mod refset;
 pub mod rng;
 mod store;
 pub mod supervisor;

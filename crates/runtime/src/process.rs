@@ -7,11 +7,13 @@
 use std::future::{poll_fn, Future};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use madsim::time::Instant;
 
+use crate::alarm::Alarm;
 use crate::kernel::{Kernel, RegisterError};
 use crate::message::{Message, Payload, Term};
 use crate::pid::{NodeId, Pid, Ref};
@@ -47,6 +49,7 @@ impl SpawnOpts {
 pub struct Ctx {
     pub(crate) kernel: Arc<Kernel>,
     pub(crate) pid: Pid,
+    alarm: Alarm,
 }
 
 /// Spawns a process on `node`; `parent` is linked first if `opts.link` is set.
@@ -84,7 +87,7 @@ where
     Fut: Future<Output = R>,
     R: Into<Reason> + 'static,
 {
-    let ctx = Ctx { kernel: kernel.clone(), pid };
+    let ctx = Ctx { kernel: kernel.clone(), pid, alarm: Alarm::default() };
     let outcome = AssertUnwindSafe(async move { body(ctx).await.into() }).catch_unwind().await;
     let reason = outcome.unwrap_or_else(|panic| Reason::Panic(panic_message(panic.as_ref()).into()));
     kernel.act(|state| state.terminate(pid, reason));
@@ -173,11 +176,15 @@ impl Ctx {
         self.kernel.act(|s| s.send(from, to, Message::Info { from, body: Payload::new(msg) }));
     }
 
-    /// Sends `msg` to the process registered as `name` on `node`. An unknown name is
-    /// an error, as `Name ! Msg` is `badarg` in OTP.
+    /// Sends `msg` to the process registered as `name` on `node`. An unknown name on
+    /// this node is an error, as `Name ! Msg` is `badarg` in OTP; on another node the
+    /// message is dropped silently, as `{Name, Node} ! Msg` never fails.
     pub fn send_named<T: Term>(&self, node: NodeId, name: &str, msg: T) -> Result<(), NoSuchName> {
-        let to = self.whereis(node, name).ok_or_else(|| NoSuchName { node, name: name.to_owned() })?;
-        self.send(to, msg);
+        match self.whereis(node, name) {
+            Some(to) => self.send(to, msg),
+            None if node == self.node() => return Err(NoSuchName { node, name: name.to_owned() }),
+            None => {}
+        }
         Ok(())
     }
 
@@ -189,26 +196,60 @@ impl Ctx {
     /// Waits for the first message that `pred` accepts (selective receive); the others
     /// stay queued in order.
     pub async fn recv_match(&self, mut pred: impl FnMut(&Message) -> bool) -> Message {
-        poll_fn(|cx| {
-            let mut state = self.kernel.lock();
-            // A dead process waits forever: its task is being aborted.
-            let Some(p) = state.procs.get_mut(&self.pid) else {
-                return Poll::Pending;
-            };
-            if let Some(i) = p.mailbox.iter().position(&mut pred) {
-                return Poll::Ready(p.mailbox.remove(i).expect("index from position"));
-            }
-            if !p.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                p.waker = Some(cx.waker().clone());
-            }
-            Poll::Pending
-        })
-        .await
+        poll_fn(|cx| self.poll_recv(cx, &mut pred, None)).await.expect("a wait without a deadline never times out")
     }
 
     /// Waits up to `timeout` for the next message.
     pub async fn recv_timeout(&self, timeout: Duration) -> Option<Message> {
-        madsim::time::timeout(timeout, self.recv()).await.ok()
+        self.recv_match_timeout(|_| true, timeout).await
+    }
+
+    /// [`Ctx::recv_match`] for up to `timeout` (at least 1 ms, as madsim's timers);
+    /// `None` if no accepted message came. A message that is there when the deadline
+    /// comes still wins. Cheaper than a `madsim::time::timeout` around `recv_match`:
+    /// a process's timed waits share one timer.
+    pub async fn recv_match_timeout(
+        &self,
+        mut pred: impl FnMut(&Message) -> bool,
+        timeout: Duration,
+    ) -> Option<Message> {
+        let now = madsim::time::TimeHandle::current().now_instant();
+        // A deadline past the clock's range never comes.
+        let deadline = now.checked_add(timeout.max(Duration::from_millis(1)));
+        poll_fn(|cx| self.poll_recv(cx, &mut pred, deadline)).await
+    }
+
+    /// One poll of a receive: the first message `pred` accepts, `None` once `deadline`
+    /// (if any) has come, or pending with the task woken by a delivery or the deadline.
+    fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        pred: &mut impl FnMut(&Message) -> bool,
+        deadline: Option<Instant>,
+    ) -> Poll<Option<Message>> {
+        let mut state = self.kernel.lock();
+        // A dead process waits forever: its task is being aborted.
+        let Some(p) = state.procs.get_mut(&self.pid) else {
+            return Poll::Pending;
+        };
+        if std::mem::take(&mut p.defect) {
+            drop(state);
+            panic!("injected defect in {}", self.pid);
+        }
+        if let Some(i) = p.mailbox.iter().position(pred) {
+            return Poll::Ready(Some(p.mailbox.remove(i).expect("index from position")));
+        }
+        if !p.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            p.waker = Some(cx.waker().clone());
+        }
+        drop(state);
+        if let Some(deadline) = deadline {
+            if madsim::time::TimeHandle::current().now_instant() >= deadline {
+                return Poll::Ready(None);
+            }
+            self.alarm.wake_by(deadline, cx);
+        }
+        Poll::Pending
     }
 
     /// Takes the next message if one is queued, without waiting.
@@ -272,7 +313,12 @@ impl Ctx {
     /// `Normal` is ignored unless it traps exits; others kill it unless it traps exits.
     pub fn exit(&self, target: Pid, reason: Reason) {
         let from = self.pid;
-        self.kernel.act(|s| s.exit_signal(from, target, reason));
+        self.kernel.act(|s| {
+            // A dead process signals nothing, and a signal cannot cross a partition.
+            if s.is_alive(from) && !s.faults.is_blocked(from.node, target.node) {
+                s.exit_signal(from, target, reason);
+            }
+        });
     }
 
     /// True if `pid` is alive.

@@ -1,2 +1,363 @@
-//! Conformance: messages.
+//! Conformance: sending, receiving, and the message fault layer.
 use crate::common::*;
+
+/// Spawns on `from` a process that sends `0..count` to `to`, one every `gap_ms`.
+fn spawn_counter(cluster: &Cluster, from: NodeId, to: Pid, count: u32, gap_ms: u64) -> Pid {
+    cluster.spawn(from, SpawnOpts::default(), move |ctx| async move {
+        for i in 0..count {
+            ctx.send(to, i);
+            if gap_ms > 0 {
+                ctx.sleep(ms(gap_ms)).await;
+            }
+        }
+        idle(ctx).await;
+    })
+}
+
+#[test]
+fn messages_between_a_pair_arrive_in_send_order() {
+    sim(1, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        spawn_counter(&cluster, nodes[0], receiver, 100, 0);
+        spawn_counter(&cluster, nodes[1], receiver, 100, 0);
+        settle().await;
+        let from_each: Vec<Vec<u32>> = (0..2)
+            .map(|sender| {
+                log.items()
+                    .iter()
+                    .filter(|m| matches!(m, Message::Info { from, .. } if from.node == nodes[sender]))
+                    .filter_map(|m| m.info::<u32>().copied())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(from_each[0], (0..100).collect::<Vec<_>>());
+        assert_eq!(from_each[1], (0..100).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn messages_between_a_pair_arrive_in_send_order_under_delay_loss_and_duplication() {
+    for seed in 0..10 {
+        sim(seed, |cluster| async move {
+            let nodes = bare_nodes(&cluster, 2);
+            cluster.set_message_faults(MessageFaults {
+                loss: 0.1,
+                duplication: 0.3,
+                delay: Some((ms(1), ms(40))),
+                scope: FaultScope::All,
+            });
+            let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+            let senders = [
+                spawn_counter(&cluster, nodes[0], receiver, 200, 1),
+                spawn_counter(&cluster, nodes[1], receiver, 200, 1),
+                spawn_counter(&cluster, nodes[1], receiver, 200, 0),
+            ];
+            wait_ms(2_000).await;
+            let mut duplicated = 0;
+            for sender in senders {
+                let seen: Vec<u32> = log
+                    .items()
+                    .iter()
+                    .filter(|m| matches!(m, Message::Info { from, .. } if *from == sender))
+                    .filter_map(|m| m.info::<u32>().copied())
+                    .collect();
+                assert!(seen.windows(2).all(|w| w[0] <= w[1]), "seed {seed}: {sender} reordered: {seen:?}");
+                assert!(seen.windows(3).all(|w| w[0] < w[2]), "seed {seed}: more than two copies: {seen:?}");
+                duplicated += seen.windows(2).filter(|w| w[0] == w[1]).count();
+                assert!((100..300).contains(&seen.len()), "seed {seed}: {} delivered", seen.len());
+            }
+            assert!(duplicated > 0, "seed {seed}: the faults were not exercised");
+        });
+    }
+}
+
+#[test]
+fn selective_receive_keeps_other_messages_in_order() {
+    sim(2, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let log = seen.clone();
+        let receiver = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            ctx.sleep(ms(10)).await;
+            let picked = ctx.recv_match(|m| m.info::<&str>() == Some(&"urgent")).await;
+            log.push(picked.info::<&str>().copied().unwrap_or("?"));
+            while let Some(m) = ctx.try_recv() {
+                log.push(m.info::<&str>().copied().unwrap_or("?"));
+            }
+        });
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            for word in ["a", "b", "urgent", "c", "d"] {
+                ctx.send(receiver, word);
+            }
+        });
+        settle().await;
+        assert_eq!(seen.items(), vec!["urgent", "a", "b", "c", "d"]);
+    });
+}
+
+#[test]
+fn send_to_dead_pid_is_dropped_silently() {
+    sim(3, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        let local = cluster.spawn(nodes[0], SpawnOpts::default(), |_ctx| async {});
+        let remote = cluster.spawn(nodes[1], SpawnOpts::default(), |_ctx| async {});
+        settle().await;
+        let sender = cluster.spawn(nodes[0], SpawnOpts::default(), move |ctx| async move {
+            for i in 0..10u32 {
+                ctx.send(local, i);
+                ctx.send(remote, i);
+            }
+            idle(ctx).await;
+        });
+        settle().await;
+        assert!(cluster.is_alive(sender));
+        let tables = cluster.tables();
+        assert_eq!(tables.processes.len(), 1);
+        assert_eq!(tables.in_flight, 0);
+    });
+}
+
+#[test]
+fn send_to_unknown_name_is_an_error() {
+    sim(4, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let results = Log::new();
+        let r = results.clone();
+        let sender = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            r.push(ctx.send_named(ctx.node(), "nobody", 1u32));
+            idle(ctx).await;
+        });
+        settle().await;
+        assert!(cluster.is_alive(sender));
+        let err = NoSuchName { node: n, name: "nobody".into() };
+        assert_eq!(results.items(), vec![Err(err.clone())]);
+        assert_eq!(err.to_string(), "no process registered as \"nobody\" on n0");
+    });
+}
+
+#[test]
+fn send_to_unknown_name_on_another_node_is_dropped_silently() {
+    sim(15, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 3);
+        cluster.crash_node(nodes[2]);
+        let (far, down) = (nodes[1], nodes[2]);
+        let results = Log::new();
+        let r = results.clone();
+        let sender = cluster.spawn(nodes[0], SpawnOpts::default(), move |ctx| async move {
+            r.push(ctx.send_named(far, "nobody", 1u32));
+            r.push(ctx.send_named(down, "nobody", 1u32));
+            idle(ctx).await;
+        });
+        settle().await;
+        assert!(cluster.is_alive(sender));
+        assert_eq!(results.items(), vec![Ok(()), Ok(())], "`{{Name, Node}} ! Msg` never fails");
+        assert_eq!(cluster.tables().in_flight, 0);
+    });
+}
+
+#[test]
+fn send_named_reaches_the_registered_process() {
+    sim(5, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        let (_, log) = spawn_recorder(&cluster, nodes[1], SpawnOpts::default(), |ctx| {
+            ctx.register("inbox").expect("free name");
+        });
+        let far = nodes[1];
+        let results = Log::new();
+        let r = results.clone();
+        cluster.spawn(nodes[0], SpawnOpts::default(), move |ctx| async move {
+            ctx.sleep(ms(1)).await;
+            r.push(ctx.send_named(far, "inbox", 7u32));
+        });
+        settle().await;
+        assert_eq!(results.items(), vec![Ok(())]);
+        assert_eq!(log.infos::<u32>(), vec![7]);
+    });
+}
+
+#[test]
+fn messages_sent_before_exit_are_still_delivered() {
+    sim(6, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { delay: Some((ms(20), ms(40))), ..Default::default() });
+        let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        let sender = cluster.spawn(nodes[1], SpawnOpts::default(), move |ctx| async move {
+            for i in 0..5u32 {
+                ctx.send(receiver, i);
+            }
+        });
+        wait_ms(5).await;
+        assert!(!cluster.is_alive(sender));
+        assert!(log.items().is_empty(), "still in flight");
+        settle().await;
+        assert_eq!(log.infos::<u32>(), vec![0, 1, 2, 3, 4]);
+    });
+}
+
+#[test]
+fn process_sends_nothing_after_it_is_killed() {
+    sim(7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let (receiver, log) = spawn_recorder(&cluster, n, SpawnOpts::default(), |_| {});
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            ctx.send(receiver, "alive");
+            ctx.exit(ctx.pid(), Reason::Kill);
+            // The task is aborted at its next await; until then the process is already dead.
+            ctx.send(receiver, "after death");
+        });
+        settle().await;
+        assert_eq!(log.infos::<&str>(), vec!["alive"]);
+    });
+}
+
+#[test]
+fn recv_timeout_gives_nothing_when_nothing_arrives() {
+    sim(8, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let log = seen.clone();
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let start = ctx.now();
+            let got = ctx.recv_timeout(ms(30)).await;
+            log.push((got.is_none(), ctx.now() - start >= ms(30)));
+        });
+        settle().await;
+        assert_eq!(seen.items(), vec![(true, true)]);
+    });
+}
+
+#[test]
+fn message_loss_rate_drops_messages() {
+    sim(9, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { loss: 0.3, ..Default::default() });
+        let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        spawn_counter(&cluster, nodes[1], receiver, 2_000, 0);
+        settle().await;
+        let got = log.infos::<u32>();
+        assert!((1_300..1_500).contains(&got.len()), "{} of 2000 delivered at 30% loss", got.len());
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "what is delivered stays in order, once");
+    });
+}
+
+#[test]
+fn duplication_delivers_twice() {
+    sim(10, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { duplication: 1.0, ..Default::default() });
+        let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        spawn_counter(&cluster, nodes[1], receiver, 50, 0);
+        settle().await;
+        let expected: Vec<u32> = (0..50).flat_map(|i| [i, i]).collect();
+        assert_eq!(log.infos::<u32>(), expected);
+    });
+}
+
+#[test]
+fn message_delay_holds_messages_back() {
+    sim(11, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { delay: Some((ms(40), ms(60))), ..Default::default() });
+        let seen = Log::new();
+        let log = seen.clone();
+        let receiver = cluster.spawn(nodes[0], SpawnOpts::default(), move |ctx| async move {
+            while let Some(m) = ctx.recv_timeout(ms(1_000)).await {
+                if let Some(sent) = m.info::<std::time::Duration>() {
+                    log.push(ctx.now() - *sent);
+                }
+            }
+        });
+        cluster.spawn(nodes[1], SpawnOpts::default(), move |ctx| async move {
+            for _ in 0..20 {
+                ctx.send(receiver, ctx.now());
+                ctx.sleep(ms(5)).await;
+            }
+        });
+        wait_ms(500).await;
+        let latencies = seen.items();
+        assert_eq!(latencies.len(), 20);
+        assert!(latencies.iter().all(|l| *l >= ms(40)), "{latencies:?}");
+        // FIFO can hold a message behind a slower one, but never past the slowest draw plus the sending gaps.
+        assert!(latencies.iter().all(|l| *l <= ms(61)), "{latencies:?}");
+    });
+}
+
+#[test]
+fn faults_apply_between_nodes_only_by_default() {
+    sim(12, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { loss: 1.0, ..Default::default() });
+        let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        let local = spawn_counter(&cluster, nodes[0], receiver, 10, 0);
+        spawn_counter(&cluster, nodes[1], receiver, 10, 0);
+        settle().await;
+        let senders: Vec<Pid> = log
+            .items()
+            .iter()
+            .filter_map(|m| match m {
+                Message::Info { from, .. } => Some(*from),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(senders, vec![local; 10]);
+    });
+}
+
+#[test]
+fn fault_scope_all_applies_to_local_messages() {
+    sim(13, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        cluster.set_message_faults(MessageFaults { loss: 1.0, scope: FaultScope::All, ..Default::default() });
+        let (receiver, log) = spawn_recorder(&cluster, n, SpawnOpts::default(), |_| {});
+        spawn_counter(&cluster, n, receiver, 10, 0);
+        settle().await;
+        assert!(log.items().is_empty(), "{:?}", log.items());
+    });
+}
+
+#[test]
+fn runtime_signals_are_never_dropped_by_message_faults() {
+    sim(14, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults {
+            loss: 1.0,
+            delay: Some((ms(5), ms(10))),
+            scope: FaultScope::All,
+            ..Default::default()
+        });
+        let crasher = cluster.spawn(nodes[1], SpawnOpts::default(), |ctx| exit_after(ctx, 10, Reason::error("x")));
+        let (_, watcher) = spawn_watcher(&cluster, nodes[0], crasher);
+        let (_, trapper) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| ctx.link(crasher));
+        settle().await;
+        assert_eq!(watcher.downs().len(), 1);
+        assert_eq!(trapper.exits(), vec![(crasher, Reason::error("x"))]);
+    });
+}
+
+#[test]
+fn message_fates_repeat_for_the_same_seed() {
+    let delivered = |seed: u64| {
+        let out = Log::new();
+        let o = out.clone();
+        sim(seed, |cluster| async move {
+            let nodes = bare_nodes(&cluster, 2);
+            cluster.set_message_faults(MessageFaults {
+                loss: 0.4,
+                duplication: 0.2,
+                delay: Some((ms(1), ms(20))),
+                ..Default::default()
+            });
+            let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+            spawn_counter(&cluster, nodes[1], receiver, 200, 1);
+            wait_ms(1_000).await;
+            for i in log.infos::<u32>() {
+                o.push(i);
+            }
+        });
+        out.items()
+    };
+    let first = delivered(42);
+    assert_eq!(first, delivered(42), "one seed, one set of fates");
+    assert_ne!(first, delivered(43), "another seed draws other fates");
+}

@@ -1,0 +1,106 @@
+//! Conformance: the dynamic supervisor.
+
+use super::*;
+use otpsim_runtime::supervisor::dynamic::{self, DynamicSpec};
+use otpsim_runtime::supervisor::SupervisorError;
+
+#[test]
+fn dynamic_supervisor_starts_and_removes_children() {
+    sim(21 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec::default());
+        let jobs =
+            [("transient", Restart::Transient), ("temporary", Restart::Temporary), ("permanent", Restart::Permanent)];
+        let specs: Vec<ChildSpec> = jobs.iter().map(|(id, r)| worker(id, &seen).restart(*r)).collect();
+        let pids = probe(&cluster, n, move |ctx| async move {
+            let mut pids = Vec::new();
+            for spec in specs {
+                pids.push(dynamic::start_child(&ctx, sup, spec).await.unwrap());
+            }
+            pids
+        })
+        .await;
+        let listed =
+            probe(&cluster, n, move |ctx| async move { dynamic::which_children(&ctx, sup).await.unwrap() }).await;
+        let running: Vec<_> = listed.iter().map(|c| (c.id.as_str(), c.status)).collect();
+        assert_eq!(
+            running,
+            vec![
+                ("transient", ChildStatus::Running(pids[0])),
+                ("temporary", ChildStatus::Running(pids[1])),
+                ("permanent", ChildStatus::Running(pids[2]))
+            ]
+        );
+        post(&cluster, n, pids[0], Cmd::ExitNormally);
+        post(&cluster, n, pids[1], Cmd::Crash);
+        post(&cluster, n, pids[2], Cmd::Crash);
+        settle().await;
+        let restarted = current(&seen, "permanent");
+        assert_ne!(restarted, pids[2]);
+        assert_eq!(starts(&seen, "transient").len() + starts(&seen, "temporary").len(), 2, "neither came back");
+        let (listed, stop, unknown, after) = probe(&cluster, n, move |ctx| async move {
+            let listed = dynamic::which_children(&ctx, sup).await.unwrap();
+            let stop = dynamic::terminate_child(&ctx, sup, restarted).await;
+            let unknown = dynamic::terminate_child(&ctx, sup, restarted).await;
+            let after = dynamic::count_children(&ctx, sup).await.unwrap();
+            (listed, stop, unknown, after)
+        })
+        .await;
+        assert_eq!(listed.iter().map(|c| c.status).collect::<Vec<_>>(), vec![ChildStatus::Running(restarted)]);
+        assert_eq!(stop, Ok(()));
+        assert_eq!(unknown, Err(SupervisorError::NotFound(restarted.to_string())));
+        assert_eq!((after.specs, after.active), (0, 0));
+        assert!(!cluster.is_alive(restarted));
+        assert_eq!(stops(&seen), vec!["permanent".to_owned()]);
+    });
+}
+
+#[test]
+fn dynamic_supervisor_respects_max_children() {
+    sim(22 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { max_children: Some(2), ..Default::default() });
+        let specs: Vec<ChildSpec> = (0..4).map(|_| worker("job", &seen)).collect();
+        let answers = probe(&cluster, n, move |ctx| async move {
+            let mut specs = specs.into_iter();
+            let mut next = || specs.next().unwrap();
+            let first = dynamic::start_child(&ctx, sup, next()).await.unwrap();
+            let second = dynamic::start_child(&ctx, sup, next()).await;
+            let refused = dynamic::start_child(&ctx, sup, next()).await;
+            dynamic::terminate_child(&ctx, sup, first).await.unwrap();
+            let third = dynamic::start_child(&ctx, sup, next()).await;
+            (second.is_ok(), refused, third.is_ok())
+        })
+        .await;
+        assert_eq!(answers, (true, Err(SupervisorError::MaxChildren(2)), true));
+        assert_eq!(starts(&seen, "job").len(), 3, "the refused child was never started");
+    });
+}
+
+#[test]
+fn dynamic_supervisor_exceeding_intensity_stops_all_children() {
+    sim(23 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(1, 5000), ..Default::default() });
+        let (_, watch) = spawn_watcher(&cluster, n, sup);
+        let specs = vec![worker("crashy", &seen), worker("bystander", &seen)];
+        let pids = probe(&cluster, n, move |ctx| async move {
+            let mut pids = Vec::new();
+            for spec in specs {
+                pids.push(dynamic::start_child(&ctx, sup, spec).await.unwrap());
+            }
+            pids
+        })
+        .await;
+        post(&cluster, n, pids[0], Cmd::Crash);
+        settle().await;
+        post(&cluster, n, current(&seen, "crashy"), Cmd::Crash);
+        settle().await;
+        assert_eq!(down_reasons(&watch), vec![Reason::Shutdown]);
+        assert_eq!(stops(&seen), vec!["bystander".to_owned()]);
+        assert!(!cluster.is_alive(pids[1]));
+    });
+}

@@ -1,0 +1,186 @@
+//! Conformance: how supervisors stop children (shutdown modes, order, parent exit)
+//! and the calls that stop, restart and delete one.
+
+use std::time::Duration;
+
+use super::*;
+use otpsim_runtime::supervisor::{Shutdown, SupervisorError};
+
+#[test]
+fn children_shut_down_in_reverse_start_order() {
+    sim(10 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("b", &seen), worker("c", &seen)];
+        // No restarts tolerated: the first crash stops the supervisor and its children.
+        let sup = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(0, 1000), children)).unwrap();
+        let (_, watch) = spawn_watcher(&cluster, n, sup);
+        settle().await;
+        let (a, b, c) = (current(&seen, "a"), current(&seen, "b"), current(&seen, "c"));
+        post(&cluster, n, b, Cmd::Crash);
+        settle().await;
+        assert_eq!(stops(&seen), vec!["c".to_owned(), "a".to_owned()]);
+        assert_eq!(down_reasons(&watch), vec![Reason::Shutdown]);
+        assert!(![a, b, c, sup].iter().any(|p| cluster.is_alive(*p)));
+        assert_eq!(cluster.tables().processes.len(), 1, "only the watcher is left");
+    });
+}
+
+/// A child that traps exits and takes `linger_ms` to finish after a shutdown signal
+/// (forever if `None`); it logs its start and the moment it got the signal.
+fn slow_child(id: &str, seen: &Log<Seen>, linger_ms: Option<u64>) -> ChildSpec {
+    let (name, seen) = (id.to_owned(), seen.clone());
+    ChildSpec::process(id, move |ctx| {
+        let (id, seen) = (name.clone(), seen.clone());
+        async move {
+            ctx.trap_exit(true);
+            seen.push(Seen::Start(id.clone(), ctx.pid()));
+            loop {
+                if let Message::Exit { reason: Reason::Shutdown, .. } = ctx.recv().await {
+                    seen.push(Seen::Stop(id, ctx.pid()));
+                    break;
+                }
+            }
+            match linger_ms {
+                Some(linger) => ctx.sleep(ms(linger)).await,
+                None => std::future::pending::<()>().await,
+            }
+            Reason::Shutdown
+        }
+    })
+}
+
+/// Terminates child `id` through the supervisor; returns how long the call took.
+async fn timed_terminate(cluster: &Cluster, sup: Pid, id: &'static str) -> Duration {
+    probe(cluster, sup.node, move |ctx| async move {
+        let before = ctx.now();
+        supervisor::terminate_child(&ctx, sup, id).await.unwrap();
+        ctx.now() - before
+    })
+    .await
+}
+
+#[test]
+fn shutdown_timeout_falls_back_to_kill() {
+    sim(11 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![slow_child("stubborn", &seen, None).shutdown(Shutdown::Timeout(ms(200)))];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let child = current(&seen, "stubborn");
+        let (_, watch) = spawn_watcher(&cluster, n, child);
+        settle().await;
+        let took = timed_terminate(&cluster, sup, "stubborn").await;
+        assert!(took >= ms(200) && took < ms(210), "took {took:?}");
+        assert_eq!(stops(&seen), vec!["stubborn".to_owned()], "it got the shutdown signal first");
+        assert_eq!(down_reasons(&watch), vec![Reason::Killed]);
+    });
+}
+
+#[test]
+fn infinity_shutdown_waits_for_the_child() {
+    sim(12 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![slow_child("careful", &seen, Some(3000)).shutdown(Shutdown::Infinity)];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let child = current(&seen, "careful");
+        let (_, watch) = spawn_watcher(&cluster, n, child);
+        settle().await;
+        let took = timed_terminate(&cluster, sup, "careful").await;
+        assert!(took >= ms(3000) && took < ms(3010), "took {took:?}");
+        assert_eq!(down_reasons(&watch), vec![Reason::Shutdown]);
+    });
+}
+
+#[test]
+fn brutal_kill_kills_at_once() {
+    sim(13 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![slow_child("doomed", &seen, Some(3000)).shutdown(Shutdown::BrutalKill)];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let child = current(&seen, "doomed");
+        let (_, watch) = spawn_watcher(&cluster, n, child);
+        settle().await;
+        let took = timed_terminate(&cluster, sup, "doomed").await;
+        assert!(took < ms(5), "took {took:?}");
+        assert!(stops(&seen).is_empty(), "it never saw a shutdown signal");
+        assert_eq!(down_reasons(&watch), vec![Reason::Killed]);
+    });
+}
+
+#[test]
+fn terminated_child_keeps_its_spec_until_deleted() {
+    sim(18 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("tmp", &seen).restart(Restart::Temporary)];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let answers = probe(&cluster, n, move |ctx| async move {
+            let running = (
+                supervisor::restart_child(&ctx, sup, "a").await.err(),
+                supervisor::delete_child(&ctx, sup, "a").await.err(),
+            );
+            supervisor::terminate_child(&ctx, sup, "a").await.unwrap();
+            supervisor::terminate_child(&ctx, sup, "tmp").await.unwrap();
+            let stopped = supervisor::which_children(&ctx, sup).await.unwrap();
+            let restarted = supervisor::restart_child(&ctx, sup, "a").await;
+            ctx.sleep(ms(10)).await; // let it run before it is stopped again
+            supervisor::terminate_child(&ctx, sup, "a").await.unwrap();
+            let deleted = supervisor::delete_child(&ctx, sup, "a").await;
+            let gone = (
+                supervisor::restart_child(&ctx, sup, "a").await.err(),
+                supervisor::terminate_child(&ctx, sup, "tmp").await.err(),
+            );
+            let last = supervisor::which_children(&ctx, sup).await.unwrap();
+            (running, stopped, restarted, deleted, gone, last)
+        })
+        .await;
+        let (running, stopped, restarted, deleted, gone, last) = answers;
+        let a = SupervisorError::Running("a".into());
+        assert_eq!(running, (Some(a.clone()), Some(a)));
+        let only_a = vec![ChildInfo { id: "a".into(), status: ChildStatus::Undefined, kind: ChildKind::Worker }];
+        assert_eq!(stopped, only_a, "a's spec is kept, the temporary one's is not");
+        assert_eq!(restarted, Ok(current(&seen, "a")));
+        assert_eq!(starts(&seen, "a").len(), 2);
+        assert_eq!(deleted, Ok(()));
+        let not_found = |id: &str| Some(SupervisorError::NotFound(id.into()));
+        assert_eq!(gone, (not_found("a"), not_found("tmp")));
+        assert!(last.is_empty());
+    });
+}
+
+#[test]
+fn parent_exit_shuts_down_children() {
+    sim(19 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("b", &seen)];
+        let sup_spec = spec(Strategy::OneForOne, Intensity::default(), children);
+        let sups = Log::new();
+        let found = sups.clone();
+        let parent = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            found.push(supervisor::start_link(&ctx, n, sup_spec).await.unwrap());
+            ctx.recv().await;
+            Reason::error("parent gone")
+        });
+        settle().await;
+        let sup = sups.items()[0];
+        let (_, watch) = spawn_watcher(&cluster, n, sup);
+        let (a, b) = (current(&seen, "a"), current(&seen, "b"));
+        post(&cluster, n, parent, "go");
+        settle().await;
+        assert_eq!(down_reasons(&watch), vec![Reason::error("parent gone")], "it exits with its parent's reason");
+        assert_eq!(stops(&seen), vec!["b".to_owned(), "a".to_owned()]);
+        assert!(!cluster.is_alive(a) && !cluster.is_alive(b));
+    });
+}

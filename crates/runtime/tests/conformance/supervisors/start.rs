@@ -1,0 +1,126 @@
+//! Conformance: how supervisors start (spec checks, failing children, names, boot).
+
+use super::*;
+use otpsim_runtime::gen_server::GenServer;
+use otpsim_runtime::supervisor::{SupervisorError, SupervisorOpts};
+
+/// A gen-server that answers nothing; only its init matters here.
+struct Inert;
+
+impl GenServer for Inert {
+    type Call = ();
+    type Reply = ();
+    type Cast = ();
+
+    async fn handle_call(&mut self, _ctx: &Ctx, _request: (), _from: ReplyTo) -> CallOutcome<()> {
+        CallOutcome::Reply(())
+    }
+}
+
+#[test]
+fn duplicate_child_ids_are_rejected() {
+    sim(14 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let dup = || {
+            spec(
+                Strategy::OneForOne,
+                Intensity::default(),
+                vec![worker("a", &seen), worker("b", &seen), worker("a", &seen)],
+            )
+        };
+        let err = supervisor::spawn_root(&cluster, n, dup()).unwrap_err();
+        assert_eq!(err, SupervisorError::DuplicateChildId("a".into()));
+        assert!(err.to_string().contains("duplicate child id \"a\""), "{err}");
+        let linked = dup();
+        let err = probe(&cluster, n, move |ctx| async move { supervisor::start_link(&ctx, n, linked).await }).await;
+        assert_eq!(err, Err(SupervisorError::DuplicateChildId("a".into())));
+        settle().await;
+        assert!(seen.items().is_empty(), "nothing was started");
+        assert!(cluster.tables().processes.is_empty(), "nothing was spawned");
+        // A running supervisor refuses a new spec with an id it holds.
+        let sup = supervisor::spawn_root(
+            &cluster,
+            n,
+            spec(Strategy::OneForOne, Intensity::default(), vec![worker("a", &seen)]),
+        )
+        .unwrap();
+        settle().await;
+        let again = worker("a", &seen);
+        let err = probe(&cluster, n, move |ctx| async move { supervisor::start_child(&ctx, sup, again).await }).await;
+        assert_eq!(err, Err(SupervisorError::AlreadyStarted("a".into(), current(&seen, "a"))));
+        assert_eq!(starts(&seen, "a").len(), 1);
+    });
+}
+
+#[test]
+fn child_init_failure_fails_supervisor_start() {
+    sim(15 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let failing = ChildSpec::gen_server("b", |_ctx| Err::<Inert, _>(Reason::error("no database")));
+        let children = vec![worker("a", &seen), failing, worker("c", &seen)];
+        let sup_spec = spec(Strategy::OneForOne, Intensity::default(), children);
+        let started = probe(&cluster, n, move |ctx| async move {
+            let result = supervisor::start_link(&ctx, n, sup_spec).await;
+            // The starter is told, not killed: it is still here to report.
+            (result, ctx.try_recv().map(|m| m.kind()))
+        })
+        .await;
+        let expected = SupervisorError::StartFailed { id: "b".into(), reason: Reason::error("no database") };
+        assert_eq!(started, (Err(expected), None));
+        settle().await;
+        // `a` was started, then stopped again; `c` never started.
+        assert_eq!(
+            seen.items(),
+            vec![Seen::Start("a".into(), current(&seen, "a")), Seen::Stop("a".into(), current(&seen, "a"))]
+        );
+        assert!(cluster.tables().processes.is_empty());
+    });
+}
+
+#[test]
+fn supervisor_started_from_a_boot_function_restarts_with_its_node() {
+    sim(24 * 5 + 7, |cluster| async move {
+        let seen = Log::new();
+        let log = seen.clone();
+        let node = cluster.add_node("n0", move |cluster, node| {
+            let specs = vec![worker("w", &log)];
+            async move {
+                supervisor::spawn_root(&cluster, node, spec(Strategy::OneForOne, Intensity::default(), specs)).unwrap();
+            }
+        });
+        settle().await;
+        let first = current(&seen, "w");
+        cluster.restart_node(node);
+        settle().await;
+        let second = current(&seen, "w");
+        assert_ne!(second, first);
+        assert_eq!(second.incarnation, first.incarnation + 1);
+        assert!(cluster.tables().labelled("supervisor").count() == 1);
+    });
+}
+
+#[test]
+fn supervisor_registers_its_name_and_a_taken_name_fails_its_start() {
+    sim(25 * 5 + 7, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let opts = SupervisorOpts::named("tree").labelled("tree_sup");
+        let first = spec(Strategy::OneForOne, Intensity::default(), vec![worker("a", &seen)]);
+        let sup = supervisor::spawn_root_opts(&cluster, n, opts.clone(), first).unwrap();
+        settle().await;
+        assert_eq!(cluster.whereis(n, "tree"), Some(sup));
+        assert_eq!(cluster.tables().process(sup).and_then(|p| p.label.clone()), Some("tree_sup".into()));
+        let by_name =
+            probe(&cluster, n, move |ctx| async move { supervisor::which_children(&ctx, (n, "tree")).await }).await;
+        assert_eq!(by_name.map(|c| c.len()), Ok(1));
+        let second = spec(Strategy::OneForOne, Intensity::default(), vec![worker("b", &seen)]);
+        let refused =
+            probe(&cluster, n, move |ctx| async move { supervisor::start_link_opts(&ctx, n, opts, second).await })
+                .await;
+        assert_eq!(refused, Err(SupervisorError::Register { name: "tree".into(), error: RegisterError::Taken(sup) }));
+        settle().await;
+        assert!(starts(&seen, "b").is_empty(), "no child starts under a supervisor that could not register");
+    });
+}
