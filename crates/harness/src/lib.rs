@@ -1,1 +1,56 @@
-//! Harness (to come).
+//! Runs simulations over many seeds and checks that they replay exactly.
+//!
+//! A tour:
+//! - [`runner`]: [`run_seeds`] runs a simulation (a function from a fresh
+//!   [`Cluster`](otpsim_runtime::Cluster) to a [`SeedOutcome`]) over seeds, each on a
+//!   fresh madsim runtime with a simulated-time limit, on worker threads. A panic that
+//!   escapes the simulation fails that seed only. Each [`SeedReport`] carries the
+//!   verdict, the simulation's counters, sim and wall time, and the run's [`Trace`].
+//! - [`trace`]: every `otpsim*` tracing event becomes one canonical line stamped with
+//!   simulated time; the trace's hash fingerprints the run.
+//! - [`determinism`]: [`check_determinism`] runs a seed twice and names the first event
+//!   where the traces differ.
+//! - [`summary`]: totals over a batch of reports.
+//!
+//! ```
+//! use std::time::Duration;
+//! use otpsim_harness::{check_determinism, run_seeds, RunConfig, SeedOutcome, Summary};
+//! use otpsim_runtime::{Cluster, SpawnOpts};
+//!
+//! let sim = |cluster: Cluster| async move {
+//!     let node = cluster.add_node("n0", |_, _| async {});
+//!     let pid = cluster.spawn(node, SpawnOpts::default(), |ctx| async move {
+//!         ctx.sleep(Duration::from_millis(5)).await;
+//!     });
+//!     madsim::time::sleep(Duration::from_millis(10)).await;
+//!     if cluster.is_alive(pid) {
+//!         SeedOutcome::fail(format!("{pid} outlived its work"))
+//!     } else {
+//!         SeedOutcome::pass()
+//!     }
+//! };
+//! let config = RunConfig::default().jobs(2).time_limit(Duration::from_secs(5));
+//! let reports = run_seeds(&sim, &[1, 2, 3], &config);
+//! assert!(Summary::of(&reports).all_passed());
+//! assert_eq!(reports[0].trace.count("spawn"), 1);
+//! assert!(check_determinism(&sim, 2, &config).is_ok());
+//! ```
+
+#[cfg(not(madsim))]
+compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
+
+pub mod determinism;
+pub mod inject;
+pub mod invariant;
+mod panics;
+pub mod plan;
+pub mod runner;
+pub mod scenario;
+pub mod suite;
+pub mod summary;
+pub mod trace;
+
+pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};
+pub use runner::{default_jobs, run_seed, run_seeds, RunConfig, SeedOutcome, SeedReport, Stopwatch, Verdict};
+pub use summary::Summary;
+pub use trace::{Fnv64, Trace, TraceRecorder};

@@ -1,0 +1,110 @@
+//! Applies a [`FaultPlan`] to a running cluster, then switches to liveness mode.
+//!
+//! Until `faults.until` the plan's faults fire at their times. Then every fault is
+//! lifted: message faults off, partitions healed, crashed nodes restarted, so the
+//! system can show it finishes what it started (the `check.settle` phase).
+
+use std::time::Duration;
+
+use otpsim_runtime::rng::stream;
+use otpsim_runtime::{Cluster, MessageFaults, NodeId, Pid};
+use rand::Rng;
+use tracing::debug;
+
+use crate::plan::{FaultPlan, PlannedFault};
+use crate::scenario::FaultKind;
+
+/// Runs `plan` against `cluster` and returns once faults have stopped and been lifted.
+pub async fn inject(cluster: &Cluster, plan: &FaultPlan) {
+    cluster.set_message_faults(plan.message_faults());
+    let mut rng = stream(plan.seed, "fault_targets");
+    for event in plan.events.iter().filter(|e| e.time.0 < plan.until.0) {
+        sleep_until(event.time.0).await;
+        apply(cluster, event, &mut rng);
+    }
+    sleep_until(plan.until.0).await;
+    lift(cluster);
+}
+
+/// Lifts every fault: the start of liveness mode.
+pub fn lift(cluster: &Cluster) {
+    cluster.set_message_faults(MessageFaults::default());
+    cluster.heal();
+    for node in cluster.nodes() {
+        if !cluster.is_up(node) {
+            cluster.restart_node(node);
+        }
+    }
+    debug!(target: "otpsim", event = "faults_lifted");
+}
+
+async fn sleep_until(at: Duration) {
+    let now = madsim::time::TimeHandle::current().elapsed();
+    if at > now {
+        madsim::time::sleep(at - now).await;
+    }
+}
+
+fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng::Stream) {
+    let target = event.target.as_str();
+    match event.kind {
+        FaultKind::Crash | FaultKind::Defect => match resolve(cluster, target, rng) {
+            Some(pid) => {
+                debug!(target: "otpsim", event = "fault", kind = ?event.kind, target, %pid);
+                if event.kind == FaultKind::Crash {
+                    cluster.kill(pid);
+                } else {
+                    cluster.inject_defect(pid);
+                }
+            }
+            None => debug!(target: "otpsim", event = "fault_skipped", kind = ?event.kind, target),
+        },
+        FaultKind::NodeCrash | FaultKind::NodeRestart => {
+            let Some(node) = target.parse().ok().map(NodeId).filter(|n| cluster.nodes().contains(n)) else {
+                debug!(target: "otpsim", event = "fault_skipped", kind = ?event.kind, target);
+                return;
+            };
+            debug!(target: "otpsim", event = "fault", kind = ?event.kind, target);
+            if event.kind == FaultKind::NodeCrash {
+                cluster.crash_node(node);
+            } else if !cluster.is_up(node) {
+                cluster.restart_node(node);
+            }
+        }
+        FaultKind::Partition => {
+            let side =
+                |s: &str| -> Vec<NodeId> { s.split(',').filter_map(|n| n.trim().parse().ok()).map(NodeId).collect() };
+            if let Some((a, b)) = target.split_once('|') {
+                debug!(target: "otpsim", event = "fault", kind = ?event.kind, target);
+                cluster.partition(&side(a), &side(b));
+            }
+        }
+        FaultKind::PartitionOneWay => {
+            let parsed =
+                target.split_once('>').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+            if let Some((from, to)) = parsed {
+                debug!(target: "otpsim", event = "fault", kind = ?event.kind, target);
+                cluster.partition_one_way(NodeId(from), NodeId(to));
+            }
+        }
+        FaultKind::Heal => {
+            debug!(target: "otpsim", event = "fault", kind = ?event.kind);
+            cluster.heal();
+        }
+    }
+}
+
+/// A live process for a target: a registered name (`task_agent/2`) on any node, else a
+/// random live process whose label is the target's kind.
+fn resolve(cluster: &Cluster, target: &str, rng: &mut otpsim_runtime::rng::Stream) -> Option<Pid> {
+    let tables = cluster.tables();
+    if let Some(row) = tables.names.iter().find(|n| n.name == target) {
+        return Some(row.pid);
+    }
+    let kind = target.split('/').next().unwrap_or(target);
+    let candidates: Vec<Pid> = tables.labelled(kind).map(|p| p.pid).collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    Some(candidates[rng.gen_range(0..candidates.len())])
+}

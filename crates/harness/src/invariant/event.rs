@@ -1,0 +1,120 @@
+//! Trace events read back from their canonical lines, for invariant checkers.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One event of a run's trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// Position in the trace, from 1.
+    pub index: usize,
+    /// Simulated time.
+    pub time: Duration,
+    /// The tracing target (`otpsim`, `otpsim::foundation`, ...).
+    pub target: String,
+    /// The `event` field.
+    pub kind: String,
+    /// Every other field.
+    pub fields: BTreeMap<String, String>,
+    /// The line it was read from.
+    pub line: String,
+}
+
+impl TraceEvent {
+    /// A field's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+
+    /// Reads a canonical line: `12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: boom"`.
+    pub fn parse(index: usize, line: &str) -> Option<TraceEvent> {
+        let (time, rest) = line.split_once(' ')?;
+        let time = parse_time(time)?;
+        let (target, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut fields = BTreeMap::new();
+        while !rest.is_empty() {
+            let (key, after) = rest.split_once('=')?;
+            let (value, after) =
+                if let Some(quoted) = after.strip_prefix('"') { unquote(quoted)? } else { token(after) };
+            fields.insert(key.trim().to_owned(), value);
+            rest = after.trim_start();
+        }
+        let kind = fields.remove("event").unwrap_or_default();
+        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, line: line.to_owned() })
+    }
+
+    /// Reads every line of a trace; lines that do not parse are skipped.
+    pub fn parse_all(lines: &[String]) -> Vec<TraceEvent> {
+        lines.iter().enumerate().filter_map(|(i, l)| TraceEvent::parse(i + 1, l)).collect()
+    }
+}
+
+fn parse_time(text: &str) -> Option<Duration> {
+    if text == "-" {
+        return Some(Duration::ZERO);
+    }
+    let (secs, nanos) = text.strip_suffix('s')?.split_once('.')?;
+    Some(Duration::new(secs.parse().ok()?, nanos.parse().ok()?))
+}
+
+fn token(text: &str) -> (String, &str) {
+    let end = text.find(' ').unwrap_or(text.len());
+    (text[..end].to_owned(), &text[end..])
+}
+
+/// Reads a Rust-debug-quoted string (the opening quote already consumed).
+fn unquote(text: &str) -> Option<(String, &str)> {
+    let mut out = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &text[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                '0' => out.push('\0'),
+                'u' => {
+                    let (_, open) = chars.next()?;
+                    if open != '{' {
+                        return None;
+                    }
+                    let mut hex = String::new();
+                    for (_, h) in chars.by_ref() {
+                        if h == '}' {
+                            break;
+                        }
+                        hex.push(h);
+                    }
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_lines_read_back_into_fields() {
+        let e =
+            TraceEvent::parse(3, r#"12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: \"boom\"""#).unwrap();
+        assert_eq!(e.time, Duration::new(12, 345));
+        assert_eq!((e.target.as_str(), e.kind.as_str()), ("otpsim", "exit"));
+        assert_eq!(e.get("pid"), Some("<1.4.0>"));
+        assert_eq!(e.get("reason"), Some("panic: \"boom\""));
+        assert_eq!(e.index, 3);
+    }
+
+    #[test]
+    fn lines_without_fields_or_time_still_parse() {
+        let e = TraceEvent::parse(1, "- otpsim::foundation event=heal").unwrap();
+        assert_eq!((e.time, e.kind.as_str()), (Duration::ZERO, "heal"));
+        assert!(TraceEvent::parse(1, "garbage").is_none());
+    }
+}

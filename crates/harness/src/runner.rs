@@ -1,0 +1,295 @@
+//! The seed runner: one simulation over many seeds, each on a fresh madsim runtime,
+//! spread over worker threads.
+//!
+//! A simulation is a function from a fresh [`Cluster`] (its seed is the run's seed)
+//! to a future that returns a [`SeedOutcome`]. The runner records the run's trace,
+//! turns any panic that escapes the simulation (including madsim's time limit) into
+//! that seed's failure, and halts the cluster afterwards so no task outlives its
+//! runtime. Reports come back in seed order whatever the number of workers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use otpsim_runtime::Cluster;
+
+use crate::invariant::Violation;
+use crate::panics;
+use crate::trace::{Trace, TraceRecorder};
+
+/// How to run seeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunConfig {
+    /// Worker threads; each runs whole seeds, one at a time.
+    pub jobs: usize,
+    /// Simulated time after which a seed fails.
+    pub time_limit: Duration,
+    /// Keep every trace line in the reports (not only the hash).
+    pub keep_lines: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig { jobs: default_jobs(), time_limit: Duration::from_secs(600), keep_lines: false }
+    }
+}
+
+impl RunConfig {
+    /// The same settings with `jobs` workers (at least one).
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// The same settings with a simulated-time limit per seed.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// The same settings, keeping every trace line.
+    pub fn keep_lines(mut self, keep: bool) -> Self {
+        self.keep_lines = keep;
+        self
+    }
+}
+
+/// One worker per available core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Whether a seed held.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything the simulation checked held.
+    Pass,
+    /// Something failed; the message says what.
+    Fail(String),
+}
+
+impl Verdict {
+    /// True for [`Verdict::Pass`].
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Pass)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Pass => f.write_str("PASS"),
+            Verdict::Fail(message) => write!(f, "FAIL: {message}"),
+        }
+    }
+}
+
+/// What a simulation returns for its seed: a verdict and counters of its own
+/// ("requests_completed", …), which summaries add up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedOutcome {
+    /// Whether the seed held.
+    pub verdict: Verdict,
+    /// Named counts the simulation wants reported.
+    pub counters: BTreeMap<String, u64>,
+    /// The invariant violations found, if the simulation checks invariants.
+    pub violations: Vec<Violation>,
+}
+
+impl SeedOutcome {
+    /// A passing seed.
+    pub fn pass() -> Self {
+        SeedOutcome { verdict: Verdict::Pass, counters: BTreeMap::new(), violations: Vec::new() }
+    }
+
+    /// A failing seed.
+    pub fn fail(message: impl Into<String>) -> Self {
+        SeedOutcome { verdict: Verdict::Fail(message.into()), counters: BTreeMap::new(), violations: Vec::new() }
+    }
+
+    /// Passes if no invariant was violated, else fails naming the violated invariants.
+    pub fn judged(violations: Vec<Violation>) -> Self {
+        let mut outcome = if violations.is_empty() {
+            Self::pass()
+        } else {
+            let mut names: Vec<&str> = violations.iter().map(|v| v.invariant.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            Self::fail(format!("violated: {}", names.join(", ")))
+        };
+        outcome.violations = violations;
+        outcome
+    }
+
+    /// Passes if `problems` is empty, else fails listing them.
+    pub fn from_problems(problems: Vec<String>) -> Self {
+        if problems.is_empty() {
+            Self::pass()
+        } else {
+            Self::fail(problems.join("; "))
+        }
+    }
+
+    /// Adds a counter.
+    pub fn with_counter(mut self, name: &str, value: u64) -> Self {
+        self.counters.insert(name.to_owned(), value);
+        self
+    }
+}
+
+/// What happened on one seed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedReport {
+    /// The seed.
+    pub seed: u64,
+    /// Whether it held. An escaping panic or the time limit is a failure.
+    pub verdict: Verdict,
+    /// The simulation's counters (empty if it panicked).
+    pub counters: BTreeMap<String, u64>,
+    /// The invariant violations the simulation found.
+    pub violations: Vec<Violation>,
+    /// The run's trace.
+    pub trace: Trace,
+    /// Simulated time when the simulation ended.
+    pub sim_time: Duration,
+    /// Real time the seed took, runtime setup and teardown included.
+    pub wall_time: Duration,
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "seed {} {} ({} events, sim {:.3}s, trace {:016x})",
+            self.seed,
+            self.verdict,
+            self.trace.events,
+            self.sim_time.as_secs_f64(),
+            self.trace.hash
+        )
+    }
+}
+
+/// Runs `sim` over `seeds` on `config.jobs` worker threads; reports in seed order.
+pub fn run_seeds<S, F>(sim: &S, seeds: &[u64], config: &RunConfig) -> Vec<SeedReport>
+where
+    S: Fn(Cluster) -> F + Sync,
+    F: Future<Output = SeedOutcome>,
+{
+    on_workers(seeds, config.jobs, |recorder, seed| run_on(recorder, sim, seed, config))
+}
+
+/// Runs `sim` on one seed, on the calling thread.
+pub fn run_seed<S, F>(sim: &S, seed: u64, config: &RunConfig) -> SeedReport
+where
+    S: Fn(Cluster) -> F,
+    F: Future<Output = SeedOutcome>,
+{
+    let recorder = TraceRecorder::new();
+    tracing::subscriber::with_default(recorder.clone(), || run_on(&recorder, sim, seed, config))
+}
+
+/// Maps `work` over `seeds` on `jobs` threads, each with its own trace recorder
+/// installed; results in the order of `seeds`.
+pub(crate) fn on_workers<T, W>(seeds: &[u64], jobs: usize, work: W) -> Vec<T>
+where
+    T: Send,
+    W: Fn(&TraceRecorder, u64) -> T + Sync,
+{
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(seeds.len()));
+    let worker = || {
+        let recorder = TraceRecorder::new();
+        tracing::subscriber::with_default(recorder.clone(), || loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&seed) = seeds.get(index) else {
+                return;
+            };
+            let result = work(&recorder, seed);
+            results.lock().unwrap_or_else(|p| p.into_inner()).push((index, result));
+        });
+    };
+    // Real threads are fine here: each one creates and drives whole madsim runtimes,
+    // one seed at a time; no simulated code ever sees another thread.
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, seeds.len().max(1)) {
+            scope.spawn(worker);
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// One seed on a fresh runtime, traced by `recorder` (installed on this thread).
+pub(crate) fn run_on<S, F>(recorder: &TraceRecorder, sim: &S, seed: u64, config: &RunConfig) -> SeedReport
+where
+    S: Fn(Cluster) -> F,
+    F: Future<Output = SeedOutcome>,
+{
+    let stopwatch = Stopwatch::start();
+    let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+    rt.set_time_limit(config.time_limit);
+    recorder.start(config.keep_lines);
+    let (cluster, outcome) = panics::quietly(|| {
+        let cluster = rt.block_on(async { Cluster::new() });
+        let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
+        let outcome = run.unwrap_or_else(|payload| {
+            let message = panics::last_panic().unwrap_or_else(|| panics::payload_message(payload.as_ref()));
+            SeedOutcome::fail(format!("simulation panicked: {message}"))
+        });
+        (cluster, outcome)
+    });
+    let trace = recorder.finish();
+    // Teardown must run even past the time limit: kill every node and step once so
+    // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
+    rt.set_time_limit(Duration::MAX);
+    let teardown = panics::quietly(|| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async move {
+                let sim_time = madsim::time::TimeHandle::current().elapsed();
+                cluster.halt().await;
+                sim_time
+            })
+        }))
+    });
+    drop(rt);
+    let (sim_time, verdict) = match teardown {
+        Ok(sim_time) => (sim_time, outcome.verdict),
+        Err(payload) => {
+            let message = panics::last_panic().unwrap_or_else(|| panics::payload_message(payload.as_ref()));
+            (Duration::ZERO, Verdict::Fail(format!("teardown panicked: {message}")))
+        }
+    };
+    SeedReport {
+        seed,
+        verdict,
+        counters: outcome.counters,
+        violations: outcome.violations,
+        trace,
+        sim_time,
+        wall_time: stopwatch.elapsed(),
+    }
+}
+
+/// Real time elapsed since it was started: how long seeds take to run, never seen by
+/// simulated code.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch(std::time::Instant);
+
+impl Stopwatch {
+    /// Starts measuring.
+    #[allow(clippy::disallowed_methods)] // measures the runner itself, outside any simulation
+    pub fn start() -> Self {
+        Stopwatch(std::time::Instant::now())
+    }
+
+    /// Real time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.0.elapsed()
+    }
+}

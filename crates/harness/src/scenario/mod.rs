@@ -1,0 +1,191 @@
+//! Scenario files: TOML read with serde, every key checked.
+//!
+//! Unknown keys, wrong types and impossible values are errors that name the file, the
+//! line and the dotted field. The harness owns the envelope ([`Scenario`]); a sim
+//! supplies the types of its own part through [`SimSchema`].
+
+mod error;
+mod schema;
+mod values;
+
+use std::path::Path;
+
+pub use error::{line_col, ScenarioError};
+pub use schema::{
+    CheckSpec, Expect, ExplicitFault, FaultKind, FaultSpec, NodeCrash, Partition, PartitionShape, Periodic, Scenario,
+    SimSchema,
+};
+pub use values::{DelayRange, Dur, Probability, Rate};
+
+/// The `sim` a scenario text names (`foundation` when it names none).
+pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        ScenarioError::new(path, text, e.span(), "", e.message().to_owned()).with_hint("the file is not valid TOML")
+    })?;
+    match table.get("sim") {
+        None => Ok("foundation".to_owned()),
+        Some(toml::Value::String(name)) => Ok(name.clone()),
+        Some(other) => {
+            Err(ScenarioError::new(path, text, None, "sim", format!("expected a string, found {}", other.type_str())))
+        }
+    }
+}
+
+/// Parses and checks a scenario for sim `S`. `invariants` are the names the sim can
+/// judge; `check.invariants` and `expect.violation` must be among them.
+pub fn parse<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Result<Scenario<S>, ScenarioError> {
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ScenarioError::new(path, text, e.span(), "", e.message().to_owned()))?;
+    let scenario: Scenario<S> = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        // Spanned values show up in serde's path as a private key: not the user's field.
+        let field = e.path().to_string().replace(".$__serde_spanned_private_value", "");
+        let field = if field == "." { String::new() } else { field };
+        let inner = e.into_inner();
+        let message = inner.message().to_owned();
+        let error = ScenarioError::new(path, text, inner.span(), &field, message.clone());
+        if message.starts_with("unknown field") {
+            error.with_hint("check the spelling against docs/scenarios.md; unknown keys are errors")
+        } else {
+            error
+        }
+    })?;
+    check(path, text, &scenario, invariants)?;
+    Ok(scenario)
+}
+
+/// Checks what serde cannot: references between fields and names from other lists.
+fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&str]) -> Result<(), ScenarioError> {
+    let err = |span, field: &str, message: String| Err(ScenarioError::new(path, text, span, field, message));
+    let f = &s.faults;
+    let periodic = [("faults.process_crash", f.process_crash.as_ref()), ("faults.defect", f.defect.as_ref())];
+    for (field, spec) in periodic {
+        let Some(spec) = spec else { continue };
+        if spec.every.get_ref().0.is_zero() {
+            return err(Some(spec.every.span()), &format!("{field}.every"), "must be longer than 0".into());
+        }
+        if spec.targets.is_empty() {
+            return err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
+        }
+        for (i, target) in spec.targets.iter().enumerate() {
+            check_target::<S>(path, text, target, &format!("{field}.targets[{i}]"))?;
+        }
+    }
+    if let Some(n) = &f.node_crash {
+        if n.every.get_ref().0.is_zero() {
+            return err(Some(n.every.span()), "faults.node_crash.every", "must be longer than 0".into());
+        }
+    }
+    if let Some(p) = &f.partition {
+        if p.every.get_ref().0.is_zero() {
+            return err(Some(p.every.span()), "faults.partition.every", "must be longer than 0".into());
+        }
+    }
+    for (i, at) in f.at.iter().enumerate() {
+        let field = format!("faults.at[{i}]");
+        // The injector fires only faults before `until`: one at `until` would be silently dropped.
+        if at.time.get_ref() >= &f.until {
+            return Err(ScenarioError::new(
+                path,
+                text,
+                Some(at.time.span()),
+                &format!("{field}.time"),
+                format!("is not before faults.until ({})", otpsim_runtime::units::format_duration(f.until.0)),
+            )
+            .with_hint("explicit faults must happen before faults stop"));
+        }
+        check_explicit_target::<S>(path, text, at, &format!("{field}.target"))?;
+    }
+    let known = |name: &str| invariants.contains(&name);
+    if let Some(list) = &s.check.invariants {
+        for (i, name) in list.iter().enumerate() {
+            if !known(name.get_ref()) {
+                return Err(unknown_invariant(path, text, name, &format!("check.invariants[{i}]"), invariants));
+            }
+        }
+    }
+    if let Some(expect) = &s.expect {
+        if !known(expect.violation.get_ref()) {
+            return Err(unknown_invariant(path, text, &expect.violation, "expect.violation", invariants));
+        }
+        if let Some(list) = &s.check.invariants {
+            if !list.iter().any(|n| n.get_ref() == expect.violation.get_ref()) {
+                return err(
+                    Some(expect.violation.span()),
+                    "expect.violation",
+                    "is not among check.invariants, so it can never be found".into(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn unknown_invariant(
+    path: &Path,
+    text: &str,
+    name: &toml::Spanned<String>,
+    field: &str,
+    invariants: &[&str],
+) -> ScenarioError {
+    ScenarioError::new(path, text, Some(name.span()), field, format!("unknown invariant {:?}", name.get_ref()))
+        .with_hint(format!("known invariants: {}", invariants.join(", ")))
+}
+
+/// A process target: a kind or name the sim knows, optionally followed by `/<index>`.
+fn check_target<S: SimSchema>(
+    path: &Path,
+    text: &str,
+    target: &toml::Spanned<String>,
+    field: &str,
+) -> Result<(), ScenarioError> {
+    let value = target.get_ref();
+    let (kind, index) = value.split_once('/').map_or((value.as_str(), None), |(k, i)| (k, Some(i)));
+    let index_ok = index.is_none_or(|i| i.parse::<u32>().is_ok());
+    if S::fault_targets().contains(&kind) && index_ok {
+        return Ok(());
+    }
+    Err(ScenarioError::new(path, text, Some(target.span()), field, format!("unknown fault target {value:?}"))
+        .with_hint(format!("targets: {} (optionally followed by /<index>)", S::fault_targets().join(", "))))
+}
+
+fn check_explicit_target<S: SimSchema>(
+    path: &Path,
+    text: &str,
+    at: &ExplicitFault,
+    field: &str,
+) -> Result<(), ScenarioError> {
+    let target = at.target.as_ref().map_or("", |t| t.get_ref().trim());
+    let span = at.target.as_ref().map_or_else(|| at.time.span(), |t| t.span());
+    let bad = |hint: &str| {
+        Err(ScenarioError::new(
+            path,
+            text,
+            Some(span.clone()),
+            field,
+            format!("bad target {target:?} for {:?}", at.kind),
+        )
+        .with_hint(hint.to_owned()))
+    };
+    let nodes = |list: &str| !list.is_empty() && list.split(',').all(|n| n.trim().parse::<u32>().is_ok());
+    match at.kind {
+        FaultKind::Crash | FaultKind::Defect => match &at.target {
+            Some(t) => check_target::<S>(path, text, t, field),
+            None => bad("name a process kind or name, e.g. \"task_agent\" or \"task_agent/2\""),
+        },
+        FaultKind::NodeCrash | FaultKind::NodeRestart if target.parse::<u32>().is_ok() => Ok(()),
+        FaultKind::NodeCrash | FaultKind::NodeRestart => bad("write the node's index, e.g. \"1\""),
+        FaultKind::Partition => match target.split_once('|') {
+            Some((a, b)) if nodes(a) && nodes(b) => Ok(()),
+            _ => bad("write the two sides as node indexes, e.g. \"0,1|2\""),
+        },
+        FaultKind::PartitionOneWay => match target.split_once('>') {
+            Some((a, b)) if a.trim().parse::<u32>().is_ok() && b.trim().parse::<u32>().is_ok() => Ok(()),
+            _ => bad("write from>to node indexes, e.g. \"0>2\""),
+        },
+        FaultKind::Heal if target.is_empty() => Ok(()),
+        FaultKind::Heal => bad("heal takes no target"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,336 @@
+//! The event trace of one run: every `otpsim*` tracing event as one canonical line
+//! stamped with simulated time, and a stable hash of those lines.
+//!
+//! Two runs of one seed must produce the same lines, so the hash of the trace is the
+//! determinism fingerprint of a run. Lines are kept only when asked (the
+//! determinism check and trace export need them; a plain run needs the hash alone).
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tracing::field::{Field, Visit};
+use tracing::span;
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, Subscriber};
+
+/// Events whose target starts with this are part of the trace.
+pub const TARGET_PREFIX: &str = "otpsim";
+
+/// What one run emitted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// FNV-1a over every line, each followed by a newline.
+    pub hash: u64,
+    /// Number of events.
+    pub events: u64,
+    /// How many events carried each value of the `event` field ("spawn", "exit", …).
+    pub kinds: BTreeMap<String, u64>,
+    /// The lines themselves, if they were kept.
+    pub lines: Option<Vec<String>>,
+}
+
+impl Trace {
+    /// How many events had `event = kind`.
+    pub fn count(&self, kind: &str) -> u64 {
+        self.kinds.get(kind).copied().unwrap_or(0)
+    }
+}
+
+/// A streaming FNV-1a hash (the same function as `otpsim_runtime::rng::fnv1a`), so a
+/// trace can be hashed without keeping it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv64 {
+    /// Feeds bytes.
+    pub fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// The hash so far.
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The trace being recorded, between [`TraceRecorder::start`] and [`TraceRecorder::finish`].
+#[derive(Default)]
+struct Recording {
+    active: bool,
+    hash: Fnv64,
+    events: u64,
+    kinds: BTreeMap<String, u64>,
+    lines: Option<Vec<String>>,
+    /// The line buffer, reused when lines are not kept.
+    scratch: String,
+}
+
+impl Recording {
+    fn record(&mut self, event: &Event<'_>) {
+        let mut line = match self.lines {
+            Some(_) => String::with_capacity(96),
+            None => std::mem::take(&mut self.scratch),
+        };
+        line.clear();
+        let kind = write_line(&mut line, event);
+        self.hash.write(line.as_bytes());
+        self.hash.write(b"\n");
+        self.events += 1;
+        if let Some(kind) = kind.map(|range| &line[range]) {
+            match self.kinds.get_mut(kind) {
+                Some(count) => *count += 1,
+                None => {
+                    self.kinds.insert(kind.to_owned(), 1);
+                }
+            }
+        }
+        match &mut self.lines {
+            Some(lines) => lines.push(line),
+            None => self.scratch = line,
+        }
+    }
+}
+
+/// A `tracing` subscriber that records the trace of one run at a time.
+///
+/// Install it on a worker thread with `tracing::subscriber::with_default`; call
+/// [`start`](Self::start) before a run and [`finish`](Self::finish) after it.
+/// Events outside a recording, and events of other targets, are ignored.
+#[derive(Clone, Default)]
+pub struct TraceRecorder {
+    recording: Arc<Mutex<Recording>>,
+}
+
+impl TraceRecorder {
+    /// A recorder that records nothing until started.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Recording> {
+        // A panic while formatting an event poisons the lock; the recording is still usable.
+        self.recording.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts a fresh recording; `keep_lines` keeps every line, not just the hash.
+    pub fn start(&self, keep_lines: bool) {
+        *self.lock() = Recording { active: true, lines: keep_lines.then(Vec::new), ..Recording::default() };
+    }
+
+    /// Ends the recording and returns its trace.
+    pub fn finish(&self) -> Trace {
+        let recording = std::mem::take(&mut *self.lock());
+        Trace {
+            hash: recording.hash.finish(),
+            events: recording.events,
+            kinds: recording.kinds,
+            lines: recording.lines,
+        }
+    }
+}
+
+fn traced(metadata: &Metadata<'_>) -> bool {
+    metadata.is_event() && metadata.target().starts_with(TARGET_PREFIX)
+}
+
+impl Subscriber for TraceRecorder {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if traced(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        traced(metadata)
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        // Spans are never enabled (see `enabled`), but the trait still wants an id.
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut recording = self.lock();
+        if recording.active {
+            recording.record(event);
+        }
+    }
+
+    fn enter(&self, _span: &span::Id) {}
+
+    fn exit(&self, _span: &span::Id) {}
+}
+
+/// Writes "12.000345678s otpsim event=exit pid=<1.4.0> reason=killed" into `line`;
+/// returns where the `event` field's value is in it.
+fn write_line(line: &mut String, event: &Event<'_>) -> Option<Range<usize>> {
+    match madsim::time::TimeHandle::try_current() {
+        Some(time) => write_sim_time(line, time.elapsed()),
+        None => line.push('-'),
+    }
+    line.push(' ');
+    line.push_str(event.metadata().target());
+    let mut fields = Fields { line, kind: None };
+    event.record(&mut fields);
+    fields.kind
+}
+
+/// Simulated time with nanoseconds: every scheduler step moves the clock, so the time
+/// stamps alone reveal a run that took a different path.
+fn write_sim_time(out: &mut String, elapsed: Duration) {
+    let _ = write!(out, "{}.{:09}s", elapsed.as_secs(), elapsed.subsec_nanos());
+}
+
+struct Fields<'a> {
+    line: &'a mut String,
+    kind: Option<Range<usize>>,
+}
+
+impl Fields<'_> {
+    /// Appends " name=value", quoting the value unless it is a plain token.
+    fn push(&mut self, field: &Field, value: impl fmt::Display) {
+        let _ = write!(self.line, " {}=", field.name());
+        let start = self.line.len();
+        let _ = write!(self.line, "{value}");
+        if !is_token(&self.line[start..]) {
+            let raw = self.line.split_off(start);
+            let _ = write!(self.line, "{raw:?}");
+        }
+        if field.name() == "event" {
+            self.kind = Some(start..self.line.len());
+        }
+    }
+}
+
+/// Values that read back unambiguously without quotes.
+fn is_token(value: &str) -> bool {
+    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '=' || c.is_control())
+}
+
+/// Shows a `Debug` value through `Display`, so every field goes through one path.
+struct AsDebug<'a>(&'a dyn fmt::Debug);
+
+impl fmt::Display for AsDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.push(field, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.push(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.push(field, value);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.push(field, value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.push(field, AsDebug(value));
+    }
+}
+
+/// The lines recorded so far by the recorder installed on this thread, if it keeps
+/// lines. A simulation's own end-of-run checks read its trace through this.
+pub fn current_lines() -> Option<Vec<String>> {
+    tracing::dispatcher::get_default(|dispatch| {
+        let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
+        let recording = recorder.lock();
+        recording.active.then(|| recording.lines.clone()).flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(keep_lines: bool, emit: impl FnOnce()) -> Trace {
+        let recorder = TraceRecorder::new();
+        recorder.start(keep_lines);
+        tracing::subscriber::with_default(recorder.clone(), emit);
+        recorder.finish()
+    }
+
+    #[test]
+    fn events_become_canonical_lines_with_quoted_free_text() {
+        let trace = recorded(true, || {
+            tracing::trace!(target: "otpsim", event = "exit", pid = %"<1.4.0>", reason = %"panic: boom");
+            tracing::debug!(target: "otpsim_demo", event = "restart", count = 3u64, ok = true);
+        });
+        let lines = trace.lines.as_deref().expect("kept");
+        assert_eq!(lines[0], r#"- otpsim event=exit pid=<1.4.0> reason="panic: boom""#);
+        assert_eq!(lines[1], "- otpsim_demo event=restart count=3 ok=true");
+        assert_eq!((trace.events, trace.count("exit"), trace.count("restart")), (2, 1, 1));
+    }
+
+    #[test]
+    fn other_targets_and_idle_recorders_record_nothing() {
+        let trace = recorded(true, || tracing::info!(target: "madsim", event = "kill"));
+        assert_eq!(trace.events, 0);
+        let recorder = TraceRecorder::new();
+        tracing::subscriber::with_default(recorder.clone(), || tracing::info!(target: "otpsim", event = "x"));
+        assert_eq!(recorder.finish().events, 0);
+    }
+
+    #[test]
+    fn the_hash_is_the_same_whether_lines_are_kept_or_not() {
+        let emit = || {
+            for i in 0..5u64 {
+                tracing::debug!(target: "otpsim", event = "spawn", serial = i);
+            }
+        };
+        let (kept, hashed) = (recorded(true, emit), recorded(false, emit));
+        assert_eq!(kept.hash, hashed.hash);
+        assert!(hashed.lines.is_none());
+        let mut fnv = Fnv64::default();
+        for line in kept.lines.expect("kept") {
+            fnv.write(line.as_bytes());
+            fnv.write(b"\n");
+        }
+        assert_eq!(fnv.finish(), kept.hash);
+        assert_eq!(Fnv64::default().finish(), otpsim_runtime::rng::fnv1a(b""));
+    }
+
+    #[test]
+    fn lines_carry_simulated_time() {
+        let rt = madsim::runtime::Runtime::with_seed_and_config(1, Default::default());
+        let trace = recorded(true, || {
+            rt.block_on(async {
+                madsim::time::sleep(Duration::from_millis(1500)).await;
+                tracing::debug!(target: "otpsim", event = "tick");
+            })
+        });
+        let line = &trace.lines.expect("kept")[0];
+        assert!(line.starts_with("1.50") && line.ends_with("s otpsim event=tick"), "{line}");
+    }
+}
