@@ -31,6 +31,10 @@ pub struct Config {
     pub restart_window: Duration,
     /// Tasks a task agent holds queued at most.
     pub agent_queue_capacity: usize,
+    /// How long a paused task agent waits before it resumes on its own (the original
+    /// never resumed; `api::resume_agent` resumes at once). Default 5 s.
+    #[serde(with = "duration")]
+    pub agent_pause_cooldown: Duration,
     /// Memory (bytes) above which the performance sensor reports pressure.
     pub memory_threshold_bytes: u64,
     /// The defects switched on (empty: the correct system).
@@ -76,6 +80,7 @@ impl Default for Config {
             max_restarts: 3,
             restart_window: Duration::from_secs(5),
             agent_queue_capacity: 1000,
+            agent_pause_cooldown: Duration::from_secs(5),
             memory_threshold_bytes: 512 * 1024 * 1024,
             flaws: Flaws::new(),
         }

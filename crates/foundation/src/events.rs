@@ -1,0 +1,36 @@
+//! The foundation system's trace events: the contract between the system and the
+//! invariants that judge it.
+//!
+//! Every event is a `tracing` event with target [`TARGET`] and an `event` field naming
+//! it; the other fields are listed per event below (pids print as `<node.serial.inc>`,
+//! tasks and workflows as their numeric ids). The harness records them with
+//! simulated time. Invariants read only these events, the client history, the
+//! runtime tables and the system's public API — never which flaws are on.
+//!
+//! | event | fields | emitted when |
+//! |---|---|---|
+//! | `task_accepted` | task | the coordinator durably recorded a new task (before acknowledging) |
+//! | `task_assigned` | task, agent, attempt | the coordinator handed a task to an agent (delivery confirmed) |
+//! | `task_started` | task, agent, attempt | an agent starts executing a task |
+//! | `task_finished` | task, agent, attempt, outcome | an agent finished executing (outcome as [`crate::TaskOutcome`] prints) |
+//! | `task_recorded` | task, outcome | the coordinator durably recorded a task's final outcome |
+//! | `defect` | task, pid | a handler is about to hit a programming defect (a panic) |
+//! | `agent_error` | agent, error_count | an agent counted an expected error |
+//! | `agent_paused` | agent, error_count, threshold | an agent paused itself |
+//! | `agent_resumed` | agent | a paused agent resumed |
+//! | `task_breaker_opened` | agent, failures, threshold | an agent's ProcessTask breaker opened (attempts wait for its reset) |
+//! | `breaker_opened` | receiver, failures, threshold | the manager opened a receiver's breaker |
+//! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
+//! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
+//! | `buffer_overflow` | receiver, dropped, max | the buffer was full; the oldest message was dropped (dropped: its msg) |
+//! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered) |
+//! | `replay_failed` | receiver, msg, seq, kept | replaying failed; kept=true if it stays buffered |
+//! | `peer_tracked` | peer | the manager started holding state for a peer (and monitors it) |
+//! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |
+//! | `step_run` | workflow, step, host | a workflow step starts executing in process `host` |
+//! | `step_done` | workflow, step | a step's result was persisted |
+//! | `workflow_status` | workflow, status, host | a workflow changed status (initialized, running, completed, failed, cancelled) |
+//! | `workflow_cancel` | workflow | a cancel request reached an unfinished workflow (its process, or its durable record while no process runs it) |
+
+/// The tracing target of every foundation event.
+pub const TARGET: &str = "otpsim::foundation";

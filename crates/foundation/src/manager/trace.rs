@@ -1,0 +1,39 @@
+//! The manager's trace events, exactly as `crate::events` lists them.
+
+use otpsim_runtime::Pid;
+use tracing::debug;
+
+use super::buffer::MsgKey;
+use crate::events::TARGET;
+
+pub(crate) fn breaker_opened(receiver: Pid, failures: u32, threshold: u32) {
+    debug!(target: TARGET, event = "breaker_opened", receiver = %receiver, failures, threshold);
+}
+
+pub(crate) fn breaker_reset(receiver: Pid) {
+    debug!(target: TARGET, event = "breaker_reset", receiver = %receiver);
+}
+
+pub(crate) fn buffered(receiver: Pid, msg: MsgKey, seq: u64) {
+    debug!(target: TARGET, event = "buffered", receiver = %receiver, msg = %msg, seq);
+}
+
+pub(crate) fn buffer_overflow(receiver: Pid, dropped: MsgKey, max: usize) {
+    debug!(target: TARGET, event = "buffer_overflow", receiver = %receiver, dropped = %dropped, max);
+}
+
+pub(crate) fn replayed(receiver: Pid, msg: MsgKey, seq: u64) {
+    debug!(target: TARGET, event = "replayed", receiver = %receiver, msg = %msg, seq);
+}
+
+pub(crate) fn replay_failed(receiver: Pid, msg: MsgKey, seq: u64, kept: bool) {
+    debug!(target: TARGET, event = "replay_failed", receiver = %receiver, msg = %msg, seq, kept);
+}
+
+pub(crate) fn peer_tracked(peer: Pid) {
+    debug!(target: TARGET, event = "peer_tracked", peer = %peer);
+}
+
+pub(crate) fn peer_dropped(peer: Pid) {
+    debug!(target: TARGET, event = "peer_dropped", peer = %peer);
+}

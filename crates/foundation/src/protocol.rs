@@ -1,0 +1,101 @@
+//! The messages between the coordinator, the coordination manager and task agents.
+//!
+//! These are the seams between components: the manager routes [`AgentRequest`]s to
+//! agents with gen-server calls and answers the coordinator with a [`RouteOutcome`].
+
+use std::fmt;
+
+use crate::task::TaskSpec;
+
+/// A gen-server call to a task agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentRequest {
+    /// Take this task (idempotent on the task id); `attempt` counts the coordinator's assignments.
+    Assign {
+        /// The task.
+        task: TaskSpec,
+        /// The coordinator's assignment attempt (1-based), for traces.
+        attempt: u32,
+    },
+    /// Report [`AgentStatus`].
+    Status,
+    /// Leave the paused state.
+    Resume,
+}
+
+/// A task agent's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentReply {
+    /// The task is durably queued (or was already known).
+    Accepted,
+    /// The agent will not take the task (paused, full, ...): assign it elsewhere.
+    Rejected(String),
+    /// The agent's status.
+    Status(AgentStatus),
+}
+
+/// What a task agent is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentState {
+    /// Nothing to run.
+    Idle,
+    /// Running a task.
+    Processing,
+    /// Paused after too many errors; takes no new tasks.
+    Paused,
+}
+
+impl fmt::Display for AgentState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AgentState::Idle => "idle",
+            AgentState::Processing => "processing",
+            AgentState::Paused => "paused",
+        })
+    }
+}
+
+/// A task agent's counters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentStatus {
+    /// Idle, processing or paused.
+    pub status: AgentState,
+    /// Tasks finished (any outcome).
+    pub processed_count: u64,
+    /// Expected errors counted since the last resume.
+    pub error_count: u32,
+    /// Tasks queued, not yet running.
+    pub queue_len: usize,
+}
+
+/// What `manager::route` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteOutcome {
+    /// The agent accepted the request.
+    Delivered,
+    /// The receiver's breaker is open; the request waits in its buffer.
+    Buffered,
+    /// Delivery failed (the agent rejected it, is down, or did not answer).
+    Failed(String),
+}
+
+/// An agent's report of a finished task to the coordinator (a plain message, sent
+/// again until a [`ReportAck`] comes back, so the agent never blocks on the coordinator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeReport {
+    /// The reporting agent, where the ack goes.
+    pub agent: otpsim_runtime::Pid,
+    /// The task.
+    pub task: crate::task::TaskId,
+    /// Its outcome.
+    pub outcome: crate::task::TaskOutcome,
+    /// The assignment attempt it ran under.
+    pub attempt: u32,
+}
+
+/// The coordinator durably recorded the outcome of `task` (or already had one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportAck {
+    /// The task.
+    pub task: crate::task::TaskId,
+}

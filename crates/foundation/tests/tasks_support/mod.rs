@@ -1,0 +1,318 @@
+//! Scaffolding for the task-path tests: a cluster booted with the production tree, a
+//! client node that submits and polls through the public API, and a recorder of the
+//! foundation's trace events.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use otpsim_foundation::app::{self, AppSpec};
+use otpsim_foundation::coordinator::TaskStatus;
+use otpsim_foundation::events::TARGET;
+use otpsim_foundation::{api, Behavior, Config, TaskId, TaskOutcome, TaskSpec, TaskType};
+use otpsim_runtime::{Cluster, Ctx, NodeId, Pid, SpawnOpts};
+use tracing::field::{Field, Visit};
+use tracing::span;
+use tracing::subscriber::Interest;
+use tracing::{Event, Metadata, Subscriber};
+
+/// `n` milliseconds.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Sleeps `n` milliseconds of simulated time (in the driver).
+pub async fn wait_ms(n: u64) {
+    madsim::time::sleep(ms(n)).await;
+}
+
+/// Runs `body` on a fresh simulation with `seed`, recording foundation events, and
+/// answers what it returns. A run over an hour of simulated time is a hang.
+pub fn sim<T, Fut: Future<Output = T>>(seed: u64, body: impl FnOnce(Events) -> Fut) -> T {
+    let events = Events::default();
+    let recorder = events.clone();
+    tracing::subscriber::with_default(recorder, || {
+        let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
+        rt.set_time_limit(Duration::from_secs(3600));
+        rt.block_on(body(events))
+    })
+}
+
+/// A booted cluster: app nodes `0..nodes` and one extra client node outside the app.
+pub struct World {
+    /// The cluster.
+    pub cluster: Cluster,
+    /// What every app node booted.
+    pub spec: AppSpec,
+    /// The node client processes run on.
+    pub client: NodeId,
+}
+
+impl World {
+    /// Boots `nodes` app nodes with `task_agents` agents, then a client node.
+    pub async fn boot(config: Config, nodes: u32, task_agents: u32) -> World {
+        let cluster = Cluster::new();
+        let spec = AppSpec { config, nodes, task_agents };
+        for n in 0..nodes {
+            let boot = spec.clone();
+            cluster.add_node(&format!("n{n}"), move |c, node| app::boot(c, node, &boot));
+        }
+        let client = cluster.add_node("client", |_, _| async {});
+        wait_ms(50).await;
+        World { cluster, spec, client }
+    }
+
+    /// Runs `f` in a process on the client node and waits for its answer.
+    pub async fn on_client<T, F, Fut>(&self, f: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(Ctx) -> Fut + Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+    {
+        let slot: Arc<Mutex<Option<T>>> = Arc::new(Mutex::new(None));
+        let out = slot.clone();
+        let pid = self.cluster.spawn(self.client, SpawnOpts::default(), move |ctx| async move {
+            let value = f(ctx).await;
+            *out.lock().unwrap() = Some(value);
+        });
+        loop {
+            if let Some(value) = slot.lock().unwrap().take() {
+                return value;
+            }
+            assert!(self.cluster.is_alive(pid), "the client process died without an answer");
+            wait_ms(5).await;
+        }
+    }
+
+    /// Starts a client that submits each task at its time (retrying until acked);
+    /// the returned set fills with the acknowledged ids.
+    pub fn submit_all(&self, tasks: Vec<(Duration, TaskSpec)>) -> Arc<Mutex<BTreeSet<TaskId>>> {
+        let acked = Arc::new(Mutex::new(BTreeSet::new()));
+        let out = acked.clone();
+        self.cluster.spawn(self.client, SpawnOpts::labelled("client"), move |ctx| async move {
+            for (at, task) in tasks {
+                let now = ctx.now();
+                if at > now {
+                    ctx.sleep(at - now).await;
+                }
+                submit_until_acked(&ctx, task.clone()).await;
+                out.lock().unwrap().insert(task.id);
+            }
+        });
+        acked
+    }
+
+    /// Polls until every task in `ids` has a final status or `limit` passed; answers
+    /// the last statuses.
+    pub async fn settle(&self, ids: &BTreeSet<TaskId>, limit: Duration) -> BTreeMap<TaskId, TaskStatus> {
+        let ids = ids.clone();
+        self.on_client(move |ctx| async move {
+            let deadline = ctx.now() + limit;
+            let mut statuses = BTreeMap::new();
+            loop {
+                for id in &ids {
+                    if statuses.get(id).is_some_and(|s: &TaskStatus| s.outcome().is_some()) {
+                        continue;
+                    }
+                    if let Ok(status) = api::status(&ctx, *id, ms(500)).await {
+                        statuses.insert(*id, status);
+                    }
+                }
+                let done = ids.iter().all(|id| statuses.get(id).is_some_and(|s| s.outcome().is_some()));
+                if done || ctx.now() >= deadline {
+                    return statuses;
+                }
+                ctx.sleep(ms(200)).await;
+            }
+        })
+        .await
+    }
+
+    /// The pid of agent `index`, if it is registered.
+    pub fn agent(&self, index: u32) -> Option<Pid> {
+        self.cluster.whereis(self.spec.agent_node(index), &otpsim_foundation::agent::name(index))
+    }
+
+    /// The coordinator's pid, if it is registered.
+    pub fn coordinator(&self) -> Option<Pid> {
+        self.cluster.whereis(app::PRIMARY, otpsim_foundation::coordinator::NAME)
+    }
+}
+
+/// Submits `task` until the coordinator acknowledges it.
+pub async fn submit_until_acked(ctx: &Ctx, task: TaskSpec) {
+    while api::submit(ctx, task.clone(), ms(1000)).await.is_err() {
+        ctx.sleep(ms(100)).await;
+    }
+}
+
+/// A task of a supported type.
+pub fn task(id: u64, work_ms: u64, behavior: Behavior) -> TaskSpec {
+    TaskSpec { id: TaskId(id), kind: TaskType::Analysis, work: ms(work_ms), behavior }
+}
+
+/// Every task whose reported status is not its true outcome, described.
+pub fn wrong_outcomes(
+    tasks: &[TaskSpec],
+    acked: &BTreeSet<TaskId>,
+    statuses: &BTreeMap<TaskId, TaskStatus>,
+    config: &Config,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for spec in tasks.iter().filter(|t| acked.contains(&t.id)) {
+        let want = otpsim_foundation::task::true_outcome(spec, config);
+        let got = statuses.get(&spec.id).cloned().unwrap_or(TaskStatus::Unknown);
+        if got.outcome().as_ref() != Some(&want) {
+            wrong.push(format!("task {} ({:?}): want {want}, got {got}", spec.id, spec.behavior));
+        }
+    }
+    wrong
+}
+
+/// One recorded foundation event: its name and its other fields, as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// Simulated time.
+    pub at: Duration,
+    /// The `event` field.
+    pub event: String,
+    /// Every other field.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Recorded {
+    /// A field's value, or "" if it is missing.
+    pub fn get(&self, field: &str) -> &str {
+        self.fields.get(field).map_or("", String::as_str)
+    }
+}
+
+/// A `tracing` subscriber keeping every foundation event of one run.
+#[derive(Clone, Default)]
+pub struct Events(Arc<Mutex<Vec<Recorded>>>);
+
+impl Events {
+    /// Every event, in order.
+    pub fn all(&self) -> Vec<Recorded> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// A hash of every event with its time: equal for two runs that took the same path.
+    pub fn fingerprint(&self) -> u64 {
+        let mut text = String::new();
+        for e in self.0.lock().unwrap().iter() {
+            let _ = writeln!(text, "{:?} {} {:?}", e.at, e.event, e.fields);
+        }
+        otpsim_runtime::rng::fnv1a(text.as_bytes())
+    }
+
+    /// Every event named `event`, in order.
+    pub fn named(&self, event: &str) -> Vec<Recorded> {
+        self.0.lock().unwrap().iter().filter(|e| e.event == event).cloned().collect()
+    }
+
+    /// Tasks whose executions finished with different outcomes, or whose outcome was
+    /// recorded more than once, described.
+    pub fn conflicting_completions(&self) -> Vec<String> {
+        let mut finished: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for e in self.named("task_finished") {
+            finished.entry(e.get("task").to_owned()).or_default().insert(e.get("outcome").to_owned());
+        }
+        let mut recorded: BTreeMap<String, u32> = BTreeMap::new();
+        for e in self.named("task_recorded") {
+            *recorded.entry(e.get("task").to_owned()).or_default() += 1;
+        }
+        let mut problems = Vec::new();
+        for (task, outcomes) in finished.iter().filter(|(_, o)| o.len() > 1) {
+            problems.push(format!("task {task} finished with different outcomes {outcomes:?}"));
+        }
+        for (task, n) in recorded.iter().filter(|(_, n)| **n > 1) {
+            problems.push(format!("task {task} recorded {n} times"));
+        }
+        problems
+    }
+
+    /// The outcome the coordinator recorded for each task.
+    pub fn recorded_outcomes(&self) -> BTreeMap<TaskId, String> {
+        self.named("task_recorded")
+            .into_iter()
+            .map(|e| (TaskId(e.get("task").parse().unwrap()), e.get("outcome").to_owned()))
+            .collect()
+    }
+}
+
+/// How an outcome prints in events.
+pub fn printed(outcome: &TaskOutcome) -> String {
+    outcome.to_string()
+}
+
+struct Fields(Recorded);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.to_owned());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        self.put(field, text);
+    }
+}
+
+impl Fields {
+    fn put(&mut self, field: &Field, value: String) {
+        if field.name() == "event" {
+            self.0.event = value;
+        } else {
+            self.0.fields.insert(field.name().to_owned(), value);
+        }
+    }
+}
+
+/// Foundation events, and the runtime's debug-level events (spawns, exits, supervisor
+/// decisions, node crashes), not its per-message traces.
+fn kept(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == TARGET || (metadata.target() == "otpsim" && *metadata.level() <= tracing::Level::DEBUG)
+}
+
+impl Subscriber for Events {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if kept(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        kept(metadata)
+    }
+
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let at = madsim::time::TimeHandle::try_current().map_or(Duration::ZERO, |t| t.elapsed());
+        let mut fields = Fields(Recorded { at, event: String::new(), fields: BTreeMap::new() });
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+
+    fn enter(&self, _span: &span::Id) {}
+
+    fn exit(&self, _span: &span::Id) {}
+}
