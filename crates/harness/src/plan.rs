@@ -195,7 +195,8 @@ fn arrivals(rng: &mut Stream, every: Duration, until: Duration) -> Vec<Duration>
     let mut times = Vec::new();
     let mut t = Duration::ZERO;
     loop {
-        let gap_ns = rng.gen_range(every.as_nanos() as u64 / 2..=every.as_nanos() as u64 * 3 / 2).max(1);
+        let every_ns = u64::try_from(every.as_nanos()).unwrap_or(u64::MAX);
+        let gap_ns = rng.gen_range(every_ns / 2..=every_ns.saturating_add(every_ns / 2)).max(1);
         t += Duration::from_nanos(gap_ns);
         if t >= until {
             return times;

@@ -9,6 +9,7 @@ mod schema;
 mod values;
 
 use std::path::Path;
+use std::time::Duration;
 
 pub use error::{line_col, ScenarioError};
 pub use schema::{
@@ -16,6 +17,10 @@ pub use schema::{
     SimSchema,
 };
 pub use values::{DelayRange, Dur, Probability, Rate};
+
+/// The shortest period of a recurring fault: anything shorter would plan millions of
+/// faults per simulated second.
+pub const EVERY_MIN: Duration = Duration::from_millis(1);
 
 /// The `sim` a scenario text names (`foundation` when it names none).
 pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
@@ -60,8 +65,8 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
     let periodic = [("faults.process_crash", f.process_crash.as_ref()), ("faults.defect", f.defect.as_ref())];
     for (field, spec) in periodic {
         let Some(spec) = spec else { continue };
-        if spec.every.get_ref().0.is_zero() {
-            return err(Some(spec.every.span()), &format!("{field}.every"), "must be longer than 0".into());
+        if spec.every.get_ref().0 < EVERY_MIN {
+            return err(Some(spec.every.span()), &format!("{field}.every"), format!("must be at least {}ms", EVERY_MIN.as_millis()));
         }
         if spec.targets.is_empty() {
             return err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
@@ -71,13 +76,13 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
         }
     }
     if let Some(n) = &f.node_crash {
-        if n.every.get_ref().0.is_zero() {
-            return err(Some(n.every.span()), "faults.node_crash.every", "must be longer than 0".into());
+        if n.every.get_ref().0 < EVERY_MIN {
+            return err(Some(n.every.span()), "faults.node_crash.every", format!("must be at least {}ms", EVERY_MIN.as_millis()));
         }
     }
     if let Some(p) = &f.partition {
-        if p.every.get_ref().0.is_zero() {
-            return err(Some(p.every.span()), "faults.partition.every", "must be longer than 0".into());
+        if p.every.get_ref().0 < EVERY_MIN {
+            return err(Some(p.every.span()), "faults.partition.every", format!("must be at least {}ms", EVERY_MIN.as_millis()));
         }
     }
     for (i, at) in f.at.iter().enumerate() {
@@ -162,7 +167,7 @@ fn check_explicit_target<S: SimSchema>(
             text,
             Some(span.clone()),
             field,
-            format!("bad target {target:?} for {:?}", at.kind),
+            format!("bad target {target:?} for {}", at.kind.name()),
         )
         .with_hint(hint.to_owned()))
     };

@@ -215,6 +215,21 @@ pub enum FaultKind {
     Heal,
 }
 
+impl FaultKind {
+    /// The kind as scenario files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Crash => "crash",
+            FaultKind::Defect => "defect",
+            FaultKind::NodeCrash => "node_crash",
+            FaultKind::NodeRestart => "node_restart",
+            FaultKind::Partition => "partition",
+            FaultKind::PartitionOneWay => "partition_one_way",
+            FaultKind::Heal => "heal",
+        }
+    }
+}
+
 /// `[check]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
