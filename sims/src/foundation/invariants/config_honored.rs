@@ -1,0 +1,277 @@
+//! `config_honored`: the system's thresholds are the configured ones.
+//!
+//! Always holds, judged from what the system did (never from what it claims its
+//! threshold is):
+//! - an agent pauses exactly when its error count reaches `max_error_threshold`, and
+//!   never counts an error past it without pausing (a paused agent finishing the task
+//!   in hand may count more until it resumes);
+//! - a breaker opens exactly at `circuit_breaker_threshold` consecutive failures (and
+//!   re-opens after a failed replay with at least that many);
+//! - a receiver's buffer never holds more than `buffer_max_size` messages, and does
+//!   not drop its oldest message before it is full.
+
+use std::collections::BTreeMap;
+
+use otpsim_foundation::{manager, Config};
+use otpsim_harness::invariant::{TraceEvent, Violation};
+
+const NAME: &str = "config_honored";
+
+fn number(e: &TraceEvent, key: &str) -> Option<u64> {
+    e.get(key).and_then(|v| v.parse().ok())
+}
+
+/// Checks pauses, breaker openings and buffer sizes against `config`.
+pub fn config_honored(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let pause_at = u64::from(config.max_error_threshold);
+    let open_at = u64::from(config.circuit_breaker_threshold);
+    let mut buffers = Buffers { max: config.buffer_max_size as u64, receivers: BTreeMap::new(), manager: None };
+    let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut reopening: BTreeMap<&str, bool> = BTreeMap::new();
+    for e in events {
+        let receiver = e.get("receiver").unwrap_or("?");
+        let agent = e.get("agent").unwrap_or("?");
+        let flagged = match e.kind.as_str() {
+            "agent_error" if paused.get(agent).copied().unwrap_or(false) => None,
+            "agent_error" => number(e, "error_count")
+                .filter(|count| *count > pause_at)
+                .map(|count| format!("agent {agent} counted error {count} without pausing at {pause_at}")),
+            "agent_paused" => {
+                paused.insert(agent, true);
+                number(e, "error_count")
+                    .filter(|count| *count != pause_at)
+                    .map(|count| format!("agent {agent} paused after {count} errors, not {pause_at}"))
+            }
+            "agent_resumed" => {
+                paused.insert(agent, false);
+                None
+            }
+            "replay_failed" => {
+                reopening.insert(receiver, true);
+                None
+            }
+            "breaker_opened" => {
+                let again = reopening.remove(receiver).unwrap_or(false);
+                number(e, "failures")
+                    .filter(|f| if again { *f < open_at } else { *f != open_at })
+                    .map(|f| format!("breaker of {receiver} opened after {f} failures, not {open_at}"))
+            }
+            _ => None,
+        };
+        if let Some(message) = flagged {
+            violations.push(Violation::new(NAME, e.time, message).evidence([e]));
+        }
+        violations.extend(buffers.see(e));
+    }
+    violations.extend(buffers.finish());
+    violations
+}
+
+/// The checker's model of each receiver's buffer, from the manager's events.
+///
+/// `held` counts the messages buffered and not yet replayed, dropped or released,
+/// including the one a replay has taken out (it is not in the buffer while it is
+/// delivered, and comes back if the delivery fails). A push over the bound is judged
+/// once the events of that push are all seen: the manager may trace `buffered` before
+/// the `buffer_overflow` that makes room. Buffers live in the manager's memory: when
+/// the manager process exits, they are gone.
+struct Buffers<'a> {
+    max: u64,
+    receivers: BTreeMap<&'a str, Occupancy<'a>>,
+    /// The manager's current pid, from the supervisor's `child_start`/`child_restart`.
+    manager: Option<&'a str>,
+}
+
+#[derive(Default)]
+struct Occupancy<'a> {
+    held: u64,
+    replaying: bool,
+    over: Option<&'a TraceEvent>,
+}
+
+impl Occupancy<'_> {
+    /// Messages in the buffer proper: a replay in flight holds one outside it.
+    fn in_buffer(&self) -> u64 {
+        self.held - u64::from(self.replaying && self.held > 0)
+    }
+}
+
+impl<'a> Buffers<'a> {
+    fn see(&mut self, e: &'a TraceEvent) -> Option<Violation> {
+        let receiver = match e.kind.as_str() {
+            "child_start" | "child_restart" if e.get("child") == Some(manager::NAME) => {
+                self.manager = e.get("pid").or(e.get("new_pid"));
+                return None;
+            }
+            "exit" if self.manager.is_some() && e.get("pid") == self.manager => {
+                self.manager = None;
+                let lost = self.finish();
+                self.receivers.clear();
+                return lost.into_iter().next();
+            }
+            "peer_dropped" => {
+                let gone = self.receivers.remove(e.get("peer")?)?;
+                return gone.over.map(|over| self.too_full(over, gone.in_buffer()));
+            }
+            "buffered" | "buffer_overflow" | "breaker_reset" | "replayed" | "replay_failed" => e.get("receiver")?,
+            _ => return None,
+        };
+        let max = self.max;
+        let state = self.receivers.entry(receiver).or_default();
+        let mut flagged = None;
+        if e.kind != "buffer_overflow" {
+            if let Some(over) = state.over.take() {
+                flagged = Some((over, state.in_buffer()));
+            }
+        }
+        match e.kind.as_str() {
+            "buffered" => {
+                state.held += 1;
+                if state.in_buffer() > max {
+                    state.over = Some(e);
+                }
+            }
+            "buffer_overflow" => {
+                let before = state.in_buffer();
+                state.held = state.held.saturating_sub(1);
+                if state.in_buffer() <= max {
+                    state.over = None;
+                }
+                if before < max {
+                    let message = format!("buffer of {receiver} dropped a message at {before} of {max}");
+                    return Some(Violation::new(NAME, e.time, message).evidence([e]));
+                }
+            }
+            "breaker_reset" => state.replaying = state.held > 0,
+            "replayed" => {
+                state.held = state.held.saturating_sub(1);
+                state.replaying = state.held > 0;
+            }
+            _ => {
+                if e.get("kept") == Some("false") {
+                    state.held = state.held.saturating_sub(1);
+                }
+                state.replaying = false;
+            }
+        }
+        flagged.map(|(over, held)| self.too_full(over, held))
+    }
+
+    fn finish(&mut self) -> Vec<Violation> {
+        let over: Vec<(&TraceEvent, u64)> =
+            self.receivers.values_mut().filter_map(|s| Some((s.over.take()?, s.in_buffer()))).collect();
+        over.into_iter().map(|(e, held)| self.too_full(e, held)).collect()
+    }
+
+    fn too_full(&self, e: &TraceEvent, held: u64) -> Violation {
+        let receiver = e.get("receiver").unwrap_or("?");
+        let message = format!("buffer of {receiver} holds {held} messages, more than {}", self.max);
+        Violation::new(NAME, e.time, message).evidence([e])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::events;
+    use super::*;
+
+    fn config() -> Config {
+        Config { max_error_threshold: 3, circuit_breaker_threshold: 2, buffer_max_size: 2, ..Config::default() }
+    }
+
+    #[test]
+    fn thresholds_as_configured_hold() {
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=3",
+            "1.000000000s otpsim::foundation event=agent_paused agent=<1.2.0> error_count=3 threshold=3",
+            "2.000000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=2 threshold=2",
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
+            "2.300000000s otpsim::foundation event=buffer_overflow receiver=<1.2.0> dropped=1 max=2",
+            "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
+        ]);
+        assert!(config_honored(&config(), &e).is_empty());
+    }
+
+    #[test]
+    fn a_paused_agent_may_count_errors_until_it_resumes() {
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=3",
+            "1.000000000s otpsim::foundation event=agent_paused agent=<1.2.0> error_count=3 threshold=3",
+            "1.100000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=4",
+            "2.000000000s otpsim::foundation event=agent_resumed agent=<1.2.0>",
+            "3.000000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=5",
+        ]);
+        let v = config_honored(&config(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].time_ms, 3000);
+    }
+
+    #[test]
+    fn a_breaker_reopening_after_a_failed_replay_may_count_more_failures() {
+        let e = events(&[
+            "2.000000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=2 threshold=2",
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "3.000000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "3.100000000s otpsim::foundation event=replay_failed receiver=<1.2.0> msg=1 seq=1 kept=true",
+            "3.100000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=3 threshold=2",
+            "5.000000000s otpsim::foundation event=breaker_opened receiver=<1.3.0> failures=3 threshold=2",
+        ]);
+        let v = config_honored(&config(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("<1.3.0>"), "{}", v[0]);
+    }
+
+    #[test]
+    fn a_push_traced_before_the_overflow_that_makes_room_holds() {
+        let e = events(&[
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
+            "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
+            "2.300000000s otpsim::foundation event=buffer_overflow receiver=<1.2.0> dropped=1 max=2",
+            "2.400000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "2.500000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=4 seq=4",
+            "2.600000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=2 seq=2",
+        ]);
+        assert!(config_honored(&config(), &e).is_empty(), "{:?}", config_honored(&config(), &e));
+    }
+
+    #[test]
+    fn a_manager_crash_empties_every_buffer() {
+        let e = events(&[
+            "1.000000000s otpsim event=child_start supervisor=<0.1.0> child=coordination_manager pid=<0.2.0>",
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
+            r#"2.300000000s otpsim event=exit pid=<0.2.0> reason="panic: boom""#,
+            "2.400000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
+            "2.500000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=4 seq=4",
+        ]);
+        assert!(config_honored(&config(), &e).is_empty(), "{:?}", config_honored(&config(), &e));
+    }
+
+    #[test]
+    fn a_push_over_the_bound_without_an_overflow_is_flagged_at_the_end() {
+        let e = events(&[
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
+            "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
+        ]);
+        let v = config_honored(&config(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("holds 3 messages"), "{}", v[0]);
+    }
+
+    #[test]
+    fn hard_coded_thresholds_are_flagged() {
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=4",
+            "1.000000000s otpsim::foundation event=agent_paused agent=<1.2.0> error_count=10 threshold=10",
+            "2.000000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=5 threshold=5",
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
+            "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
+        ]);
+        assert_eq!(config_honored(&config(), &e).len(), 4);
+    }
+}

@@ -1,0 +1,142 @@
+//! `workflows_finish`: every started workflow finishes, no completed step runs again,
+//! and a cancel stops the workflow.
+//!
+//! Eventually holds (after the system settles): each workflow the system acknowledged
+//! starting ends completed, or cancelled if a client cancelled it; never failed, never
+//! still running, and never completed after a cancel reached it (`workflow_cancel`
+//! before its completion: a cancel lost on the way is no cancel). Always holds: once a step's result is persisted
+//! (`step_done`), that step never starts again (`step_run`), and once a cancel is
+//! acknowledged the workflow starts no further step.
+
+use std::collections::BTreeMap;
+
+use otpsim_foundation::workflow::WorkflowStatus;
+use otpsim_harness::invariant::{TraceEvent, Violation};
+
+use super::super::record::Record;
+use super::mentioning;
+
+const NAME: &str = "workflows_finish";
+
+/// Checks final statuses, step re-runs and cancels.
+pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let completed_at: BTreeMap<&str, usize> = events
+        .iter()
+        .filter(|e| e.kind == "workflow_status" && e.get("status") == Some("completed"))
+        .filter_map(|e| Some((e.get("workflow")?, e.index)))
+        .collect();
+    let mut cancel_reached: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.kind == "workflow_cancel") {
+        if let Some(w) = e.get("workflow") {
+            cancel_reached.entry(w).or_insert(e.index);
+        }
+    }
+    for (id, op) in &record.history.starts {
+        if op.acked.is_none() {
+            continue;
+        }
+        let id_text = id.to_string();
+        let cancel = record.history.cancels.get(id);
+        let cancelled_first = cancel_reached
+            .get(id_text.as_str())
+            .is_some_and(|reached| completed_at.get(id_text.as_str()).is_none_or(|done| reached < done));
+        let status = record.workflows.get(id).cloned().flatten();
+        let problem = match status {
+            Some(WorkflowStatus::Completed) if !cancelled_first => None,
+            Some(WorkflowStatus::Cancelled) if cancel.is_some() => None,
+            Some(WorkflowStatus::Completed) => {
+                Some("was cancelled before it completed, yet ended completed".to_owned())
+            }
+            Some(other) => Some(format!("ended {other:?}")),
+            None => Some("has no final status".to_owned()),
+        };
+        if let Some(problem) = problem {
+            violations.push(
+                Violation::new(NAME, record.end, format!("workflow {id} {problem}"))
+                    .id("workflow", id)
+                    .evidence(mentioning(events, "workflow", &id_text)),
+            );
+        }
+    }
+    let mut done: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
+    for e in events {
+        let (Some(w), Some(step)) = (e.get("workflow"), e.get("step")) else { continue };
+        match e.kind.as_str() {
+            "step_done" => {
+                done.insert((w, step), e);
+            }
+            "step_run" => {
+                if let Some(first) = done.get(&(w, step)) {
+                    let message = format!("workflow {w} ran step {step} again after it completed");
+                    violations.push(Violation::new(NAME, e.time, message).id("workflow", w).evidence([*first, e]));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, cancel) in &record.history.cancels {
+        let Some(acked) = cancel.acked else { continue };
+        let id_text = id.to_string();
+        if let Some(late) =
+            events.iter().find(|e| e.kind == "step_run" && e.get("workflow") == Some(&id_text) && e.time > acked)
+        {
+            let message = format!(
+                "workflow {id} started step {} after its cancel was acknowledged",
+                late.get("step").unwrap_or("?")
+            );
+            violations.push(Violation::new(NAME, late.time, message).id("workflow", id).evidence([late]));
+        }
+    }
+    violations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn a_completed_workflow_holds() {
+        let r = record_with_workflow(Some(WorkflowStatus::Completed), false);
+        assert!(workflows_finish(&r, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_workflow_still_running_is_flagged() {
+        let r = record_with_workflow(Some(WorkflowStatus::Running { step: 2 }), false);
+        assert_eq!(workflows_finish(&r, &[]).len(), 1);
+    }
+
+    #[test]
+    fn a_cancelled_workflow_that_completed_is_flagged() {
+        let r = record_with_workflow(Some(WorkflowStatus::Completed), true);
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=workflow_cancel workflow=1",
+            "1.500000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.5.0>",
+        ]);
+        let v = workflows_finish(&r, &e);
+        assert!(v.iter().any(|v| v.message.contains("cancelled before it completed")), "{v:?}");
+    }
+
+    #[test]
+    fn a_cancel_that_reached_the_workflow_only_after_it_completed_holds() {
+        let r = record_with_workflow(Some(WorkflowStatus::Completed), true);
+        let e = events(&[
+            "1.500000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.5.0>",
+            "3.000000000s otpsim::foundation event=workflow_cancel workflow=1",
+        ]);
+        assert!(workflows_finish(&r, &e).is_empty());
+    }
+
+    #[test]
+    fn a_completed_step_running_again_is_flagged() {
+        let r = record_with_workflow(Some(WorkflowStatus::Completed), false);
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=step_run workflow=1 step=0 host=<0.5.0>",
+            "1.100000000s otpsim::foundation event=step_done workflow=1 step=0",
+            "2.000000000s otpsim::foundation event=step_run workflow=1 step=0 host=<0.7.0>",
+        ]);
+        assert_eq!(workflows_finish(&r, &e).len(), 1);
+    }
+}

@@ -1,0 +1,93 @@
+//! The foundation sim: the ported coordination layer under a client workload, judged
+//! by the invariants.
+//!
+//! [`bind`] turns a scenario text into a [`BoundScenario`] the harness runs: each seed
+//! builds the cluster, drives the clients under the seed's fault plan, lets the system
+//! settle, reads its end state, and checks the scenario's invariants against that
+//! state and the run's trace.
+
+pub mod invariants;
+pub mod record;
+pub mod run;
+pub mod schema;
+pub mod workload;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use otpsim_harness::invariant::{self, TraceEvent};
+use otpsim_harness::plan::FaultPlan;
+use otpsim_harness::scenario::{self, Scenario, ScenarioError};
+use otpsim_harness::suite::{BoundScenario, Expectation, SeedRun};
+use otpsim_harness::{trace, SeedOutcome};
+use otpsim_runtime::Cluster;
+
+pub use schema::Foundation;
+
+/// The sim's name in scenario files.
+pub const NAME: &str = "foundation";
+
+/// Simulated time a seed may run past `until + settle` before it counts as hung.
+const HANG_MARGIN: Duration = Duration::from_secs(300);
+
+/// A foundation scenario ready to run.
+#[derive(Clone, Debug)]
+pub struct FoundationScenario {
+    /// The parsed file.
+    pub scenario: Scenario<Foundation>,
+    path: PathBuf,
+    invariants: Vec<String>,
+}
+
+/// Parses and checks a foundation scenario.
+pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError> {
+    let scenario: Scenario<Foundation> = scenario::parse(path, text, &invariant::NAMES)?;
+    let invariants = match &scenario.check.invariants {
+        Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),
+        None => invariant::NAMES.iter().map(|n| n.to_string()).collect(),
+    };
+    Ok(FoundationScenario { scenario, path: path.to_owned(), invariants })
+}
+
+impl BoundScenario for FoundationScenario {
+    fn name(&self) -> &str {
+        &self.scenario.name
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn seeds(&self) -> u64 {
+        self.scenario.seeds.get()
+    }
+
+    fn expect(&self) -> Option<Expectation> {
+        self.scenario.expect.as_ref().map(|e| Expectation {
+            violation: e.violation.get_ref().clone(),
+            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        })
+    }
+
+    fn fault_plan(&self, seed: u64) -> FaultPlan {
+        FaultPlan::derive(seed, &self.scenario.faults, &run::topology(&self.scenario))
+    }
+
+    fn time_limit(&self) -> Duration {
+        self.scenario.faults.until.0 + self.scenario.check.settle.0 + HANG_MARGIN
+    }
+
+    fn run(&self, cluster: Cluster, seed: u64) -> SeedRun<'_> {
+        let plan = self.fault_plan(seed);
+        Box::pin(async move {
+            let record = run::run(cluster, &self.scenario, &plan).await;
+            let events = TraceEvent::parse_all(&trace::current_lines().unwrap_or_default());
+            let violations =
+                self.invariants.iter().flat_map(|name| invariants::check(name, &record, &events)).collect();
+            let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
+            SeedOutcome::judged(violations)
+                .with_counter("tasks_acknowledged", acked)
+                .with_counter("workflows_started", record.history.starts.len() as u64)
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! Workloads for otpsim: what a simulation drives, and how its end state is judged.
+//!
+//! Each workload is an async function from a fresh [`Cluster`](otpsim_runtime::Cluster)
+//! to a [`SeedOutcome`](otpsim_harness::SeedOutcome), ready for the harness's runner:
+//! - [`churn`]: random spawns, messages, calls, monitors, links, crashes and node
+//!   restarts under message loss, duplication and delay; the determinism workhorse.
+//! - [`demo`]: a supervised process tree doing gen-server work under process kills,
+//!   handler panics and message loss; it must recover fully.
+//! - [`checks`]: end-of-run checks on the runtime's tables shared by the workloads.
+
+#[cfg(not(madsim))]
+compile_error!("otpsim-sims runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
+
+pub mod checks;
+pub mod churn;
+pub mod demo;
+pub mod foundation;
+pub mod registry;
