@@ -79,10 +79,36 @@ pub fn node_tree(spec: &AppSpec, node: NodeId) -> SupervisorSpec {
 /// A node's boot function: starts the node's application master, which starts the
 /// node's part of the tree.
 ///
-/// ```ignore
-/// let spec = AppSpec { config, nodes: 3, task_agents: 8 };
-/// let boot = spec.clone();
-/// cluster.add_node("n0", move |cluster, node| app::boot(cluster, node, &boot));
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use otpsim_foundation::app::{self, AppSpec};
+/// use otpsim_foundation::{api, Behavior, Config, TaskId, TaskSpec, TaskType};
+/// use otpsim_runtime::{Cluster, NodeId, SpawnOpts};
+///
+/// let rt = madsim::runtime::Runtime::with_seed_and_config(1, Default::default());
+/// rt.block_on(async {
+///     let cluster = Cluster::new();
+///     let spec = AppSpec { config: Config::default(), nodes: 2, task_agents: 4 };
+///     for n in 0..2 {
+///         let spec = spec.clone();
+///         cluster.add_node(&format!("n{n}"), move |c, node| app::boot(c, node, &spec));
+///     }
+///     let seen = Arc::new(Mutex::new(None));
+///     let out = seen.clone();
+///     cluster.spawn(NodeId(1), SpawnOpts::default(), move |ctx| async move {
+///         let work = Duration::from_millis(10);
+///         let task = TaskSpec { id: TaskId(1), kind: TaskType::Analysis, work, behavior: Behavior::Succeed };
+///         ctx.sleep(Duration::from_millis(10)).await; // let the trees start
+///         api::submit(&ctx, task, Duration::from_secs(1)).await.expect("acknowledged");
+///         ctx.sleep(Duration::from_secs(1)).await;
+///         *out.lock().unwrap() = api::status(&ctx, TaskId(1), Duration::from_secs(1)).await.ok();
+///     });
+///     madsim::time::sleep(Duration::from_secs(2)).await;
+///     let status = seen.lock().unwrap().clone().expect("the client got an answer");
+///     assert_eq!(status.to_string(), format!("completed({})", otpsim_foundation::task::result_of(TaskId(1))));
+///     cluster.halt().await;
+/// });
 /// ```
 pub fn boot(cluster: Cluster, node: NodeId, spec: &AppSpec) -> impl Future<Output = ()> + Send + 'static {
     let tree = node_tree(spec, node);

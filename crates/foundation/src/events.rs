@@ -31,6 +31,7 @@
 //! | `step_done` | workflow, step | a step's result was persisted |
 //! | `workflow_status` | workflow, status, host | a workflow changed status (initialized, running, completed, failed, cancelled) |
 //! | `workflow_cancel` | workflow | a cancel request reached an unfinished workflow (its process, or its durable record while no process runs it) |
+//! | `tree_restart` | node, reason | a node's root supervisor gave up (reason) and the node's application master starts its tree again one restart window later |
 
 /// The tracing target of every foundation event.
 pub const TARGET: &str = "otpsim::foundation";

@@ -208,6 +208,9 @@ fn run_seed(seed: u64) -> SeedResult {
         counts.insert("kills", kills);
         counts.insert("defects", events.named("defect").len() as u64);
         counts.insert("pauses", events.named("agent_paused").len() as u64);
+        counts.insert("node_crashes", events.named("node_crash").len() as u64);
+        counts.insert("tree_restarts", events.named("tree_restart").len() as u64);
+        counts.insert("breaker_openings", events.named("task_breaker_opened").len() as u64);
         counts.insert("settled_ms", settled_at.as_millis() as u64);
         let fingerprint = events.fingerprint();
         *out.lock().unwrap() = Some(SeedResult { problems, counts, fingerprint });

@@ -40,7 +40,7 @@ fn a_defect_crashes_its_agent_which_restarts_and_fails_the_task_as_crashed() {
     sim(2, |events| async move {
         let world = World::boot(Config::default(), 2, 1).await;
         let before = world.agent(0).expect("agent 0 is up");
-        let tasks = vec![task(1, 20, Behavior::Defect), task(2, 20, Behavior::Succeed)];
+        let tasks = [task(1, 20, Behavior::Defect), task(2, 20, Behavior::Succeed)];
         world.submit_all(tasks.iter().map(|t| (ms(0), t.clone())).collect());
         let statuses = world.settle(&tasks.iter().map(|t| t.id).collect(), ms(30_000)).await;
         assert_eq!(statuses[&TaskId(1)].outcome(), Some(TaskOutcome::Failed(CRASHED.into())));
@@ -176,9 +176,12 @@ fn a_paused_agent_keeps_its_tasks_rejects_new_ones_and_resumes_on_request() {
         let config = Config { max_error_threshold: 1, agent_pause_cooldown: ms(3_600_000), ..Config::default() };
         let world = World::boot(config, 1, 1).await;
         // Task 1 pauses the agent while task 2 waits in its queue; task 3 comes later.
-        let tasks =
-            vec![task(1, 20, Behavior::FailPermanently), task(2, 20, Behavior::Succeed), task(3, 20, Behavior::Succeed)];
-        world.submit_all(vec![(ms(0), tasks[0].clone()), (ms(0), tasks[1].clone()), (ms(500), tasks[2].clone())]);
+        let tasks = vec![
+            task(1, 20, Behavior::FailPermanently),
+            task(2, 20, Behavior::Succeed),
+            task(3, 20, Behavior::Succeed),
+        ];
+        world.submit_all(vec![(ms(0), tasks[0].clone()), (ms(5), tasks[1].clone()), (ms(500), tasks[2].clone())]);
         tasks_support::wait_ms(3000).await;
         let layout = world.spec.clone();
         let (paused, kept, rejected) = world
@@ -199,9 +202,13 @@ fn a_paused_agent_keeps_its_tasks_rejects_new_ones_and_resumes_on_request() {
             .on_client(move |ctx| async move { otpsim_foundation::api::resume_agent(&ctx, &layout, 0, ms(1000)).await })
             .await;
         let resumed = resumed.expect("agent 0 answers");
-        assert_eq!((resumed.status, resumed.error_count), (otpsim_foundation::protocol::AgentState::Idle, 0));
+        let processing = otpsim_foundation::protocol::AgentState::Processing;
+        assert_eq!((resumed.status, resumed.error_count), (processing, 0), "it resumed with task 2 at once");
         let statuses = world.settle(&tasks.iter().map(|t| t.id).collect(), ms(60_000)).await;
-        assert_eq!(wrong_outcomes(&tasks, &tasks.iter().map(|t| t.id).collect(), &statuses, &world.spec.config), Vec::<String>::new());
+        assert_eq!(
+            wrong_outcomes(&tasks, &tasks.iter().map(|t| t.id).collect(), &statuses, &world.spec.config),
+            Vec::<String>::new()
+        );
         assert_eq!(events.named("agent_resumed").len(), 1);
         world.cluster.halt().await;
     });

@@ -163,7 +163,8 @@ impl TaskAgent {
         };
         self.state.running = Some(next.clone());
         self.save(ctx);
-        debug!(target: TARGET, event = "task_started", task = %next.task.id, agent = %ctx.pid(), attempt = next.attempt);
+        let (task, attempt) = (next.task.id, next.attempt);
+        debug!(target: TARGET, event = "task_started", task = %task, agent = %ctx.pid(), attempt);
         self.seq += 1;
         let process = ProcessTask::new(next.task);
         let invalid = process.validate();
@@ -327,15 +328,10 @@ impl TaskAgent {
 impl GenServer for TaskAgent {
     type Call = AgentRequest;
     type Reply = AgentReply;
-    type Cast = AgentRequest;
+    type Cast = ();
 
     async fn handle_call(&mut self, ctx: &Ctx, request: AgentRequest, _from: ReplyTo) -> CallOutcome<AgentReply> {
         CallOutcome::Reply(self.request(ctx, request))
-    }
-
-    async fn handle_cast(&mut self, ctx: &Ctx, request: AgentRequest) -> Flow {
-        self.request(ctx, request);
-        Flow::Continue
     }
 
     async fn handle_info(&mut self, ctx: &Ctx, msg: Message) -> Flow {

@@ -88,16 +88,17 @@ impl World {
         }
     }
 
-    /// Starts a client that submits each task at its time (retrying until acked);
-    /// the returned set fills with the acknowledged ids.
+    /// Starts a client that submits each task at its time after now, in order
+    /// (retrying each until acked); the returned set fills with the acknowledged ids.
     pub fn submit_all(&self, tasks: Vec<(Duration, TaskSpec)>) -> Arc<Mutex<BTreeSet<TaskId>>> {
         let acked = Arc::new(Mutex::new(BTreeSet::new()));
         let out = acked.clone();
         self.cluster.spawn(self.client, SpawnOpts::labelled("client"), move |ctx| async move {
+            let start = ctx.now();
             for (at, task) in tasks {
                 let now = ctx.now();
-                if at > now {
-                    ctx.sleep(at - now).await;
+                if start + at > now {
+                    ctx.sleep(start + at - now).await;
                 }
                 submit_until_acked(&ctx, task.clone()).await;
                 out.lock().unwrap().insert(task.id);
