@@ -1,2 +1,65 @@
-//! The otpsim command line (grows with the harness).
-fn main() {}
+//! The otpsim command line: a thin dispatcher over the subcommands in [`cli`].
+//!
+//! Exit codes are named in [`cli::exit`]: 0 when everything held, 1 when a seed failed
+//! or a flaw went undetected, 2 for bad input or usage.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "otpsim", version, about = "Deterministic simulation testing for supervised, message-passing systems")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenario files over their seeds and judge them.
+    Run(cli::run::RunArgs),
+    /// Replay one seed of a scenario: its fault plan, verdict, violations and trace.
+    Replay(cli::replay::ReplayArgs),
+    /// Check scenario files without running them.
+    Check(cli::check::CheckArgs),
+    /// Run the demo: a supervised process tree under crashes and message loss, over many seeds.
+    Demo(cli::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let code = match Cli::parse().command {
+        Command::Run(args) => cli::run::run(&args),
+        Command::Replay(args) => cli::replay::replay(&args),
+        Command::Check(args) => cli::check::check(&args),
+        Command::Demo(args) => cli::demo::demo(&args),
+    };
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_exit_with_the_bad_input_code() {
+        for args in [
+            &["otpsim", "run", "s.toml", "--shard", "3/2"][..],
+            &["otpsim", "run", "s.toml", "--shard", "x"],
+            &["otpsim", "run", "s.toml", "--seeds", "4", "--seed", "1"],
+            &["otpsim", "run"],
+            &["otpsim", "replay", "s.toml"],
+        ] {
+            let error = Cli::try_parse_from(args).expect_err("rejected");
+            assert_eq!(error.exit_code(), i32::from(cli::exit::BAD_INPUT), "{args:?}");
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The message fault layer: one decision per message, from a seeded stream.
 //!
-//! Every message between processes passes [`FaultLayer::fate`]. It decides whether
+//! Every message between processes passes one decision point (`FaultLayer::fate`). It decides whether
 //! the message is delivered, dropped, duplicated or delayed. Whatever is delivered
 //! keeps per-pair FIFO order (the transit queues see to that). Runtime signals
 //! (DOWN, EXIT) are never dropped: a lost connection is reported as `noconnection`.

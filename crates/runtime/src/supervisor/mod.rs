@@ -10,8 +10,8 @@
 //! Start one linked from a process with [`start_link`], or as the root of a node's
 //! tree with [`spawn_root`] (the `_opts` variants register a name or set a label);
 //! talk to it with [`which_children`], [`start_child`],
-//! [`terminate_child`] and the rest. [`dynamic`] holds the dynamic supervisor. What
-//! supervisors trace for invariant checkers is listed in the `events` module source.
+//! [`terminate_child`] and the rest. [`dynamic`] holds the dynamic supervisor; [`events`]
+//! lists what supervisors trace for invariant checkers.
 //!
 //! ```
 //! use std::time::Duration;
@@ -40,7 +40,7 @@
 
 pub mod dynamic;
 mod error;
-mod events;
+pub mod events;
 mod intensity;
 mod launch;
 mod retry;

@@ -152,7 +152,7 @@ fn down_reasons(log: &Log<Message>) -> Vec<Reason> {
 
 #[test]
 fn one_for_one_restarts_only_the_failed_child() {
-    sim(1 * 5 + 7, |cluster| async move {
+    sim(1, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen), worker("c", &seen)];
@@ -178,7 +178,7 @@ fn one_for_one_restarts_only_the_failed_child() {
 
 #[test]
 fn one_for_all_restarts_every_child() {
-    sim(2 * 5 + 7, |cluster| async move {
+    sim(2, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen), worker("c", &seen)];
@@ -198,7 +198,7 @@ fn one_for_all_restarts_every_child() {
 
 #[test]
 fn rest_for_one_restarts_younger_siblings_only() {
-    sim(3 * 5 + 7, |cluster| async move {
+    sim(3, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let ids = ["a", "b", "c", "d"];
@@ -218,7 +218,7 @@ fn rest_for_one_restarts_younger_siblings_only() {
 
 #[test]
 fn transient_child_not_restarted_after_normal_exit() {
-    sim(4 * 5 + 7, |cluster| async move {
+    sim(4, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("t", &seen).restart(Restart::Transient), worker("p", &seen)];
@@ -242,7 +242,7 @@ fn transient_child_not_restarted_after_normal_exit() {
 
 #[test]
 fn transient_child_restarted_after_crash() {
-    sim(5 * 5 + 7, |cluster| async move {
+    sim(5, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("t", &seen).restart(Restart::Transient)];
@@ -260,7 +260,7 @@ fn transient_child_restarted_after_crash() {
 
 #[test]
 fn temporary_child_never_restarted() {
-    sim(6 * 5 + 7, |cluster| async move {
+    sim(6, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("keep", &seen), worker("tmp", &seen).restart(Restart::Temporary)];
@@ -278,7 +278,7 @@ fn temporary_child_never_restarted() {
 
 #[test]
 fn permanent_child_restarted_after_normal_exit() {
-    sim(7 * 5 + 7, |cluster| async move {
+    sim(7, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("p", &seen).restart(Restart::Permanent)];
@@ -294,7 +294,7 @@ fn permanent_child_restarted_after_normal_exit() {
 
 #[test]
 fn intensity_exceeded_escalates_to_parent() {
-    sim(8 * 5 + 7, |cluster| async move {
+    sim(8, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let inner = spec(Strategy::OneForOne, intensity(1, 5000), vec![worker("sibling", &seen), worker("w", &seen)]);
@@ -303,6 +303,7 @@ fn intensity_exceeded_escalates_to_parent() {
         settle().await;
         let inner_1 = children_of(&cluster, root).await[0].status.pid().unwrap();
         let (_, inner_watch) = spawn_watcher(&cluster, n, inner_1);
+        settle().await; // the watcher monitors first
         let sibling_1 = current(&seen, "sibling");
         post(&cluster, n, current(&seen, "w"), Cmd::Crash); // restart 1 of 1: tolerated
         settle().await;
@@ -326,7 +327,7 @@ fn intensity_exceeded_escalates_to_parent() {
 
 #[test]
 fn intensity_window_forgets_old_restarts() {
-    sim(9 * 5 + 7, |cluster| async move {
+    sim(9, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("w", &seen)];
@@ -352,7 +353,7 @@ fn intensity_window_forgets_old_restarts() {
 
 #[test]
 fn panicking_child_is_restarted_and_simulation_goes_on() {
-    sim(16 * 5 + 7, |cluster| async move {
+    sim(16, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let sup = supervisor::spawn_root(
@@ -364,6 +365,7 @@ fn panicking_child_is_restarted_and_simulation_goes_on() {
         settle().await;
         let w = current(&seen, "w");
         let (_, watch) = spawn_watcher(&cluster, n, w);
+        settle().await; // the watcher monitors first
         post(&cluster, n, w, Cmd::Panic);
         settle().await;
         assert!(matches!(down_reasons(&watch).as_slice(), [Reason::Panic(m)] if m.contains("defect in w")));
@@ -378,7 +380,7 @@ fn failed_restart_is_retried_and_counts_against_intensity() {
     // A child whose second start fails: the retry succeeds if the intensity allows
     // two restarts, and stops the supervisor if it allows only one.
     for (max_restarts, survives) in [(2, true), (1, false)] {
-        sim(17 * 5 + 7, move |cluster| async move {
+        sim(17, move |cluster| async move {
             let n = bare_nodes(&cluster, 1)[0];
             let seen = Log::new();
             let attempts = Log::new();
@@ -416,7 +418,7 @@ fn failed_restart_is_retried_and_counts_against_intensity() {
 
 #[test]
 fn child_runs_on_the_node_its_start_function_chooses() {
-    sim(20 * 5 + 7, |cluster| async move {
+    sim(20, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);
         let seen = Log::new();
         let log = seen.clone();

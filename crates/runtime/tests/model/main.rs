@@ -49,7 +49,7 @@ async fn check_sequence(cluster: &Cluster, ops: &[Op]) -> Result<(), String> {
     let mut model = Model::new(NODES);
     let mut driver = Driver::new(cluster.clone());
     for (i, op) in ops.iter().enumerate() {
-        let Some(op) = op.resolve(model.process_count(), &model.live(), model.monitor_watchers()) else {
+        let Some(op) = op.resolve(&model.scope()) else {
             continue;
         };
         step(&mut model, &mut driver, &op).await.map_err(|e| format!("step {i}, {op:?}:\n{e}"))?;

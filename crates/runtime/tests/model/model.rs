@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use otpsim_runtime::Reason;
 
-use crate::ops::{MonId, Op, Proc, NAMES};
+use crate::ops::{MonId, Op, Proc, Scope, NAMES};
 use crate::view::{ProcRow, RegErr, Seen, View};
 
 struct ProcState {
@@ -53,12 +53,20 @@ impl Model {
         }
     }
 
-    pub fn process_count(&self) -> usize {
-        self.procs.len()
-    }
-
-    pub fn monitor_watchers(&self) -> &[Proc] {
-        &self.monitor_watchers
+    /// What operations can refer to now.
+    pub fn scope(&self) -> Scope {
+        let queued = self.procs.iter().flat_map(|p| &p.mailbox).filter_map(|s| match s {
+            Seen::Down { monitor, .. } => Some(*monitor),
+            _ => None,
+        });
+        let mut open_monitors: Vec<MonId> = self.monitors.keys().copied().chain(queued).collect();
+        open_monitors.sort();
+        Scope {
+            procs: self.procs.len(),
+            live: self.live(),
+            monitor_watchers: self.monitor_watchers.clone(),
+            open_monitors,
+        }
     }
 
     pub fn is_alive(&self, p: Proc) -> bool {
@@ -105,7 +113,7 @@ impl Model {
             }
             Op::Link { a, b } => self.link(a, b),
             Op::Unlink { a, b } => {
-                let _ = pair(a, b);
+                self.links.remove(&pair(a, b));
             }
             Op::Exit { from, to, ref reason } => self.exit_signal(from, to, reason.clone()),
             Op::Send { from, to } => self.deliver(to, Seen::Ping { from }),
@@ -214,12 +222,8 @@ impl Model {
             if let Some(name) = me.name.take() {
                 self.names.remove(&(me.node, name));
             }
-            let mine: Vec<(MonId, Proc, Proc)> = self
-                .monitors
-                .iter()
-                .filter(|(_, &(w, t))| w == p || t == p)
-                .map(|(&id, &(w, t))| (id, w, t))
-                .collect();
+            let mine: Vec<(MonId, Proc, Proc)> =
+                self.monitors.iter().filter(|(_, &(w, t))| w == p || t == p).map(|(&id, &(w, t))| (id, w, t)).collect();
             for (id, watcher, _) in mine {
                 self.monitors.remove(&id);
                 if watcher != p {
@@ -283,7 +287,12 @@ impl Model {
             .into_iter()
             .map(|p| {
                 let s = &self.procs[p];
-                ProcRow { proc: p, trap_exit: s.trap_exit, name: s.name.map(str::to_owned), mailbox_len: s.mailbox.len() }
+                ProcRow {
+                    proc: p,
+                    trap_exit: s.trap_exit,
+                    name: s.name.map(str::to_owned),
+                    mailbox_len: s.mailbox.len(),
+                }
             })
             .collect();
         let seen = (0..self.procs.len())

@@ -21,6 +21,18 @@ pub const NAMES: [&str; 3] = ["a", "b", "c"];
 /// The panic message of a crashing puppet.
 pub const CRASH_PANIC: &str = "puppet crash";
 
+/// What an operation can refer to at one step (see [`Op::resolve`]).
+pub struct Scope {
+    /// Processes spawned so far.
+    pub procs: usize,
+    /// Those alive, in spawn order.
+    pub live: Vec<Proc>,
+    /// The owner of every monitor created so far, by monitor.
+    pub monitor_watchers: Vec<Proc>,
+    /// Monitors still active or whose DOWN still waits in a mailbox.
+    pub open_monitors: Vec<MonId>,
+}
+
 /// How a puppet crashes itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CrashKind {
@@ -135,30 +147,35 @@ impl Op {
         }
     }
 
-    /// This operation with its numbers folded onto what exists: the `procs` processes
-    /// spawned so far (`live` of them alive) and the monitors created so far
-    /// (`monitor_watchers[m]` owns monitor `m`). The acting puppet is always a live
-    /// one; a target is live or any process, about half and half, so dead targets
-    /// (`noproc`, `noconnection`) come up often but do not crowd out the rest. `None`
-    /// when nothing fits yet.
-    pub fn resolve(&self, procs: usize, live: &[Proc], monitor_watchers: &[Proc]) -> Option<Op> {
+    /// This operation with its numbers folded onto what exists in `scope`. The
+    /// acting puppet is always a live one. A target is a live process or any process,
+    /// about half and half, so dead targets (`noproc`, `noconnection`) come up often
+    /// without crowding out the rest; likewise a monitor to demonitor is an open one
+    /// (active, or its DOWN still queued) about half the time. `None` when nothing
+    /// fits yet.
+    pub fn resolve(&self, scope: &Scope) -> Option<Op> {
+        let live = &scope.live;
         let actor = |i: usize| live.get(i.checked_rem(live.len())?).copied();
-        let target = |i: usize| {
-            let i = i.checked_rem(live.len() + procs)?;
-            Some(if i < live.len() { live[i] } else { i - live.len() })
+        let either = |i: usize, first: &[usize], all: usize| {
+            let i = i.checked_rem(first.len() + all)?;
+            Some(if i < first.len() { first[i] } else { i - first.len() })
         };
+        let target = |i: usize| either(i, live, scope.procs);
         Some(match self.clone() {
-            Op::Spawn { .. } if procs >= PROCS_MAX => return None,
+            Op::Spawn { .. } if scope.procs >= PROCS_MAX => return None,
             op @ (Op::Spawn { .. } | Op::NodeCrash { .. } | Op::NodeRestart { .. }) => op,
             Op::Monitor { watcher, target: t } => Op::Monitor { watcher: actor(watcher)?, target: target(t)? },
             Op::Demonitor { monitor, by: Some(by), flush } => {
-                Op::Demonitor { monitor: monitor.checked_rem(monitor_watchers.len())?, by: Some(actor(by)?), flush }
+                let monitor = either(monitor, &scope.open_monitors, scope.monitor_watchers.len())?;
+                Op::Demonitor { monitor, by: Some(actor(by)?), flush }
             }
             Op::Demonitor { monitor, by: None, flush } => {
                 let owned: Vec<MonId> =
-                    (0..monitor_watchers.len()).filter(|m| live.contains(&monitor_watchers[*m])).collect();
-                let monitor = owned[monitor.checked_rem(owned.len())?];
-                Op::Demonitor { monitor, by: Some(monitor_watchers[monitor]), flush }
+                    (0..scope.monitor_watchers.len()).filter(|m| live.contains(&scope.monitor_watchers[*m])).collect();
+                let open: Vec<MonId> = owned.iter().copied().filter(|m| scope.open_monitors.contains(m)).collect();
+                let i = monitor.checked_rem(open.len() + owned.len())?;
+                let monitor = if i < open.len() { open[i] } else { owned[i - open.len()] };
+                Op::Demonitor { monitor, by: Some(scope.monitor_watchers[monitor]), flush }
             }
             Op::Link { a, b } => Op::Link { a: actor(a)?, b: target(b)? },
             Op::Unlink { a, b } => Op::Unlink { a: actor(a)?, b: target(b)? },
@@ -175,11 +192,11 @@ impl Op {
     }
 }
 
-/// Sequences of up to `len_max` operations that start by spawning a few processes, so
-/// most operations have something to act on.
+/// Sequences of 3 to 6 spawns, so that most operations have something to act on,
+/// then `len_max / 4` to `len_max` operations of every kind.
 pub fn sequence(len_max: usize) -> impl Strategy<Value = Vec<Op>> {
     let spawns = proptest::collection::vec(spawn(), 3..=6);
-    (spawns, proptest::collection::vec(op(), 0..=len_max)).prop_map(|(mut ops, rest)| {
+    (spawns, proptest::collection::vec(op(), len_max / 4..=len_max)).prop_map(|(mut ops, rest)| {
         ops.extend(rest);
         ops
     })
@@ -207,8 +224,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (p(), any::<bool>()).prop_map(|(p, trap)| Op::TrapExit { p, trap }),
         3 => (p(), 0..NAMES.len()).prop_map(|(p, name)| Op::Register { p, name }),
         2 => (p(), 0..NAMES.len()).prop_map(|(p, name)| Op::Unregister { p, name }),
-        3 => p().prop_map(|p| Op::Suspend { p }),
-        3 => p().prop_map(|p| Op::Resume { p }),
+        5 => p().prop_map(|p| Op::Suspend { p }),
+        2 => p().prop_map(|p| Op::Resume { p }),
         2 => p().prop_map(|p| Op::Kill { p }),
         1 => (0..NODES).prop_map(|node| Op::NodeCrash { node }),
         1 => (0..NODES).prop_map(|node| Op::NodeRestart { node }),

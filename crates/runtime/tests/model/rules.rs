@@ -27,8 +27,9 @@ pub fn check(notes: &[(Pid, Note)], tables: &Tables) -> Result<(), String> {
     for (pid, note) in notes {
         match note {
             Note::Monitored(mref) => {
-                if owners.insert(*mref, *pid).is_some() {
-                    return Err(format!("monitor reference {mref} was handed out twice"));
+                let earlier = owners.insert(*mref, *pid);
+                if let Some(earlier) = earlier {
+                    return Err(format!("monitor reference {mref} was handed to {earlier} and {pid}"));
                 }
             }
             Note::Down(down) => downs.entry(down.monitor).or_default().push(*pid),

@@ -6,7 +6,7 @@ use otpsim_runtime::supervisor::SupervisorError;
 
 #[test]
 fn dynamic_supervisor_starts_and_removes_children() {
-    sim(21 * 5 + 7, |cluster| async move {
+    sim(21, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let sup = dynamic::spawn_root(&cluster, n, DynamicSpec::default());
@@ -58,7 +58,7 @@ fn dynamic_supervisor_starts_and_removes_children() {
 
 #[test]
 fn dynamic_supervisor_respects_max_children() {
-    sim(22 * 5 + 7, |cluster| async move {
+    sim(22, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { max_children: Some(2), ..Default::default() });
@@ -81,7 +81,7 @@ fn dynamic_supervisor_respects_max_children() {
 
 #[test]
 fn dynamic_supervisor_exceeding_intensity_stops_all_children() {
-    sim(23 * 5 + 7, |cluster| async move {
+    sim(23, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(1, 5000), ..Default::default() });

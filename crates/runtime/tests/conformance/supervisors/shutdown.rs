@@ -8,7 +8,7 @@ use otpsim_runtime::supervisor::{Shutdown, SupervisorError};
 
 #[test]
 fn children_shut_down_in_reverse_start_order() {
-    sim(10 * 5 + 7, |cluster| async move {
+    sim(10, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen), worker("c", &seen)];
@@ -62,7 +62,7 @@ async fn timed_terminate(cluster: &Cluster, sup: Pid, id: &'static str) -> Durat
 
 #[test]
 fn shutdown_timeout_falls_back_to_kill() {
-    sim(11 * 5 + 7, |cluster| async move {
+    sim(11, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![slow_child("stubborn", &seen, None).shutdown(Shutdown::Timeout(ms(200)))];
@@ -81,7 +81,7 @@ fn shutdown_timeout_falls_back_to_kill() {
 
 #[test]
 fn infinity_shutdown_waits_for_the_child() {
-    sim(12 * 5 + 7, |cluster| async move {
+    sim(12, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![slow_child("careful", &seen, Some(3000)).shutdown(Shutdown::Infinity)];
@@ -99,7 +99,7 @@ fn infinity_shutdown_waits_for_the_child() {
 
 #[test]
 fn brutal_kill_kills_at_once() {
-    sim(13 * 5 + 7, |cluster| async move {
+    sim(13, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![slow_child("doomed", &seen, Some(3000)).shutdown(Shutdown::BrutalKill)];
@@ -118,7 +118,7 @@ fn brutal_kill_kills_at_once() {
 
 #[test]
 fn terminated_child_keeps_its_spec_until_deleted() {
-    sim(18 * 5 + 7, |cluster| async move {
+    sim(18, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("tmp", &seen).restart(Restart::Temporary)];
@@ -161,7 +161,7 @@ fn terminated_child_keeps_its_spec_until_deleted() {
 
 #[test]
 fn parent_exit_shuts_down_children() {
-    sim(19 * 5 + 7, |cluster| async move {
+    sim(19, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen)];
@@ -176,6 +176,7 @@ fn parent_exit_shuts_down_children() {
         settle().await;
         let sup = sups.items()[0];
         let (_, watch) = spawn_watcher(&cluster, n, sup);
+        settle().await; // the watcher monitors first
         let (a, b) = (current(&seen, "a"), current(&seen, "b"));
         post(&cluster, n, parent, "go");
         settle().await;

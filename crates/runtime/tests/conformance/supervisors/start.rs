@@ -19,7 +19,7 @@ impl GenServer for Inert {
 
 #[test]
 fn duplicate_child_ids_are_rejected() {
-    sim(14 * 5 + 7, |cluster| async move {
+    sim(14, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let dup = || {
@@ -55,7 +55,7 @@ fn duplicate_child_ids_are_rejected() {
 
 #[test]
 fn child_init_failure_fails_supervisor_start() {
-    sim(15 * 5 + 7, |cluster| async move {
+    sim(15, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let failing = ChildSpec::gen_server("b", |_ctx| Err::<Inert, _>(Reason::error("no database")));
@@ -81,7 +81,7 @@ fn child_init_failure_fails_supervisor_start() {
 
 #[test]
 fn supervisor_started_from_a_boot_function_restarts_with_its_node() {
-    sim(24 * 5 + 7, |cluster| async move {
+    sim(24, |cluster| async move {
         let seen = Log::new();
         let log = seen.clone();
         let node = cluster.add_node("n0", move |cluster, node| {
@@ -103,7 +103,7 @@ fn supervisor_started_from_a_boot_function_restarts_with_its_node() {
 
 #[test]
 fn supervisor_registers_its_name_and_a_taken_name_fails_its_start() {
-    sim(25 * 5 + 7, |cluster| async move {
+    sim(25, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let opts = SupervisorOpts::named("tree").labelled("tree_sup");

@@ -1,0 +1,60 @@
+//! Turning the paths on the command line into loaded scenarios, or into the errors
+//! that name what is wrong with each.
+
+use std::path::{Path, PathBuf};
+
+use otpsim_harness::suite::BoundScenario;
+use otpsim_sims::registry;
+
+/// One scenario file and what loading it gave: the scenario, or the error to print.
+pub struct Loaded {
+    /// The file (or the path that held no file).
+    pub path: PathBuf,
+    /// The bound scenario, or the error message (a `ScenarioError`'s text).
+    pub scenario: Result<Box<dyn BoundScenario>, String>,
+}
+
+/// Loads every scenario file at `paths`: files as given, directories searched for
+/// `*.toml`. A file named twice is loaded once. A directory without scenario files,
+/// or one that cannot be listed, is an error of its own.
+pub fn all(paths: &[PathBuf]) -> Vec<Loaded> {
+    let mut loaded: Vec<Loaded> = Vec::new();
+    for path in paths {
+        match files(path) {
+            Ok(files) => {
+                for file in files {
+                    if loaded.iter().all(|l| l.path != file) {
+                        let scenario = registry::load(&file).map_err(|e| e.to_string());
+                        loaded.push(Loaded { path: file, scenario });
+                    }
+                }
+            }
+            Err(message) => loaded.push(Loaded { path: path.clone(), scenario: Err(message) }),
+        }
+    }
+    loaded
+}
+
+/// Every scenario at `paths`, or `None` after printing each load error to stderr.
+pub fn all_or_report(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
+    let mut scenarios = Vec::new();
+    let mut good = true;
+    for loaded in all(paths) {
+        match loaded.scenario {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(message) => {
+                eprintln!("{message}");
+                good = false;
+            }
+        }
+    }
+    good.then_some(scenarios)
+}
+
+fn files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let files = registry::discover(path).map_err(|e| format!("{}: cannot list: {e}", path.display()))?;
+    if files.is_empty() {
+        return Err(format!("{}: no scenario files (*.toml) in this directory", path.display()));
+    }
+    Ok(files)
+}

@@ -1,0 +1,20 @@
+//! The subcommands of `otpsim`, one file each, and what they share.
+//!
+//! - [`run`]: scenarios over seeds, judged; text for people or JSON lines.
+//! - [`replay`]: one seed told in full, with its trace as JSON lines on request.
+//! - [`check`]: validate scenario files only.
+//! - [`demo`]: the built-in demo, no scenario file needed.
+//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
+//!   [`output`] and [`json`] say what gets printed, [`progress`] draws the bar, and
+//!   [`exit`] names the exit codes.
+
+pub mod check;
+pub mod demo;
+pub mod exit;
+pub mod json;
+pub mod load;
+pub mod output;
+pub mod progress;
+pub mod replay;
+pub mod run;
+pub mod shard;

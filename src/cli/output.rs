@@ -1,0 +1,267 @@
+//! What `otpsim run` prints for people: one line per scenario, and for a failure
+//! everything needed to reproduce it.
+//!
+//! A failing seed of a healthy scenario shows the seed, its violations, the fault plan
+//! derived from it (the plan's own TOML, not a hand-kept format) and the exact command
+//! that replays it. A flaw scenario says which seed found its violation, or that none
+//! did and what the seeds found instead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use otpsim_harness::invariant::Violation;
+use otpsim_harness::suite::{BoundScenario, ScenarioReport};
+use otpsim_harness::SeedReport;
+
+/// Failing seeds shown in full per scenario; the rest are listed by number.
+const FAILURES_SHOWN: usize = 3;
+
+/// The text of one scenario's run: its PASS or FAIL line and, on failure, the details.
+pub fn scenario(scenario: &dyn BoundScenario, report: &ScenarioReport, wall: Duration) -> String {
+    match &report.expect {
+        Some(expect) => flaw(report, &expect.violation),
+        None => healthy(scenario, report, wall),
+    }
+}
+
+fn healthy(scenario: &dyn BoundScenario, report: &ScenarioReport, wall: Duration) -> String {
+    let seeds = report.seeds.len();
+    let secs = wall.as_secs_f64();
+    let failures = report.failures();
+    if failures.is_empty() {
+        return format!("PASS {} ({}, {secs:.2}s)\n", report.name, counted(seeds, "seed"));
+    }
+    let mut text =
+        format!("FAIL {} ({} of {} failed, {secs:.2}s)\n", report.name, failures.len(), counted(seeds, "seed"));
+    for failure in failures.iter().take(FAILURES_SHOWN) {
+        text.push_str(&failed_seed(scenario, failure));
+    }
+    if failures.len() > FAILURES_SHOWN {
+        let rest: Vec<String> = failures[FAILURES_SHOWN..].iter().map(|f| f.seed.to_string()).collect();
+        let _ = writeln!(text, "  also failed: seeds {}", rest.join(", "));
+    }
+    let _ =
+        writeln!(text, "  failing seeds recorded in {}.regressions; later runs try them first", report.path.display());
+    text
+}
+
+/// One failing seed: verdict, violations, fault plan, replay command.
+fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
+    let mut text = format!("  {} seed {}: {}\n", scenario.name(), failure.seed, failure.verdict);
+    text.push_str(&violations(&failure.violations, 1, "    "));
+    let _ = writeln!(text, "  fault plan (seed {}):", failure.seed);
+    text.push_str(&indented(scenario.fault_plan(failure.seed).to_toml().trim_end(), "    "));
+    let _ = writeln!(text, "  replay: {}", replay_command(scenario.path(), failure.seed));
+    text
+}
+
+fn flaw(report: &ScenarioReport, violation: &str) -> String {
+    let seeds = report.seeds.len();
+    if let Some(first) = report.detected_by() {
+        let finders = report.seeds.iter().filter(|s| s.violations.iter().any(|v| v.invariant == violation)).count();
+        return format!(
+            "PASS {}: {violation} found by seed {} ({finders} of {})\n",
+            report.name,
+            first.seed,
+            counted(seeds, "seed")
+        );
+    }
+    let mut text = format!("FAIL {}: {violation} not found in {}\n", report.name, counted(seeds, "seed"));
+    let found = violations_found(&report.seeds);
+    if !found.is_empty() {
+        let listed: Vec<String> = found.iter().map(|(name, n)| format!("{name} ({n} of {seeds} seeds)")).collect();
+        let _ = writeln!(text, "  found instead: {}", listed.join(", "));
+    }
+    let others = report.seeds.iter().filter(|s| s.violations.is_empty() && !s.verdict.passed());
+    for other in others.take(FAILURES_SHOWN) {
+        let _ = writeln!(text, "  seed {}: {}", other.seed, other.verdict);
+    }
+    text
+}
+
+/// The violations of one seed, each indented by `prefix`: the first `per_invariant` of
+/// each invariant in full, then a count of the rest. A broken system can violate an
+/// invariant once per task; the first few say what is wrong, the count how often.
+pub fn violations(violations: &[Violation], per_invariant: usize, prefix: &str) -> String {
+    let mut by_invariant: BTreeMap<&str, Vec<&Violation>> = BTreeMap::new();
+    for violation in violations {
+        by_invariant.entry(violation.invariant.as_str()).or_default().push(violation);
+    }
+    let mut text = String::new();
+    for (invariant, all) in by_invariant {
+        for violation in all.iter().take(per_invariant) {
+            text.push_str(&indented(&violation.to_string(), prefix));
+        }
+        if all.len() > per_invariant {
+            let more = all.len() - per_invariant;
+            let _ = writeln!(text, "{prefix}(and {more} more {invariant} violations)");
+        }
+    }
+    text
+}
+
+/// How many seeds violated each invariant.
+fn violations_found(seeds: &[SeedReport]) -> BTreeMap<&str, usize> {
+    let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+    for seed in seeds {
+        let mut names: Vec<&str> = seed.violations.iter().map(|v| v.invariant.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            *found.entry(name).or_default() += 1;
+        }
+    }
+    found
+}
+
+/// The line after every scenario's own: how many held, how many seeds, how long.
+pub fn summary(scenarios: usize, failed: usize, seeds: usize, wall: Duration) -> String {
+    let secs = wall.as_secs_f64();
+    let seeds = counted(seeds, "seed");
+    if failed == 0 {
+        format!("PASS: {} held ({seeds}, {secs:.2}s)\n", counted(scenarios, "scenario"))
+    } else {
+        format!("FAIL: {failed} of {} failed ({seeds}, {secs:.2}s)\n", counted(scenarios, "scenario"))
+    }
+}
+
+/// "1 seed", "2 seeds".
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The command that replays `seed` of the scenario at `path`, ready to paste into a shell.
+fn replay_command(path: &Path, seed: u64) -> String {
+    format!("cargo run --release -- replay {} --seed {seed}", shell_word(&path.display().to_string()))
+}
+
+/// `word` as one shell word: as is when that is safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./+:=@%,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Every line of `text` prefixed with `prefix`, each ending in a newline.
+pub fn indented(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| if line.is_empty() { "\n".to_owned() } else { format!("{prefix}{line}\n") }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use otpsim_harness::suite::Expectation;
+    use otpsim_harness::{SeedOutcome, Trace, Verdict};
+    use otpsim_sims::registry;
+
+    use super::*;
+
+    const STORMY: &str = r#"
+name = "stormy"
+seeds = 4
+[faults]
+until = "5s"
+process_crash = { every = "1s", targets = ["task_agent"] }
+"#;
+
+    fn seed(seed: u64, violations: Vec<Violation>) -> SeedReport {
+        let outcome = SeedOutcome::judged(violations);
+        SeedReport {
+            seed,
+            verdict: outcome.verdict,
+            counters: outcome.counters,
+            violations: outcome.violations,
+            trace: Trace::default(),
+            sim_time: Duration::from_secs(40),
+            wall_time: Duration::from_millis(20),
+        }
+    }
+
+    fn lost(task: u64) -> Violation {
+        Violation::new("no_task_lost", Duration::from_millis(1500), "never answered").id("task", task)
+    }
+
+    fn report(expect: Option<&str>, seeds: Vec<SeedReport>) -> ScenarioReport {
+        ScenarioReport {
+            name: "stormy".to_owned(),
+            path: "scenarios/my storm.toml".into(),
+            expect: expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 4 }),
+            seeds,
+        }
+    }
+
+    #[test]
+    fn a_failing_seed_shows_its_violation_fault_plan_and_replay_command() {
+        let scenario = registry::load_text(Path::new("scenarios/my storm.toml"), STORMY).expect("valid");
+        let report = report(None, vec![seed(0, vec![]), seed(3, vec![lost(7)])]);
+        let text = super::scenario(scenario.as_ref(), &report, Duration::from_millis(1234));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "FAIL stormy (1 of 2 seeds failed, 1.23s)");
+        assert_eq!(lines[1], "  stormy seed 3: FAIL: violated: no_task_lost");
+        assert_eq!(lines[2], "    no_task_lost violated at 1500ms: never answered [task=7]");
+        assert_eq!(lines[3], "  fault plan (seed 3):");
+        assert_eq!(lines[4], "    seed = 3");
+        assert!(text.contains("\n  replay: cargo run --release -- replay 'scenarios/my storm.toml' --seed 3\n"));
+        assert!(text.ends_with("recorded in scenarios/my storm.toml.regressions; later runs try them first\n"));
+    }
+
+    #[test]
+    fn each_invariant_shows_its_first_violations_and_counts_the_rest() {
+        let fifo = Violation::new("fifo_delivery", Duration::ZERO, "out of order");
+        let text = violations(&[lost(1), lost(2), fifo, lost(3)], 2, "  ");
+        assert_eq!(
+            text,
+            "  fifo_delivery violated at 0ms: out of order\n\
+             \x20 no_task_lost violated at 1500ms: never answered [task=1]\n\
+             \x20 no_task_lost violated at 1500ms: never answered [task=2]\n\
+             \x20 (and 1 more no_task_lost violations)\n"
+        );
+    }
+
+    #[test]
+    fn a_held_scenario_is_one_line() {
+        let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
+        let text = super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO);
+        assert_eq!(text, "PASS stormy (1 seed, 0.00s)\n");
+    }
+
+    #[test]
+    fn a_flaw_scenario_names_the_seed_that_found_its_violation() {
+        let found = report(Some("no_task_lost"), vec![seed(0, vec![]), seed(1, vec![lost(2)]), seed(2, vec![lost(3)])]);
+        assert_eq!(flaw(&found, "no_task_lost"), "PASS stormy: no_task_lost found by seed 1 (2 of 3 seeds)\n");
+        let other = Violation::new("fifo_delivery", Duration::ZERO, "out of order");
+        let mut hung = seed(1, vec![]);
+        hung.verdict = Verdict::Fail("simulation panicked: time limit".to_owned());
+        let missed = report(Some("monitors_never_leak"), vec![seed(0, vec![other]), hung]);
+        assert_eq!(
+            flaw(&missed, "monitors_never_leak"),
+            "FAIL stormy: monitors_never_leak not found in 2 seeds\n  found instead: fifo_delivery (1 of 2 seeds)\n  \
+             seed 1: FAIL: simulation panicked: time limit\n"
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_failed_scenarios() {
+        assert_eq!(summary(1, 0, 8, Duration::from_millis(500)), "PASS: 1 scenario held (8 seeds, 0.50s)\n");
+        assert_eq!(summary(3, 1, 24, Duration::from_secs(2)), "FAIL: 1 of 3 scenarios failed (24 seeds, 2.00s)\n");
+    }
+
+    #[test]
+    fn replay_commands_quote_paths_only_when_a_shell_needs_it() {
+        assert_eq!(
+            replay_command(Path::new("scenarios/crash-storm.toml"), 17),
+            "cargo run --release -- replay scenarios/crash-storm.toml --seed 17"
+        );
+        assert_eq!(shell_word("it's here"), r"'it'\''s here'");
+    }
+}

@@ -1,0 +1,360 @@
+//! The `otpsim` binary as users run it: exit codes, error messages, run output, JSON
+//! lines, replay and trace export.
+//!
+//! Each test works in its own temporary directory with copies of the scenario files it
+//! needs, so a failing seed's regression file never lands in the repository's
+//! `scenarios/`. Error messages are compared with snapshots in `tests/snapshots/`;
+//! run with `OTPSIM_BLESS=1` to rewrite them after a deliberate change.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A scratch directory, removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("otpsim-cli-{}-{test}", std::process::id()));
+        files::reset_dir(&dir);
+        Scratch(dir)
+    }
+
+    /// Writes `text` to `name` in the directory; returns the file's path.
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        files::write(&path, text);
+        path
+    }
+
+    /// A copy of the repository's `scenarios/calm.toml`.
+    fn calm(&self) -> PathBuf {
+        self.file("calm.toml", &files::read(&repo().join("scenarios/calm.toml")))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        files::remove_dir(&self.0);
+    }
+}
+
+/// File access for test scaffolding on the real file system.
+#[allow(clippy::disallowed_methods)]
+mod files {
+    use std::path::Path;
+
+    pub fn reset_dir(dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("create the scratch directory");
+    }
+
+    pub fn remove_dir(dir: &Path) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    pub fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+
+    pub fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    pub fn read_bytes(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    pub fn exists(path: &Path) -> bool {
+        path.exists()
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `otpsim args…` in `dir`.
+fn otpsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otpsim")).args(args).current_dir(dir).output().expect("otpsim runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("otpsim exited rather than being killed")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Compares `actual` with `tests/snapshots/<name>.txt`, or rewrites it under `OTPSIM_BLESS=1`.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = repo().join("tests/snapshots").join(format!("{name}.txt"));
+    if std::env::var_os("OTPSIM_BLESS").is_some() {
+        files::write(&path, actual);
+        return;
+    }
+    assert!(files::exists(&path), "no snapshot {}: run with OTPSIM_BLESS=1 to write it", path.display());
+    let expected = files::read(&path);
+    assert_eq!(actual, expected, "output differs from {} (OTPSIM_BLESS=1 rewrites it)", path.display());
+}
+
+/// The JSON lines of `run --json`: the seed objects, then the summary object.
+fn json_lines(output: &Output) -> (Vec<Value>, Value) {
+    let mut lines: Vec<Value> = stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let summary = lines.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary");
+    assert!(lines.iter().all(|l| l["type"] == "seed"));
+    (lines, summary)
+}
+
+/// The value after `label: ` on the line that starts with it.
+fn labelled<'a>(text: &'a str, label: &str) -> &'a str {
+    let prefix = format!("{label}: ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no `{label}:` line in\n{text}"))
+}
+
+/// A calm system whose one seed is expected to orphan processes: it never does.
+const IMPOSSIBLE: &str = r#"
+name = "impossible"
+seeds = 1
+
+[workload]
+tasks = 20
+submit_over = "2s"
+
+[faults]
+until = "3s"
+
+[check]
+settle = "10s"
+
+[expect]
+violation = "no_orphan_processes"
+within_seeds = 1
+"#;
+
+/// A system that reports failed tasks as completed: every seed loses a task.
+const BROKEN: &str = r#"
+name = "broken"
+flaws = ["errors_as_success"]
+
+[system]
+task_agents = 4
+workflows = 0
+
+[workload]
+tasks = 40
+submit_over = "4s"
+error_rate = 0.2
+
+[faults]
+until = "5s"
+
+[check]
+settle = "30s"
+"#;
+
+#[test]
+fn check_accepts_good_files_and_names_file_line_and_field_of_bad_ones() {
+    let scratch = Scratch::new("check");
+    scratch.calm();
+    scratch.file("unknown-key.toml", "name = \"typo\"\n\n[expect]\nviolations = \"no_task_lost\"\n");
+    scratch.file("bad-duration.toml", "name = \"slow\"\n\n[faults]\nnode_crash = { every = \"soon\" }\n");
+    scratch.file("not-toml.toml", "name = \"broken\nseeds = 4\n");
+    scratch.file("unknown-invariant.toml", "name = \"flaw\"\n\n[expect]\nviolation = \"no_tasks_lost\"\n");
+    scratch.file("unknown-sim.toml", "name = \"other\"\nsim = \"riak\"\n");
+
+    let good = otpsim(&scratch.0, &["check", "calm.toml"]);
+    assert_eq!((code(&good), stdout(&good).as_str(), stderr(&good).as_str()), (0, "ok calm.toml\n", ""));
+
+    let files = ["calm.toml", "unknown-key.toml", "bad-duration.toml", "not-toml.toml", "unknown-invariant.toml"];
+    let mixed = otpsim(&scratch.0, &["check", files[0], files[1], files[2], files[3], files[4], "unknown-sim.toml"]);
+    assert_eq!(code(&mixed), 2);
+    assert_eq!(stdout(&mixed), "ok calm.toml\n");
+    assert_snapshot("check_errors", &stderr(&mixed));
+}
+
+#[test]
+fn check_of_a_directory_checks_every_scenario_in_it() {
+    let scratch = Scratch::new("check-dir");
+    scratch.calm();
+    scratch.file("sub/calm-too.toml", &files::read(&repo().join("scenarios/calm.toml")));
+    let output = otpsim(&scratch.0, &["check", "."]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "ok ./calm.toml\nok ./sub/calm-too.toml\n");
+}
+
+#[test]
+fn run_of_calm_over_two_seeds_passes_with_exit_zero() {
+    let scratch = Scratch::new("run-calm");
+    scratch.calm();
+    let output = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "2", "--jobs", "2"]);
+    let text = stdout(&output);
+    assert_eq!(code(&output), 0, "{text}{}", stderr(&output));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("PASS calm (2 seeds, ") && lines[0].ends_with("s)"), "{text}");
+    assert!(lines[1].starts_with("PASS: 1 scenario held (2 seeds, "), "{text}");
+    assert!(!files::exists(&scratch.0.join("calm.toml.regressions")), "a passing run recorded regressions");
+}
+
+#[test]
+fn an_expected_violation_that_never_shows_fails_the_run_with_exit_one() {
+    let scratch = Scratch::new("impossible");
+    scratch.file("impossible.toml", IMPOSSIBLE);
+    let output = otpsim(&scratch.0, &["run", "impossible.toml"]);
+    let text = stdout(&output);
+    assert_eq!(code(&output), 1, "{text}{}", stderr(&output));
+    assert!(text.starts_with("FAIL impossible: no_orphan_processes not found in 1 seed\n"), "{text}");
+    assert!(text.contains("\nFAIL: 1 of 1 scenario failed (1 seed, "), "{text}");
+}
+
+#[test]
+fn a_failing_seed_shows_its_fault_plan_and_replay_command_and_runs_first_next_time() {
+    let scratch = Scratch::new("broken");
+    scratch.file("broken.toml", BROKEN);
+    let output = otpsim(&scratch.0, &["run", "broken.toml", "--seed", "1"]);
+    let text = stdout(&output);
+    assert_eq!(code(&output), 1, "{text}{}", stderr(&output));
+    assert!(text.starts_with("FAIL broken (1 of 1 seed failed, "), "{text}");
+    assert!(text.contains("\n  broken seed 1: FAIL: violated: no_task_lost\n    no_task_lost violated at "), "{text}");
+    assert!(text.contains("\n  fault plan (seed 1):\n    seed = 1\n"), "{text}");
+    assert!(text.contains("\n  replay: cargo run --release -- replay broken.toml --seed 1\n"), "{text}");
+    let recorded = files::read(&scratch.0.join("broken.toml.regressions"));
+    assert!(recorded.lines().any(|line| line.starts_with("1 # ")), "{recorded}");
+
+    let again = otpsim(&scratch.0, &["run", "broken.toml", "--seeds", "1", "--json"]);
+    let order: Vec<u64> = json_lines(&again).0.iter().map(|s| s["seed"].as_u64().unwrap()).collect();
+    assert_eq!(order, [1, 0], "the recorded seed did not run first");
+
+    let replay = otpsim(&scratch.0, &["replay", "broken.toml", "--seed", "1"]);
+    assert_eq!(code(&replay), 1);
+    assert_eq!(labelled(&stdout(&replay), "verdict"), "FAIL: violated: no_task_lost");
+}
+
+#[test]
+fn a_flaw_scenario_passes_when_a_seed_finds_its_violation() {
+    let scratch = Scratch::new("flaw");
+    let flaw = format!("{BROKEN}\n[expect]\nviolation = \"no_task_lost\"\nwithin_seeds = 2\n");
+    scratch.file("flaw.toml", &flaw);
+    let output = otpsim(&scratch.0, &["run", "flaw.toml"]);
+    let text = stdout(&output);
+    assert_eq!(code(&output), 0, "{text}{}", stderr(&output));
+    assert!(text.starts_with("PASS broken: no_task_lost found by seed 0 (2 of 2 seeds)\n"), "{text}");
+    assert!(!files::exists(&scratch.0.join("flaw.toml.regressions")), "a flaw scenario recorded regressions");
+}
+
+#[test]
+fn run_json_prints_one_object_per_seed_and_a_summary_last() {
+    let scratch = Scratch::new("json");
+    scratch.calm();
+    scratch.file("impossible.toml", IMPOSSIBLE);
+    let output = otpsim(&scratch.0, &["run", "calm.toml", "impossible.toml", "--seeds", "2", "--json"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let (seeds, summary) = json_lines(&output);
+    let names: Vec<(&str, u64)> =
+        seeds.iter().map(|s| (s["scenario"].as_str().unwrap(), s["seed"].as_u64().unwrap())).collect();
+    assert_eq!(names, [("calm", 0), ("calm", 1), ("impossible", 0), ("impossible", 1)]);
+    for seed in &seeds {
+        assert_eq!(seed["verdict"], "pass");
+        assert_eq!(seed["violations"], Value::Array(Vec::new()));
+        assert!(seed["events"].as_u64().unwrap() > 0);
+        assert!(seed["sim_time"].as_f64().unwrap() > 0.0);
+        assert!(seed["wall_ms"].as_f64().unwrap() > 0.0);
+        let hash = seed["trace_hash"].as_str().unwrap();
+        assert!(hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+    }
+    assert_eq!((summary["verdict"].as_str(), summary["exit_code"].as_u64()), (Some("fail"), Some(1)));
+    assert_eq!(summary["seeds"], 4);
+    assert_eq!(summary["scenarios"][0]["verdict"], "pass");
+    assert_eq!(summary["scenarios"][1]["verdict"], "fail");
+    assert_eq!(summary["scenarios"][1]["expect"], "no_orphan_processes");
+}
+
+#[test]
+fn shards_split_a_scenarios_seeds_between_them() {
+    let scratch = Scratch::new("shards");
+    scratch.calm();
+    let seeds_of = |shard: &str| -> Vec<u64> {
+        let output = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "5", "--shard", shard, "--json"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        json_lines(&output).0.iter().map(|s| s["seed"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(seeds_of("1/2"), [0, 2, 4]);
+    assert_eq!(seeds_of("2/2"), [1, 3]);
+}
+
+#[test]
+fn replay_reports_the_verdict_and_trace_hash_that_run_json_reported() {
+    let scratch = Scratch::new("replay");
+    scratch.calm();
+    let run = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "3", "--json"]);
+    let (seeds, _) = json_lines(&run);
+    let seed = &seeds[2];
+    let replay = otpsim(&scratch.0, &["replay", "calm.toml", "--seed", "2"]);
+    let text = stdout(&replay);
+    assert_eq!(code(&replay), 0, "{text}{}", stderr(&replay));
+    assert!(text.starts_with("replay calm seed 2 (calm.toml)\nfault plan (seed 2):\n  seed = 2\n"), "{text}");
+    assert_eq!(labelled(&text, "verdict"), "PASS");
+    assert_eq!(seed["verdict"], "pass");
+    assert_eq!(labelled(&text, "trace hash"), seed["trace_hash"].as_str().unwrap());
+    assert_eq!(labelled(&text, "events"), seed["events"].to_string());
+}
+
+#[test]
+fn trace_files_of_one_seed_from_two_processes_are_byte_identical() {
+    let scratch = Scratch::new("trace");
+    scratch.calm();
+    for name in ["a.jsonl", "b.jsonl"] {
+        let output = otpsim(&scratch.0, &["replay", "calm.toml", "--seed", "5", "--trace", name]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        assert!(stdout(&output).contains(&format!(" events written to {name}\n")), "{}", stdout(&output));
+    }
+    let (a, b) = (files::read_bytes(&scratch.0.join("a.jsonl")), files::read_bytes(&scratch.0.join("b.jsonl")));
+    assert!(a == b, "the two trace files differ");
+    let text = String::from_utf8(a).expect("UTF-8");
+    let first: Value = serde_json::from_str(text.lines().next().expect("a first event")).expect("JSON");
+    assert_eq!(first["i"], 1);
+    assert!(first["time_ns"].is_u64() && first["target"].is_string() && first["event"].is_string());
+    assert!(first["fields"].is_object());
+}
+
+#[test]
+fn bad_usage_and_bad_paths_exit_two_without_running_anything() {
+    let scratch = Scratch::new("usage");
+    scratch.calm();
+    for args in [
+        &["run", "calm.toml", "--shard", "3/2"][..],
+        &["run", "calm.toml", "--shard", "x"],
+        &["run", "calm.toml", "--seeds", "0"],
+        &["run", "calm.toml", "--seeds", "2", "--seed", "1"],
+        &["run"],
+        &["replay", "calm.toml"],
+        &["check"],
+        &["frobnicate"],
+    ] {
+        let output = otpsim(&scratch.0, args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).starts_with("error: "), "{args:?}: {}", stderr(&output));
+    }
+    let missing = otpsim(&scratch.0, &["run", "calm.toml", "missing.toml"]);
+    assert_eq!(code(&missing), 2);
+    assert_eq!(stdout(&missing), "", "a run with a bad file ran something");
+    assert!(stderr(&missing).starts_with("missing.toml: cannot read: "), "{}", stderr(&missing));
+    let replay = otpsim(&scratch.0, &["replay", "missing.toml", "--seed", "1"]);
+    assert_eq!(code(&replay), 2);
+}
