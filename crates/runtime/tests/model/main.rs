@@ -54,13 +54,21 @@ async fn check_sequence(cluster: &Cluster, ops: &[Op]) -> Result<(), String> {
         };
         step(&mut model, &mut driver, &op).await.map_err(|e| format!("step {i}, {op:?}:\n{e}"))?;
     }
-    // Every puppet reads what is queued for it and then dies, so every monitor ends.
-    let teardown = model.suspended().into_iter().map(|p| Op::Resume { p });
-    let teardown: Vec<Op> = teardown.chain(model.live().into_iter().map(|p| Op::Kill { p })).collect();
-    for op in &teardown {
-        step(&mut model, &mut driver, op).await.map_err(|e| format!("teardown, {op:?}:\n{e}"))?;
+    // Every puppet reads what is queued for it; then every puppet dies, so every
+    // monitor ends. The end-of-run rules hold at both points.
+    let resumes: Vec<Op> = model.suspended().into_iter().map(|p| Op::Resume { p }).collect();
+    teardown(&mut model, &mut driver, &resumes).await?;
+    rules::check(&driver.notes(), &cluster.tables()).map_err(|e| format!("after the resumes: {e}"))?;
+    let kills: Vec<Op> = model.live().into_iter().map(|p| Op::Kill { p }).collect();
+    teardown(&mut model, &mut driver, &kills).await?;
+    rules::check(&driver.notes(), &cluster.tables()).map_err(|e| format!("after the kills: {e}"))
+}
+
+async fn teardown(model: &mut Model, driver: &mut Driver, ops: &[Op]) -> Result<(), String> {
+    for op in ops {
+        step(model, driver, op).await.map_err(|e| format!("teardown, {op:?}:\n{e}"))?;
     }
-    rules::check(&driver.notes(), &cluster.tables()).map_err(|e| format!("end of run: {e}"))
+    Ok(())
 }
 
 /// Applies one resolved operation to both sides and compares them.
