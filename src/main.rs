@@ -22,6 +22,8 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Replay one seed of a scenario: its fault plan, verdict, violations and trace.
     Replay(cli::replay::ReplayArgs),
+    /// Shrink a failing seed to a scenario file with a small explicit fault list.
+    Shrink(cli::shrink::ShrinkArgs),
     /// Check scenario files without running them.
     Check(cli::check::CheckArgs),
     /// Run the demo: a supervised process tree under crashes and message loss, over many seeds.
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let code = match Cli::parse().command {
         Command::Run(args) => cli::run::run(&args),
         Command::Replay(args) => cli::replay::replay(&args),
+        Command::Shrink(args) => cli::shrink::shrink(&args),
         Command::Check(args) => cli::check::check(&args),
         Command::Demo(args) => cli::demo::demo(&args),
     };

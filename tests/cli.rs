@@ -358,3 +358,56 @@ fn bad_usage_and_bad_paths_exit_two_without_running_anything() {
     let replay = otpsim(&scratch.0, &["replay", "missing.toml", "--seed", "1"]);
     assert_eq!(code(&replay), 2);
 }
+
+/// Volatile state under crashes: seed 0 loses tasks, and most of its faults are noise.
+const STORMY: &str = r#"
+name = "stormy"
+flaws = ["volatile_state"]
+
+[system]
+task_agents = 6
+workflows = 0
+
+[workload]
+tasks = 80
+submit_over = "8s"
+task_time = ["100ms", "400ms"]
+
+[faults]
+until = "10s"
+process_crash = { every = "1s", targets = ["task_agent", "coordinator"] }
+
+[check]
+settle = "30s"
+"#;
+
+#[test]
+fn shrink_writes_a_smaller_explicit_scenario_that_still_fails_the_same_way() {
+    let scratch = Scratch::new("shrink");
+    scratch.file("stormy.toml", STORMY);
+    let output = otpsim(&scratch.0, &["shrink", "stormy.toml", "--seed", "0", "--out", "small.toml"]);
+    let text = stdout(&output);
+    assert_eq!(code(&output), 0, "{text}{}", stderr(&output));
+    let summary = text.lines().next().unwrap_or_default();
+    let (before_of, _) = summary.split_once(" faults still violate no_task_lost").expect(&text);
+    let counts: Vec<usize> = before_of.rsplit(' ').take(3).filter_map(|w| w.parse().ok()).collect();
+    assert!(matches!(counts[..], [before, after] if after < before), "no fault was removed: {summary}");
+
+    let small = files::read(&scratch.0.join("small.toml"));
+    assert!(small.contains("[[faults.at]]") && !small.contains("process_crash"), "{small}");
+    let check = otpsim(&scratch.0, &["check", "small.toml"]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+    let replay = otpsim(&scratch.0, &["replay", "small.toml", "--seed", "0"]);
+    assert_eq!(code(&replay), 1, "{}", stdout(&replay));
+    assert!(labelled(&stdout(&replay), "verdict").contains("no_task_lost"), "{}", stdout(&replay));
+}
+
+#[test]
+fn shrink_of_a_seed_that_holds_is_bad_input() {
+    let scratch = Scratch::new("shrink-calm");
+    scratch.calm();
+    let output = otpsim(&scratch.0, &["shrink", "calm.toml", "--seed", "0", "--out", "never.toml"]);
+    assert_eq!(code(&output), 2, "{}", stdout(&output));
+    assert!(stderr(&output).contains("nothing to shrink"), "{}", stderr(&output));
+    assert!(!files::exists(&scratch.0.join("never.toml")));
+}

@@ -2,6 +2,7 @@
 //!
 //! - [`run`]: scenarios over seeds, judged; text for people or JSON lines.
 //! - [`replay`]: one seed told in full, with its trace as JSON lines on request.
+//! - [`shrink`]: a failing seed cut down to a small scenario file that still fails.
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
 //! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
@@ -18,3 +19,4 @@ pub mod progress;
 pub mod replay;
 pub mod run;
 pub mod shard;
+pub mod shrink;

@@ -46,6 +46,7 @@ mod panics;
 pub mod plan;
 pub mod runner;
 pub mod scenario;
+pub mod shrink;
 pub mod suite;
 pub mod summary;
 pub mod trace;

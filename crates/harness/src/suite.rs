@@ -36,6 +36,11 @@ pub trait BoundScenario: Send + Sync {
     fn time_limit(&self) -> Duration;
     /// Runs one seed on a fresh cluster and judges it.
     fn run(&self, cluster: Cluster, seed: u64) -> SeedRun<'_>;
+    /// The same scenario with `plan`'s faults as its explicit fault list: no recurring
+    /// faults, no swarm, the plan's message rates fixed. What `shrink` writes.
+    fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario>;
+    /// The scenario as the text of a scenario file.
+    fn to_toml(&self) -> String;
 }
 
 /// What a flaw scenario must produce.

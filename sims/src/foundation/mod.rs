@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use otpsim_harness::invariant::{self, TraceEvent};
 use otpsim_harness::plan::FaultPlan;
-use otpsim_harness::scenario::{self, Scenario, ScenarioError};
+use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Rate, Scenario, ScenarioError};
 use otpsim_harness::suite::{BoundScenario, Expectation, SeedRun};
 use otpsim_harness::{trace, SeedOutcome};
 use otpsim_runtime::Cluster;
+use toml::Spanned;
 
 pub use schema::Foundation;
 
@@ -89,5 +90,34 @@ impl BoundScenario for FoundationScenario {
                 .with_counter("tasks_acknowledged", acked)
                 .with_counter("workflows_started", record.history.starts.len() as u64)
         })
+    }
+
+    fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
+        let mut explicit = self.clone();
+        let faults = &mut explicit.scenario.faults;
+        faults.process_crash = None;
+        faults.defect = None;
+        faults.node_crash = None;
+        faults.partition = None;
+        faults.swarm = false;
+        faults.message_loss = Rate::Fixed(plan.message_loss);
+        faults.message_duplication = Rate::Fixed(plan.message_duplication);
+        faults.message_delay = plan.message_delay.map(|[min, max]| DelayRange { min: min.0, max: max.0 });
+        // Positions mean nothing in a generated file: every span is empty.
+        faults.at = plan
+            .events
+            .iter()
+            .filter(|e| e.time < faults.until)
+            .map(|e| ExplicitFault {
+                time: Spanned::new(0..0, e.time),
+                kind: e.kind,
+                target: (!e.target.is_empty()).then(|| Spanned::new(0..0, e.target.clone())),
+            })
+            .collect();
+        Box::new(explicit)
+    }
+
+    fn to_toml(&self) -> String {
+        toml::to_string(&self.scenario).unwrap_or_else(|e| format!("# the scenario could not be written: {e}\n"))
     }
 }
