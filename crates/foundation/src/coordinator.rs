@@ -38,7 +38,7 @@ use crate::config::Config;
 use crate::durable::{self, TaskRecord, TaskState};
 use crate::events::TARGET;
 use crate::flaws::Flaw;
-use crate::protocol::{AgentRequest, OutcomeReport, ReportAck, RouteOutcome};
+use crate::protocol::{AgentRequest, OutcomeReport, ReportAck, RouteOutcome, REJECTED};
 use crate::task::{TaskId, TaskOutcome, TaskSpec};
 use crate::workflow::god::GodWorkflows;
 use crate::workflow::{self, WorkflowError, WorkflowId, WorkflowSpec, WorkflowStatus};
@@ -147,8 +147,6 @@ struct Routing {
     not_before: Duration,
     /// A courier is on its way.
     in_flight: bool,
-    /// When the manager first answered `Buffered` for the current agent.
-    buffered_since: Option<Duration>,
 }
 
 /// The coordinator's process state.
@@ -191,7 +189,7 @@ impl Coordinator {
         if self.log.contains_key(&id) {
             return Reply::Submitted;
         }
-        self.log.insert(id, TaskRecord { id, spec: Some(spec), state: TaskState::Queued, attempts: 0 });
+        self.log.insert(id, TaskRecord { id, spec: Some(spec), state: TaskState::Queued, attempts: 0, holder: None });
         self.save(ctx, id);
         debug!(target: TARGET, event = "task_accepted", task = %id);
         self.unowned.insert(id, Routing::default());
@@ -222,31 +220,27 @@ impl Coordinator {
             return;
         };
         let agents = self.layout.task_agents.max(1);
-        let patience = self.config.breaker_reset + DELIVERY_TIMEOUT * 2;
-        if routing.buffered_since.is_some_and(|since| now.saturating_sub(since) > patience) {
-            // Its buffer did not drain within a breaker reset: try the next agent. The
-            // buffered copy may still be delivered later, which is harmless.
-            routing.buffered_since = None;
-            record.state = TaskState::Queued;
-            record.attempts = (record.attempts / 2 + 1) * 2;
-        }
         let avoid = &self.avoid;
         let up = |i: u32| ctx.whereis(self.layout.agent_node(i), &agent::name(i)).is_some();
         let candidates = || (0..agents).map(|step| candidate(id, record.attempts, step, agents));
-        let target = match record.state {
-            TaskState::Buffered { agent } => Some(agent),
-            _ => candidates()
+        // A task stays with the agent that may hold it (see `TaskRecord::holder`).
+        let target = record.holder.or_else(|| {
+            candidates()
                 .find(|&i| up(i) && avoid.get(&i).is_none_or(|&until| until <= now))
-                .or_else(|| candidates().find(|&i| up(i))),
-        };
+                .or_else(|| candidates().find(|&i| up(i)))
+        });
         let receiver = target.and_then(|i| ctx.whereis(self.layout.agent_node(i), &agent::name(i)).map(|p| (i, p)));
         let Some((agent, receiver)) = receiver else {
-            // No agent is up (or the buffered one is gone): try again later, elsewhere.
-            record.state = TaskState::Queued;
+            // No agent is up, or the holder is down (it comes back with its node and
+            // its durable queue): try again later.
             record.attempts += 1;
             routing.not_before = now + route_backoff(record.attempts);
             return;
         };
+        if record.holder.is_none() {
+            record.holder = Some(agent);
+            durable::save_task(ctx, record, &self.config);
+        }
         routing.in_flight = true;
         let attempt = record.attempts + 1;
         let coordinator = ctx.pid();
@@ -276,12 +270,20 @@ impl Coordinator {
             Ok(RouteOutcome::Buffered) => {
                 self.avoid.insert(routed.agent, now + self.config.breaker_reset);
                 record.state = TaskState::Buffered { agent: routed.agent };
-                routing.buffered_since.get_or_insert(now);
                 routing.not_before = now + BUFFERED_REDRIVE;
                 self.save(ctx, id);
             }
+            Ok(RouteOutcome::Failed(why)) if why.starts_with(REJECTED) => {
+                // The agent answered that it does not take the task: it does not hold
+                // it, so the next agent may have it.
+                record.state = TaskState::Queued;
+                record.holder = None;
+                record.attempts = (record.attempts / 2 + 1) * 2;
+                routing.not_before = now + route_backoff(1);
+                self.save(ctx, id);
+            }
             Ok(RouteOutcome::Failed(_)) | Err(_) => {
-                routing.buffered_since = None;
+                // No answer, or an unclear one: the holder may have the task; try it again.
                 record.state = TaskState::Queued;
                 record.attempts += 1;
                 routing.not_before = now + route_backoff(record.attempts);
@@ -295,8 +297,13 @@ impl Coordinator {
         let id = report.task;
         let known_final = matches!(self.log.get(&id).map(|r| &r.state), Some(TaskState::Final(_)));
         if !known_final {
-            let record =
-                self.log.entry(id).or_insert(TaskRecord { id, spec: None, state: TaskState::Queued, attempts: 0 });
+            let record = self.log.entry(id).or_insert(TaskRecord {
+                id,
+                spec: None,
+                state: TaskState::Queued,
+                attempts: 0,
+                holder: None,
+            });
             record.state = TaskState::Final(report.outcome.clone());
             self.unowned.remove(&id);
             self.save(ctx, id);

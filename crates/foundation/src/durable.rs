@@ -148,6 +148,12 @@ pub struct TaskRecord {
     pub state: TaskState,
     /// Assignment attempts so far.
     pub attempts: u32,
+    /// The agent that may hold the task. Set (and synced) before the first route, and
+    /// kept through timeouts, lost replies and crashes, because the agent may have
+    /// accepted it durably before the answer was lost; only that agent's definite
+    /// rejection frees the task for another agent. Routing to a second agent while the
+    /// first may hold it would run the task twice.
+    pub holder: Option<u32>,
 }
 
 /// The key prefix of the task log (in node 0's Store).

@@ -68,6 +68,10 @@ pub struct AgentStatus {
     pub queue_len: usize,
 }
 
+/// How a `Failed` route starts when the agent itself answered `Rejected`: a definite
+/// "I do not take (and do not hold) this task", unlike a timeout or a lost answer.
+pub const REJECTED: &str = "rejected: ";
+
 /// What `manager::route` answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RouteOutcome {

@@ -137,6 +137,11 @@ impl TaskAgent {
         if self.state.knows(assignment.task.id) {
             return AgentReply::Accepted;
         }
+        self.enqueue(ctx, assignment)
+    }
+
+    /// Queues a task if the agent takes work now, without asking whether it knows it.
+    fn enqueue(&mut self, ctx: &Ctx, assignment: Assignment) -> AgentReply {
         if self.state.paused {
             return AgentReply::Rejected("paused".to_owned());
         }
@@ -340,8 +345,19 @@ impl GenServer for TaskAgent {
         } else if let Some(ack) = msg.info::<ReportAck>() {
             self.acked(ctx, ack.task);
         } else if let Some(request) = msg.info::<AgentRequest>() {
-            // A plain send (the manager's `raw_send` path): handled, nobody to answer.
-            self.request(ctx, request.clone());
+            // A plain send, which only the manager's flaw paths (`raw_send`,
+            // `duplicate_delivery`) use. It carries no reply and no idempotency
+            // contract, so the agent treats it as the original agent treated every
+            // message: an assignment is new work, queued again even if the same task
+            // arrived before by a call.
+            match request.clone() {
+                AgentRequest::Assign { task, attempt } => {
+                    self.enqueue(ctx, Assignment { task, attempt });
+                }
+                other => {
+                    self.request(ctx, other);
+                }
+            }
         }
         Flow::Continue
     }

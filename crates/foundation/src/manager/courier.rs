@@ -11,7 +11,7 @@ use std::time::Duration;
 use otpsim_runtime::{CallError, Ctx, Pid, SpawnOpts};
 
 use crate::flaws::{Flaw, Flaws};
-use crate::protocol::{AgentReply, AgentRequest, RouteOutcome};
+use crate::protocol::{AgentReply, AgentRequest, RouteOutcome, REJECTED};
 
 /// The label couriers are spawned with (they are not fault-injection targets).
 pub const COURIER_LABEL: &str = "coordination_courier";
@@ -54,7 +54,7 @@ pub(crate) fn judge(
     result: &Result<AgentReply, CallError>,
 ) -> Verdict {
     let failure = match result {
-        Ok(AgentReply::Rejected(why)) => format!("rejected: {why}"),
+        Ok(AgentReply::Rejected(why)) => format!("{REJECTED}{why}"),
         Ok(_) => return Verdict { failure: None, outcome: RouteOutcome::Delivered },
         Err(e) => e.to_string(),
     };

@@ -66,7 +66,11 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
     for (field, spec) in periodic {
         let Some(spec) = spec else { continue };
         if spec.every.get_ref().0 < EVERY_MIN {
-            return err(Some(spec.every.span()), &format!("{field}.every"), format!("must be at least {}ms", EVERY_MIN.as_millis()));
+            return err(
+                Some(spec.every.span()),
+                &format!("{field}.every"),
+                format!("must be at least {}ms", EVERY_MIN.as_millis()),
+            );
         }
         if spec.targets.is_empty() {
             return err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
@@ -77,12 +81,20 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
     }
     if let Some(n) = &f.node_crash {
         if n.every.get_ref().0 < EVERY_MIN {
-            return err(Some(n.every.span()), "faults.node_crash.every", format!("must be at least {}ms", EVERY_MIN.as_millis()));
+            return err(
+                Some(n.every.span()),
+                "faults.node_crash.every",
+                format!("must be at least {}ms", EVERY_MIN.as_millis()),
+            );
         }
     }
     if let Some(p) = &f.partition {
         if p.every.get_ref().0 < EVERY_MIN {
-            return err(Some(p.every.span()), "faults.partition.every", format!("must be at least {}ms", EVERY_MIN.as_millis()));
+            return err(
+                Some(p.every.span()),
+                "faults.partition.every",
+                format!("must be at least {}ms", EVERY_MIN.as_millis()),
+            );
         }
     }
     for (i, at) in f.at.iter().enumerate() {
