@@ -260,14 +260,22 @@ impl Visit for Fields<'_> {
     }
 }
 
-/// The lines recorded so far by the recorder installed on this thread, if it keeps
-/// lines. A simulation's own end-of-run checks read its trace through this.
-pub fn current_lines() -> Option<Vec<String>> {
-    tracing::dispatcher::get_default(|dispatch| {
+/// Runs `f` on the lines recorded so far by the recorder installed on this thread (no
+/// lines if it keeps none). A simulation's own end-of-run checks read its trace
+/// through this, without copying it.
+pub fn with_current_lines<R>(f: impl FnOnce(&[String]) -> R) -> R {
+    let mut f = Some(f);
+    let result = tracing::dispatcher::get_default(|dispatch| {
         let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
         let recording = recorder.lock();
-        recording.active.then(|| recording.lines.clone()).flatten()
-    })
+        let lines = recording.lines.as_deref().filter(|_| recording.active).unwrap_or_default();
+        f.take().map(|f| f(lines))
+    });
+    match (result, f) {
+        (Some(result), _) => result,
+        (None, Some(f)) => f(&[]),
+        (None, None) => unreachable!("f runs at most once, and only when it returns a result"),
+    }
 }
 
 #[cfg(test)]

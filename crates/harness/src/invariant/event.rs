@@ -45,7 +45,27 @@ impl TraceEvent {
 
     /// Reads every line of a trace; lines that do not parse are skipped.
     pub fn parse_all(lines: &[String]) -> Vec<TraceEvent> {
-        lines.iter().enumerate().filter_map(|(i, l)| TraceEvent::parse(i + 1, l)).collect()
+        Self::parse_where(lines, |_| true)
+    }
+
+    /// Reads the lines whose `event` value `keep` accepts, keeping each line's position
+    /// in the whole trace. Checkers that need only some kinds skip the bulk (message
+    /// deliveries) without paying to parse it.
+    pub fn parse_where(lines: &[String], keep: impl Fn(&str) -> bool) -> Vec<TraceEvent> {
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, line)| keep(kind_of(line)))
+            .filter_map(|(i, line)| TraceEvent::parse(i + 1, line))
+            .collect()
+    }
+}
+
+/// The `event` value of a canonical line, found without parsing the rest.
+fn kind_of(line: &str) -> &str {
+    match line.split_once(" event=") {
+        Some((_, rest)) => rest.split(' ').next().unwrap_or(""),
+        None => "",
     }
 }
 
@@ -116,5 +136,16 @@ mod tests {
         let e = TraceEvent::parse(1, "- otpsim::foundation event=heal").unwrap();
         assert_eq!((e.time, e.kind.as_str()), (Duration::ZERO, "heal"));
         assert!(TraceEvent::parse(1, "garbage").is_none());
+    }
+
+    #[test]
+    fn parse_where_skips_kinds_but_keeps_trace_positions() {
+        let lines: Vec<String> =
+            ["- otpsim event=deliver from=<0.1.0>", "- otpsim event=exit pid=<0.1.0> reason=normal"]
+                .map(String::from)
+                .into();
+        let events = TraceEvent::parse_where(&lines, |kind| kind != "deliver");
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].index, events[0].kind.as_str()), (2, "exit"));
     }
 }
