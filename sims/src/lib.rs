@@ -7,6 +7,9 @@
 //! - [`demo`]: a supervised process tree doing gen-server work under process kills,
 //!   handler panics and message loss; it must recover fully.
 //! - [`checks`]: end-of-run checks on the runtime's tables shared by the workloads.
+//! - [`foundation`]: binds scenario files to the ported system: client workload,
+//!   fault plan, end state read through its API, and the system invariants.
+//! - [`registry`]: finds scenario files and binds each to its sim by its `sim` key.
 
 #[cfg(not(madsim))]
 compile_error!("otpsim-sims runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
