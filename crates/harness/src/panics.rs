@@ -23,7 +23,7 @@ fn install() {
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.with(Cell::get) {
                 let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-                let message = payload_message(info.payload());
+                let message = otpsim_runtime::panic_message(info.payload());
                 LAST.with(|last| *last.borrow_mut() = Some(format!("{message}{place}")));
             } else {
                 loud(info);
@@ -50,15 +50,4 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
 /// The message and place of the last panic seen quietly on this thread.
 pub(crate) fn last_panic() -> Option<String> {
     LAST.with(|last| last.borrow_mut().take())
-}
-
-/// A panic payload as text.
-pub(crate) fn payload_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic".to_owned()
-    }
 }

@@ -239,7 +239,7 @@ where
         let cluster = rt.block_on(async { Cluster::new() });
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
         let outcome = run.unwrap_or_else(|payload| {
-            let message = panics::last_panic().unwrap_or_else(|| panics::payload_message(payload.as_ref()));
+            let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
             SeedOutcome::fail(format!("simulation panicked: {message}"))
         });
         (cluster, outcome)
@@ -261,7 +261,7 @@ where
     let (sim_time, verdict) = match teardown {
         Ok(sim_time) => (sim_time, outcome.verdict),
         Err(payload) => {
-            let message = panics::last_panic().unwrap_or_else(|| panics::payload_message(payload.as_ref()));
+            let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
             (Duration::ZERO, Verdict::Fail(format!("teardown panicked: {message}")))
         }
     };

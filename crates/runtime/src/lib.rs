@@ -69,7 +69,7 @@ pub use gen_server::{CallOutcome, Flow, GenServer};
 pub use kernel::RegisterError;
 pub use message::{Down, Message, Payload, ReplyTo, Term};
 pub use pid::{NodeId, Pid, Ref};
-pub use process::{Ctx, NoSuchName, SpawnOpts};
+pub use process::{panic_message, Ctx, NoSuchName, SpawnOpts};
 pub use reason::Reason;
 pub use store::Store;
 pub use tables::{MonitorRow, NameRow, ProcessRow, Tables, TimerRow};

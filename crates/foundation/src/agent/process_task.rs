@@ -148,7 +148,7 @@ impl ProcessTask {
             let _hook = OnUnwind(on_unwind);
             if config.has(Flaw::BroadRescue) {
                 std::panic::catch_unwind(AssertUnwindSafe(|| handle(ctx, &self.spec, self.failures)))
-                    .unwrap_or_else(|panic| Err(TaskError::Exception(panic_text(panic.as_ref()))))
+                    .unwrap_or_else(|panic| Err(TaskError::Exception(otpsim_runtime::panic_message(panic.as_ref()))))
             } else {
                 handle(ctx, &self.spec, self.failures)
             }
@@ -205,16 +205,6 @@ impl<F: FnMut()> Drop for OnUnwind<F> {
         if std::thread::panicking() {
             (self.0)();
         }
-    }
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic".to_owned()
     }
 }
 
