@@ -100,11 +100,48 @@ pub async fn serve<S: GenServer>(ctx: Ctx, mut server: S) -> Reason {
     }
 }
 
-/// The child's word to its starter that `init` has run.
+/// A started process's word to its starter that its init has run, or why it failed.
+/// Gen-servers and supervisors share it (`E` is their failure type).
 #[derive(Clone, Debug)]
-struct InitAck {
-    tag: Ref,
-    result: Result<(), Reason>,
+pub(crate) struct InitAck<E> {
+    pub(crate) tag: Ref,
+    pub(crate) result: Result<(), E>,
+}
+
+/// Why a start failed: the child refused in its init, or died before answering.
+pub(crate) enum InitFailed<E> {
+    Refused(E),
+    Died(Reason),
+}
+
+/// Waits for `child`'s `InitAck<E>` tagged `tag`, or for its death (watched by a
+/// monitor that is always removed). A child that died may have sent a trapped EXIT
+/// through its link; that message is dropped, as the answer already says it.
+pub(crate) async fn await_init<E: Term + Clone>(ctx: &Ctx, child: Pid, tag: Ref) -> Result<Pid, InitFailed<E>> {
+    let watch = ctx.monitor(child);
+    let answer = ctx
+        .recv_match(|m| match m {
+            Message::Info { from, body } => {
+                *from == child && body.downcast_ref::<InitAck<E>>().is_some_and(|a| a.tag == tag)
+            }
+            Message::Down(d) => d.monitor == watch,
+            _ => false,
+        })
+        .await;
+    ctx.demonitor_flush(watch);
+    match answer {
+        Message::Info { body, .. } => match body.downcast::<InitAck<E>>() {
+            Ok(InitAck { result, .. }) => result.map(|()| child).map_err(InitFailed::Refused),
+            Err(_) => unreachable!("matched an InitAck above"),
+        },
+        Message::Down(down) => {
+            let _ = ctx.kernel.lock().procs.get_mut(&ctx.pid()).map(|p| {
+                p.mailbox.retain(|m| !matches!(m, Message::Exit { from, .. } if *from == child));
+            });
+            Err(InitFailed::Died(down.reason))
+        }
+        _ => unreachable!("recv_match only accepts the ack or the DOWN"),
+    }
 }
 
 /// Spawns a gen-server on `node`, linked to the caller, and waits until `init` has
@@ -133,7 +170,7 @@ where
     let child = ctx.spawn_opts(node, opts.linked(), move |c: Ctx| async move {
         match init(&c) {
             Ok(body) => {
-                c.send(parent, InitAck { tag, result: Ok(()) });
+                c.send(parent, InitAck::<Reason> { tag, result: Ok(()) });
                 body(c).await.into()
             }
             Err(reason) => {
@@ -143,32 +180,9 @@ where
             }
         }
     });
-    let watch = ctx.monitor(child);
-    let answer = ctx
-        .recv_match(|m| match m {
-            Message::Info { from, body } => {
-                *from == child && body.downcast_ref::<InitAck>().is_some_and(|a| a.tag == tag)
-            }
-            Message::Down(d) => d.monitor == watch,
-            _ => false,
-        })
-        .await;
-    ctx.demonitor_flush(watch);
-    match answer {
-        Message::Info { body, .. } => match body.downcast::<InitAck>() {
-            Ok(InitAck { result: Ok(()), .. }) => Ok(child),
-            Ok(InitAck { result: Err(reason), .. }) => Err(reason),
-            Err(_) => unreachable!("matched an InitAck above"),
-        },
-        Message::Down(down) => {
-            // It died before answering: drop the trapped EXIT its link sent, if any.
-            let _ = ctx.kernel.lock().procs.get_mut(&ctx.pid()).map(|p| {
-                p.mailbox.retain(|m| !matches!(m, Message::Exit { from, .. } if *from == child));
-            });
-            Err(down.reason)
-        }
-        _ => unreachable!("recv_match only accepts the ack or the DOWN"),
-    }
+    await_init::<Reason>(ctx, child, tag).await.map_err(|failed| match failed {
+        InitFailed::Refused(reason) | InitFailed::Died(reason) => reason,
+    })
 }
 
 /// A plain message's body, if it is a `T` (a helper for `handle_info`).

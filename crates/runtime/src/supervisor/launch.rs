@@ -6,23 +6,15 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::message::Message;
 use crate::pid::{NodeId, Pid, Ref};
 use crate::process::{Ctx, SpawnOpts};
 use crate::reason::Reason;
 
 use super::error::SupervisorError;
-use super::shutdown::take_exit;
+use crate::gen_server::{await_init, InitAck, InitFailed};
 
 /// The label supervisor processes carry in the tables.
 pub(super) const LABEL: &str = "supervisor";
-
-/// The supervisor's word to its starter that its children are up (or why not).
-#[derive(Clone, Debug)]
-struct InitAck {
-    tag: Ref,
-    result: Result<(), SupervisorError>,
-}
 
 /// Who waits for a starting supervisor, if anyone (a root supervisor has no starter).
 pub(super) struct Starter {
@@ -121,29 +113,10 @@ where
     let tag = ctx.kernel.lock().new_ref();
     let starter = Starter { waiting: Some((ctx.pid(), tag)) };
     let child = ctx.spawn_opts(node, opts.spawn_opts().linked(), move |c: Ctx| body(c, opts, starter, run));
-    let watch = ctx.monitor(child);
-    let answer = ctx
-        .recv_match(|m| match m {
-            Message::Info { from, body } => {
-                *from == child && body.downcast_ref::<InitAck>().is_some_and(|a| a.tag == tag)
-            }
-            Message::Down(d) => d.monitor == watch,
-            _ => false,
-        })
-        .await;
-    ctx.demonitor_flush(watch);
-    match answer {
-        Message::Info { body, .. } => match body.downcast::<InitAck>() {
-            Ok(InitAck { result, .. }) => result.map(|()| child),
-            Err(_) => unreachable!("matched an InitAck above"),
-        },
-        Message::Down(down) => {
-            // It died before answering: drop the trapped EXIT its link sent, if any.
-            let _ = take_exit(ctx, child);
-            Err(SupervisorError::Exited(down.reason))
-        }
-        _ => unreachable!("recv_match only accepts the answer or the DOWN"),
-    }
+    await_init::<SupervisorError>(ctx, child, tag).await.map_err(|failed| match failed {
+        InitFailed::Refused(error) => error,
+        InitFailed::Died(reason) => SupervisorError::Exited(reason),
+    })
 }
 
 /// Spawns a supervisor running `run` on `node` with no parent; it runs its init on
