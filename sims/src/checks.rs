@@ -26,8 +26,8 @@ pub fn dead_ends(tables: &Tables) -> Vec<String> {
         }
     }
     for timer in &tables.timers {
-        if !alive(timer.owner) {
-            problems.push(format!("timer {} is owned by dead {}", timer.timer, timer.owner));
+        if matches!(timer.dest, otpsim_runtime::Dest::Pid(dest) if !alive(dest)) {
+            problems.push(format!("timer {} is aimed at dead {:?}", timer.timer, timer.dest));
         }
     }
     if tables.in_flight > 0 {

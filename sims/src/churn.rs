@@ -231,7 +231,8 @@ fn worker(ctx: Ctx) -> Pin<Box<dyn Future<Output = ()> + Send>> {
                         ctx.demonitor_flush(monitor);
                     }
                 }
-                Cmd::Link(target) => ctx.link(target),
+                // Linking to a dead process is `noproc`, which the churn ignores.
+                Cmd::Link(target) => ctx.link(target).unwrap_or(()),
                 Cmd::SpawnChild { link, trap_exit } => {
                     let opts = SpawnOpts { link, trap_exit, label: Some(Arc::from(WORKER)) };
                     let child = ctx.spawn_opts(ctx.node(), opts, worker);

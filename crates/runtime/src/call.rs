@@ -10,7 +10,7 @@ use crate::process::Ctx;
 use crate::reason::Reason;
 
 /// Who to call or cast to: a pid, or a name registered on a node.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Dest {
     /// A process.
     Pid(Pid),

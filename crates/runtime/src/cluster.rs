@@ -159,7 +159,7 @@ impl Cluster {
         Fut: Future<Output = R> + Send + 'static,
         R: Into<Reason> + 'static,
     {
-        spawn_process(&self.kernel, node, None, opts, body)
+        spawn_process(&self.kernel, node, None, opts, false, body).0
     }
 
     /// Injects a programming defect (fault injection): the process panics the next time

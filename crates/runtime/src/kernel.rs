@@ -15,6 +15,7 @@ use madsim::task::AbortHandle;
 use madsim::time::Instant;
 use tracing::{debug, trace};
 
+use crate::call::Dest;
 use crate::faults::{Fate, FaultLayer};
 use crate::message::{Down, Message};
 use crate::pid::{NodeId, Pid, Ref};
@@ -34,6 +35,7 @@ pub(crate) struct Proc {
     /// Monitors on this process (it is the target).
     pub(crate) watched_by: RefSet,
     pub(crate) name: Option<Arc<str>>,
+    /// Timers whose message comes to this process: they are cancelled when it exits.
     pub(crate) timers: BTreeSet<Ref>,
     /// Call tags this process still waits for; replies with other tags are discarded.
     pub(crate) awaiting: Vec<Ref>,
@@ -46,12 +48,19 @@ pub(crate) struct Proc {
 struct MonitorEntry {
     watcher: Pid,
     target: Pid,
+    /// The registered name the monitor was set on, if it was (its DOWN names it).
+    name: Option<Arc<str>>,
 }
 
-struct TimerEntry {
-    owner: Pid,
-    dest: Pid,
-    task: Option<AbortHandle>,
+/// A pending timer. It lives on its owner's node (a node crash loses it) and follows
+/// its destination: a pid destination's exit cancels it, its owner's does not.
+pub(crate) struct TimerEntry {
+    pub(crate) owner: Pid,
+    pub(crate) dest: Dest,
+    pub(crate) due: Instant,
+    /// `start_timer`'s `{timeout, Ref, Msg}` rather than `send_after`'s bare message.
+    pub(crate) timeout: bool,
+    pub(crate) task: Option<AbortHandle>,
 }
 
 struct NodeEntry {
@@ -74,7 +83,7 @@ pub(crate) struct State {
     pub(crate) procs: BTreeMap<Pid, Box<Proc>>,
     monitors: BTreeMap<Ref, MonitorEntry>,
     names: BTreeMap<(NodeId, Arc<str>), Pid>,
-    timers: BTreeMap<Ref, TimerEntry>,
+    pub(crate) timers: BTreeMap<Ref, TimerEntry>,
     nodes: Vec<NodeEntry>,
     /// Per (sender, receiver) queues of delayed messages, kept in send order.
     transit: BTreeMap<(Pid, Pid), VecDeque<InFlight>>,
@@ -100,6 +109,8 @@ pub enum RegisterError {
     NotAlive,
     /// The process already has a name (a process holds at most one, as in OTP).
     AlreadyNamed(Arc<str>),
+    /// `undefined` is reserved (it is what `whereis` answers for no process).
+    Reserved,
 }
 
 impl std::fmt::Display for RegisterError {
@@ -110,6 +121,7 @@ impl std::fmt::Display for RegisterError {
             RegisterError::AlreadyNamed(name) => {
                 write!(f, "process is already registered as {name:?}")
             }
+            RegisterError::Reserved => f.write_str("the name \"undefined\" is reserved"),
         }
     }
 }
@@ -234,6 +246,11 @@ impl State {
         for pid in doomed {
             self.terminate(pid, Reason::Noconnection);
         }
+        // Timers run on their owner's node and die with it.
+        let lost: Vec<Ref> = self.timers.iter().filter(|(_, t)| t.owner.node == node).map(|(r, _)| *r).collect();
+        for tref in lost {
+            self.take_timer(tref);
+        }
     }
 
     /// Marks a crashed node up again with the next incarnation; returns its handle so
@@ -270,11 +287,8 @@ impl State {
             self.monitors.iter().filter(|(_, m)| across(m.watcher.node, m.target.node)).map(|(r, _)| *r).collect();
         for mref in cut {
             if let Some(m) = self.remove_monitor(mref) {
-                self.deliver_signal(
-                    m.target,
-                    m.watcher,
-                    Message::Down(Down { monitor: mref, pid: m.target, reason: Reason::Noconnection }),
-                );
+                let down = Down { monitor: mref, pid: m.target, name: m.name, reason: Reason::Noconnection };
+                self.deliver_signal(m.target, m.watcher, Message::Down(down));
             }
         }
         let links: Vec<(Pid, Pid)> = self
@@ -362,10 +376,8 @@ impl State {
                 self.names.remove(&(pid.node, name.clone()));
             }
             for tref in &rec.timers {
-                if let Some(timer) = self.timers.remove(tref) {
-                    if let Some(task) = timer.task {
-                        task.abort();
-                    }
+                if let Some(task) = self.timers.remove(tref).and_then(|t| t.task) {
+                    task.abort();
                 }
             }
             for mref in &rec.watching {
@@ -380,7 +392,7 @@ impl State {
                     if let Some(watcher) = self.procs.get_mut(&m.watcher) {
                         watcher.watching.remove(mref);
                     }
-                    let down = Down { monitor: *mref, pid, reason: reason.clone() };
+                    let down = Down { monitor: *mref, pid, name: m.name, reason: reason.clone() };
                     self.deliver_signal(pid, m.watcher, Message::Down(down));
                 }
             }
@@ -421,22 +433,36 @@ impl State {
     /// `erlang:monitor(process, target)`. A dead target gives DOWN at once: `noproc`,
     /// or `noconnection` if its node cannot be reached.
     pub(crate) fn monitor(&mut self, watcher: Pid, target: Pid) -> Ref {
+        self.monitor_as(watcher, target, None)
+    }
+
+    /// `erlang:monitor(process, {Name, Node})`: the name is looked up now; a name
+    /// nobody holds gives DOWN `noproc` at once. The DOWN names `name`, not a pid.
+    pub(crate) fn monitor_name(&mut self, watcher: Pid, node: NodeId, name: Arc<str>) -> Ref {
+        let target = match self.whereis(node, &name) {
+            Some(pid) if !self.unreachable(watcher.node, node) => pid,
+            _ => Pid::nobody(node),
+        };
+        self.monitor_as(watcher, target, Some(name))
+    }
+
+    fn monitor_as(&mut self, watcher: Pid, target: Pid, name: Option<Arc<str>>) -> Ref {
         let mref = self.new_ref();
         if !self.is_alive(watcher) {
             return mref;
         }
         if self.unreachable(watcher.node, target.node) {
-            let down = Down { monitor: mref, pid: target, reason: Reason::Noconnection };
+            let down = Down { monitor: mref, pid: target, name, reason: Reason::Noconnection };
             self.deliver_signal(target, watcher, Message::Down(down));
         } else if let Some(t) = self.procs.get_mut(&target) {
             t.watched_by.insert(mref);
             if let Some(w) = self.procs.get_mut(&watcher) {
                 w.watching.insert(mref);
             }
-            self.monitors.insert(mref, MonitorEntry { watcher, target });
+            self.monitors.insert(mref, MonitorEntry { watcher, target, name });
             trace!(target: "otpsim", event = "monitor", %watcher, %target, monitor = %mref);
         } else {
-            let down = Down { monitor: mref, pid: target, reason: Reason::Noproc };
+            let down = Down { monitor: mref, pid: target, name, reason: Reason::Noproc };
             self.deliver_signal(target, watcher, Message::Down(down));
         }
         mref
@@ -478,25 +504,35 @@ impl State {
 
     // ----- links ------------------------------------------------------------
 
-    /// `link(other)`. Linking to a dead process sends the caller an exit signal
-    /// `noproc` (or `noconnection` if the node cannot be reached).
-    pub(crate) fn link(&mut self, pid: Pid, other: Pid) {
-        if pid == other || !self.is_alive(pid) {
-            return;
+    /// `link(other)`. Linking to a dead process is `Err(noproc)` for a caller that
+    /// does not trap exits (OTP raises `noproc`); a trapping caller gets an EXIT
+    /// `noproc` message instead. A node that cannot be reached sends the caller an
+    /// exit signal `noconnection`, as a remote link does.
+    pub(crate) fn link(&mut self, pid: Pid, other: Pid) -> Result<(), Reason> {
+        let Some(me) = self.procs.get(&pid) else {
+            return Ok(());
+        };
+        if pid == other {
+            return Ok(());
         }
+        let trapping = me.trap_exit;
         if self.unreachable(pid.node, other.node) {
             self.exit_signal(other, pid, Reason::Noconnection);
-            return;
+            return Ok(());
         }
         let Some(o) = self.procs.get_mut(&other) else {
-            self.exit_signal(other, pid, Reason::Noproc);
-            return;
+            if !trapping {
+                return Err(Reason::Noproc);
+            }
+            self.deliver_signal(other, pid, Message::Exit { from: other, reason: Reason::Noproc });
+            return Ok(());
         };
         o.links.insert(pid);
         if let Some(p) = self.procs.get_mut(&pid) {
             p.links.insert(other);
         }
         trace!(target: "otpsim", event = "link", %pid, %other);
+        Ok(())
     }
 
     pub(crate) fn unlink(&mut self, pid: Pid, other: Pid) {
@@ -511,6 +547,9 @@ impl State {
     // ----- names ------------------------------------------------------------
 
     pub(crate) fn register(&mut self, pid: Pid, name: Arc<str>) -> Result<(), RegisterError> {
+        if &*name == "undefined" {
+            return Err(RegisterError::Reserved);
+        }
         let key = (pid.node, name.clone());
         if let Some(holder) = self.names.get(&key) {
             return Err(RegisterError::Taken(*holder));
@@ -543,55 +582,19 @@ impl State {
         self.names.get(&(node, Arc::<str>::from(name))).copied()
     }
 
-    // ----- timers -----------------------------------------------------------
-
-    pub(crate) fn add_timer(&mut self, owner: Pid, dest: Pid) -> Option<Ref> {
-        let tref = self.new_ref();
-        let p = self.procs.get_mut(&owner)?;
-        p.timers.insert(tref);
-        self.timers.insert(tref, TimerEntry { owner, dest, task: None });
-        Some(tref)
-    }
-
-    pub(crate) fn set_timer_task(&mut self, tref: Ref, task: AbortHandle) {
-        match self.timers.get_mut(&tref) {
-            Some(t) => t.task = Some(task),
-            None => task.abort(),
-        }
-    }
-
-    /// Removes a timer; returns (owner, dest) if it was still pending.
-    pub(crate) fn take_timer(&mut self, tref: Ref) -> Option<(Pid, Pid)> {
-        let t = self.timers.remove(&tref)?;
-        if let Some(p) = self.procs.get_mut(&t.owner) {
-            p.timers.remove(&tref);
-        }
-        Some((t.owner, t.dest))
-    }
-
-    pub(crate) fn cancel_timer(&mut self, owner: Pid, tref: Ref) -> bool {
-        if self.timers.get(&tref).is_none_or(|t| t.owner != owner) {
-            return false;
-        }
-        if let Some(t) = self.timers.remove(&tref) {
-            if let Some(task) = t.task {
-                task.abort();
-            }
-        }
-        if let Some(p) = self.procs.get_mut(&owner) {
-            p.timers.remove(&tref);
-        }
-        true
-    }
-
     // ----- messages ---------------------------------------------------------
 
     /// Sends a message from `from` to `to` through the fault layer. A dead sender
     /// sends nothing.
     pub(crate) fn send(&mut self, from: Pid, to: Pid, msg: Message) {
-        if !self.is_alive(from) {
-            return;
+        if self.is_alive(from) {
+            self.route(from, to, msg);
         }
+    }
+
+    /// Sends through the fault layer on `from`'s behalf, alive or not (a timer that
+    /// outlived the process that set it).
+    pub(crate) fn route(&mut self, from: Pid, to: Pid, msg: Message) {
         if self.faults.is_blocked(from.node, to.node) {
             trace!(target: "otpsim", event = "drop", cause = "partition", %from, %to, kind = msg.kind());
             return;
@@ -711,7 +714,8 @@ impl State {
             .iter()
             .map(|((node, name), pid)| NameRow { node: *node, name: name.to_string(), pid: *pid })
             .collect();
-        let timers = self.timers.iter().map(|(r, t)| TimerRow { timer: *r, owner: t.owner, dest: t.dest }).collect();
+        let timers =
+            self.timers.iter().map(|(r, t)| TimerRow { timer: *r, owner: t.owner, dest: t.dest.clone() }).collect();
         Tables { processes, monitors, links, names, timers, in_flight: self.transit.values().map(VecDeque::len).sum() }
     }
 }

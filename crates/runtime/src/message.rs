@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::pid::{Pid, Ref};
 use crate::reason::Reason;
@@ -79,8 +80,12 @@ impl fmt::Debug for Payload {
 pub struct Down {
     /// The monitor's reference.
     pub monitor: Ref,
-    /// The monitored process.
+    /// The monitored process ([`Pid::nobody`] if the monitor named a registered name
+    /// that nobody held).
     pub pid: Pid,
+    /// The registered name the monitor was set on (`{Name, Node}` with the node of
+    /// `pid`), if it was set on a name.
+    pub name: Option<Arc<str>>,
     /// Why it went down (`noproc` if it was already dead, `noconnection` if its node was lost).
     pub reason: Reason,
 }
@@ -118,6 +123,13 @@ pub enum Message {
     },
     /// A monitor fired.
     Down(Down),
+    /// A `start_timer` timer fired: `{timeout, Ref, Msg}`.
+    Timeout {
+        /// The timer's reference.
+        timer: Ref,
+        /// The body.
+        body: Payload,
+    },
     /// An exit signal, received as a message because the process traps exits.
     Exit {
         /// The process the signal came from.
@@ -144,6 +156,7 @@ impl Message {
             Message::Cast { .. } => "cast",
             Message::Reply { .. } => "reply",
             Message::Down(_) => "down",
+            Message::Timeout { .. } => "timeout",
             Message::Exit { .. } => "exit",
         }
     }

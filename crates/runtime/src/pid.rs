@@ -29,6 +29,14 @@ pub struct Pid {
     pub incarnation: u32,
 }
 
+impl Pid {
+    /// No process: what a DOWN names as its pid when its monitor was set on a
+    /// registered name that nobody held. Serial 0 is never given to a process.
+    pub fn nobody(node: NodeId) -> Pid {
+        Pid { serial: 0, node, incarnation: 0 }
+    }
+}
+
 impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{}.{}.{}>", self.node.0, self.serial, self.incarnation)

@@ -14,11 +14,13 @@ use futures_util::FutureExt;
 use madsim::time::Instant;
 
 use crate::alarm::Alarm;
+use crate::call::Dest;
 use crate::kernel::{Kernel, RegisterError};
 use crate::message::{Message, Payload, Term};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
 use crate::store::Store;
+use crate::timer::Shape;
 
 /// How to spawn a process.
 #[derive(Clone, Debug, Default)]
@@ -49,17 +51,23 @@ impl SpawnOpts {
 pub struct Ctx {
     pub(crate) kernel: Arc<Kernel>,
     pub(crate) pid: Pid,
+    /// The process that spawned this one linked, if any: the parent a gen-server or
+    /// supervisor obeys (`proc_lib`'s parent).
+    parent: Option<Pid>,
     alarm: Alarm,
 }
 
-/// Spawns a process on `node`; `parent` is linked first if `opts.link` is set.
+/// Spawns a process on `node`; `parent` is linked first if `opts.link` is set, and
+/// monitors it if `monitor` is set, in the same step (`spawn_link`, `spawn_monitor`
+/// are atomic: a child that exits at once is seen with its real reason).
 pub(crate) fn spawn_process<F, Fut, R>(
     kernel: &Arc<Kernel>,
     node: NodeId,
     parent: Option<Pid>,
     opts: SpawnOpts,
+    monitor: bool,
     body: F,
-) -> Pid
+) -> (Pid, Option<Ref>)
 where
     F: FnOnce(Ctx) -> Fut + Send + 'static,
     Fut: Future<Output = R> + Send + 'static,
@@ -67,27 +75,30 @@ where
 {
     kernel.act(|state| {
         let (pid, alive) = state.new_process(node, opts.label, opts.trap_exit);
-        if let (true, Some(parent)) = (opts.link, parent) {
-            state.link(parent, pid);
+        let linked_parent = parent.filter(|_| opts.link);
+        if let Some(parent) = linked_parent {
+            // The child is alive or its node is down (then the parent gets `noconnection`).
+            let _ = state.link(parent, pid);
         }
+        let mref = parent.filter(|_| monitor).map(|parent| state.monitor(parent, pid));
         if alive {
             if let Some(handle) = state.madsim_handle(node) {
-                let task = handle.spawn(run(kernel.clone(), pid, body));
+                let task = handle.spawn(run(kernel.clone(), pid, linked_parent, body));
                 state.set_task(pid, task.abort_handle());
             }
         }
-        pid
+        (pid, mref)
     })
 }
 
 /// The task of one process: runs the body, then records its exit.
-async fn run<F, Fut, R>(kernel: Arc<Kernel>, pid: Pid, body: F)
+async fn run<F, Fut, R>(kernel: Arc<Kernel>, pid: Pid, parent: Option<Pid>, body: F)
 where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = R>,
     R: Into<Reason> + 'static,
 {
-    let ctx = Ctx { kernel: kernel.clone(), pid, alarm: Alarm::default() };
+    let ctx = Ctx { kernel: kernel.clone(), pid, parent, alarm: Alarm::default() };
     let outcome = AssertUnwindSafe(async move { body(ctx).await.into() }).catch_unwind().await;
     let reason = outcome.unwrap_or_else(|panic| Reason::Panic(panic_message(panic.as_ref()).into()));
     kernel.act(|state| state.terminate(pid, reason));
@@ -113,6 +124,12 @@ impl Ctx {
     /// This process's node.
     pub fn node(&self) -> NodeId {
         self.pid.node
+    }
+
+    /// The process that spawned this one linked, if any. A gen-server or supervisor
+    /// that traps exits stops when this parent's EXIT arrives, as OTP's do.
+    pub fn parent(&self) -> Option<Pid> {
+        self.parent
     }
 
     /// A handle on the whole cluster (nodes, tables, faults).
@@ -147,15 +164,15 @@ impl Ctx {
         self.spawn_opts(self.node(), SpawnOpts { link: true, ..Default::default() }, body)
     }
 
-    /// Spawns a process on this node and monitors it.
+    /// Spawns a process on this node and monitors it, in one step.
     pub fn spawn_monitor<F, Fut, R>(&self, body: F) -> (Pid, Ref)
     where
         F: FnOnce(Ctx) -> Fut + Send + 'static,
         Fut: Future<Output = R> + Send + 'static,
         R: Into<Reason> + 'static,
     {
-        let pid = self.spawn(body);
-        (pid, self.monitor(pid))
+        let (pid, mref) = spawn_process(&self.kernel, self.node(), Some(self.pid), SpawnOpts::default(), true, body);
+        (pid, mref.expect("spawn_process monitors when asked"))
     }
 
     /// Spawns a process on `node` with `opts`. On a node that is down the pid never
@@ -166,7 +183,7 @@ impl Ctx {
         Fut: Future<Output = R> + Send + 'static,
         R: Into<Reason> + 'static,
     {
-        spawn_process(&self.kernel, node, Some(self.pid), opts, body)
+        spawn_process(&self.kernel, node, Some(self.pid), opts, false, body).0
     }
 
     // ----- messages ---------------------------------------------------------
@@ -277,6 +294,14 @@ impl Ctx {
         self.kernel.act(|s| s.monitor(watcher, target))
     }
 
+    /// Monitors the process registered as `name` on `node` (`monitor(process,
+    /// {Name, Node})`): the DOWN carries the name. A name nobody holds gives DOWN
+    /// `noproc` at once.
+    pub fn monitor_name(&self, node: NodeId, name: &str) -> Ref {
+        let watcher = self.pid;
+        self.kernel.act(|s| s.monitor_name(watcher, node, name.into()))
+    }
+
     /// Removes a monitor. Returns true if it was active. A DOWN already queued for it
     /// stays queued; see [`Ctx::demonitor_flush`].
     pub fn demonitor(&self, monitor: Ref) -> bool {
@@ -290,11 +315,12 @@ impl Ctx {
         self.kernel.act(|s| s.demonitor(watcher, monitor, true))
     }
 
-    /// Links to `other`. Linking to a dead process sends this one an exit signal
-    /// `noproc` (it dies unless it traps exits).
-    pub fn link(&self, other: Pid) {
+    /// Links to `other`. Linking to a dead process is `Err(noproc)` (OTP raises
+    /// `noproc`) unless this process traps exits: then it succeeds and an EXIT
+    /// `noproc` message follows.
+    pub fn link(&self, other: Pid) -> Result<(), Reason> {
         let pid = self.pid;
-        self.kernel.act(|s| s.link(pid, other));
+        self.kernel.act(|s| s.link(pid, other))
     }
 
     /// Removes the link to `other`, if any.
@@ -348,16 +374,37 @@ impl Ctx {
 
     // ----- timers -----------------------------------------------------------
 
-    /// Sends `msg` to `dest` after `delay` (`erlang:send_after`). The timer dies with
-    /// this process.
+    /// Sends `msg` to `dest` after `delay` (`erlang:send_after`). The timer is
+    /// cancelled if `dest` is not alive or exits; it outlives this process.
     pub fn send_after<T: Term>(&self, dest: Pid, msg: T, delay: Duration) -> Ref {
-        crate::timer::start(&self.kernel, self.pid, dest, Payload::new(msg), delay)
+        self.timer(Dest::Pid(dest), msg, delay, Shape::Bare)
     }
 
-    /// Cancels a timer of this process. Returns true if it had not fired yet.
-    pub fn cancel_timer(&self, timer: Ref) -> bool {
-        let owner = self.pid;
-        self.kernel.act(|s| s.cancel_timer(owner, timer))
+    /// Sends `msg` to whoever holds `name` on `node` when `delay` has passed; nothing
+    /// if nobody does then.
+    pub fn send_after_named<T: Term>(&self, node: NodeId, name: &str, msg: T, delay: Duration) -> Ref {
+        self.timer(Dest::Name(node, name.to_owned()), msg, delay, Shape::Bare)
+    }
+
+    /// `erlang:start_timer`: after `delay`, `dest` gets [`Message::Timeout`] with the
+    /// returned reference and `msg`. Follows `dest` as [`Ctx::send_after`] does.
+    pub fn start_timer<T: Term>(&self, dest: Pid, msg: T, delay: Duration) -> Ref {
+        self.timer(Dest::Pid(dest), msg, delay, Shape::Timeout)
+    }
+
+    fn timer<T: Term>(&self, dest: Dest, msg: T, delay: Duration, shape: Shape) -> Ref {
+        crate::timer::start(&self.kernel, self.pid, dest, Payload::new(msg), delay, shape)
+    }
+
+    /// Cancels a timer (any process's). Returns the time it had left, or `None` if it
+    /// had fired or was cancelled already (OTP's `false`).
+    pub fn cancel_timer(&self, timer: Ref) -> Option<Duration> {
+        self.kernel.act(|s| s.cancel_timer(timer))
+    }
+
+    /// The time a timer has left, or `None` if it is not pending.
+    pub fn read_timer(&self, timer: Ref) -> Option<Duration> {
+        self.kernel.lock().read_timer(timer)
     }
 
     // ----- durable storage --------------------------------------------------

@@ -10,6 +10,9 @@ pub enum Reason {
     Normal,
     /// Ordered termination, e.g. by a supervisor.
     Shutdown,
+    /// `{shutdown, Term}`: an ordered termination that says why. Not an error: a
+    /// transient child that exits with it is not restarted.
+    ShutdownWith(Arc<str>),
     /// Only as a signal: the untrappable kill. The target exits with [`Reason::Killed`].
     Kill,
     /// The process was killed by a `kill` signal.
@@ -30,15 +33,30 @@ impl Reason {
         Reason::Error(message.into())
     }
 
+    /// The reason as an Erlang term prints (`~w`): `boom` for `error("boom")`,
+    /// `{shutdown,T}`, `{panic,Msg}` for a panic.
+    pub fn to_term(&self) -> String {
+        match self {
+            Reason::Error(m) => m.to_string(),
+            Reason::Panic(m) => format!("{{panic,{m}}}"),
+            other => other.to_string(),
+        }
+    }
+
     /// True for `normal`, the one reason that does not propagate through links.
     pub fn is_normal(&self) -> bool {
         matches!(self, Reason::Normal)
     }
 
-    /// True for reasons a supervisor treats as an orderly exit (`normal`, `shutdown`).
-    /// A transient child is restarted only when this is false.
+    /// `{shutdown, Term}`, with the term written as it should print.
+    pub fn shutdown_with(term: impl Into<Arc<str>>) -> Self {
+        Reason::ShutdownWith(term.into())
+    }
+
+    /// True for reasons a supervisor treats as an orderly exit (`normal`, `shutdown`,
+    /// `{shutdown, Term}`). A transient child is restarted only when this is false.
     pub fn is_orderly(&self) -> bool {
-        matches!(self, Reason::Normal | Reason::Shutdown)
+        matches!(self, Reason::Normal | Reason::Shutdown | Reason::ShutdownWith(_))
     }
 }
 
@@ -47,6 +65,7 @@ impl fmt::Display for Reason {
         match self {
             Reason::Normal => f.write_str("normal"),
             Reason::Shutdown => f.write_str("shutdown"),
+            Reason::ShutdownWith(term) => write!(f, "{{shutdown,{term}}}"),
             Reason::Kill => f.write_str("kill"),
             Reason::Killed => f.write_str("killed"),
             Reason::Noproc => f.write_str("noproc"),

@@ -3,6 +3,7 @@
 //! Invariant checkers and tests read these; every list is sorted so two snapshots
 //! of the same state compare equal.
 
+use crate::call::Dest;
 use crate::pid::{NodeId, Pid, Ref};
 
 /// The runtime's tables at one moment.
@@ -60,14 +61,14 @@ pub struct NameRow {
 }
 
 /// A pending timer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimerRow {
     /// Its reference.
     pub timer: Ref,
-    /// The process that set it (the timer dies with it).
+    /// The process that set it (the timer outlives it).
     pub owner: Pid,
-    /// Where its message goes.
-    pub dest: Pid,
+    /// Where its message goes: a pid (the timer dies with it) or a registered name.
+    pub dest: Dest,
 }
 
 impl Tables {

@@ -19,6 +19,7 @@ use super::launch::{self, Starter, SupervisorOpts};
 use super::retry::{Next, Retries};
 use super::shutdown::stop;
 use super::spec::{ChildCounts, ChildInfo, ChildSpec, ChildStatus};
+use super::static_sup::Request as StaticRequest;
 use super::CALL_TIMEOUT;
 
 /// A dynamic supervisor's flags.
@@ -57,8 +58,9 @@ pub fn spawn_root_opts(cluster: &Cluster, node: NodeId, opts: SupervisorOpts, sp
 }
 
 /// Starts a child from `spec` (its id is only a label here and need not be unique).
-pub async fn start_child(ctx: &Ctx, sup: impl Into<Dest>, spec: ChildSpec) -> Result<Pid, SupervisorError> {
-    ctx.call::<_, Result<Pid, SupervisorError>>(sup, Request::StartChild(spec), CALL_TIMEOUT).await?
+/// `Ok(None)` if the child's start said `ignore`: nothing is kept.
+pub async fn start_child(ctx: &Ctx, sup: impl Into<Dest>, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
+    ctx.call::<_, Result<Option<Pid>, SupervisorError>>(sup, Request::StartChild(spec), CALL_TIMEOUT).await?
 }
 
 /// Stops the child `pid` and forgets it, whatever its restart type.
@@ -66,12 +68,14 @@ pub async fn terminate_child(ctx: &Ctx, sup: impl Into<Dest>, pid: Pid) -> Resul
     ctx.call::<_, Result<(), SupervisorError>>(sup, Request::TerminateChild(pid), CALL_TIMEOUT).await?
 }
 
-/// The children, oldest first.
+/// The children, oldest first; their ids are `undefined`, as OTP reports a
+/// simple_one_for_one supervisor's.
 pub async fn which_children(ctx: &Ctx, sup: impl Into<Dest>) -> Result<Vec<ChildInfo>, SupervisorError> {
     Ok(ctx.call(sup, Request::WhichChildren, CALL_TIMEOUT).await?)
 }
 
-/// How many children, how many alive, how many of each kind.
+/// One spec (OTP counts a simple_one_for_one supervisor's one child spec), how many
+/// children alive, how many of each kind.
 pub async fn count_children(ctx: &Ctx, sup: impl Into<Dest>) -> Result<ChildCounts, SupervisorError> {
     Ok(ctx.call(sup, Request::CountChildren, CALL_TIMEOUT).await?)
 }
@@ -130,7 +134,14 @@ impl Dynamic {
                         self.handle_call(ctx, from, request).await;
                         None
                     }
-                    Err(body) => Some(Reason::error(format!("bad call: {body:?}"))),
+                    // The calls of the `supervisor` module, as OTP's simple_one_for_one answers them.
+                    Err(body) => match body.downcast::<StaticRequest>() {
+                        Ok(request) => {
+                            self.handle_static_call(ctx, from, request).await;
+                            None
+                        }
+                        Err(body) => Some(Reason::error(format!("bad call: {body:?}"))),
+                    },
                 },
                 Next::Message(_) => None,
             };
@@ -184,10 +195,12 @@ impl Dynamic {
             Verdict::Within(restarts) => events::restart_counted(self.me, child.spec.id(), restarts, intensity),
         }
         match child.spec.start(ctx).await {
-            Ok(pid) => {
+            Ok(Some(pid)) => {
                 events::child_restart(self.me, child.spec.id(), Some(old), pid, &reason);
                 self.children.insert(pid, Child { spec: child.spec, restarting: None });
             }
+            // An `ignore` at restart leaves the child stopped: it is forgotten.
+            Ok(None) => {}
             Err(failure) => {
                 events::child_start_failed(self.me, child.spec.id(), &failure);
                 self.children.insert(old, Child { spec: child.spec, restarting: Some(reason) });
@@ -212,16 +225,32 @@ impl Dynamic {
         }
     }
 
-    async fn start_child(&mut self, ctx: &Ctx, spec: ChildSpec) -> Result<Pid, SupervisorError> {
+    async fn handle_static_call(&mut self, ctx: &Ctx, from: ReplyTo, request: StaticRequest) {
+        match request {
+            StaticRequest::WhichChildren => ctx.reply(from, self.which_children()),
+            StaticRequest::CountChildren => ctx.reply(from, self.count_children(ctx)),
+            StaticRequest::StartChild(spec) => {
+                let answer = self.start_child(ctx, spec).await;
+                ctx.reply(from, answer);
+            }
+            StaticRequest::TerminateChild(_) | StaticRequest::DeleteChild(_) => {
+                ctx.reply(from, Err::<(), _>(SupervisorError::SimpleOneForOne));
+            }
+            StaticRequest::RestartChild(_) => ctx.reply(from, Err::<Option<Pid>, _>(SupervisorError::SimpleOneForOne)),
+        }
+    }
+
+    async fn start_child(&mut self, ctx: &Ctx, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
         if let Some(max) = self.max_children.filter(|max| self.children.len() >= *max) {
             return Err(SupervisorError::MaxChildren(max));
         }
         match spec.start(ctx).await {
-            Ok(pid) => {
+            Ok(Some(pid)) => {
                 events::child_start(self.me, spec.id(), pid);
                 self.children.insert(pid, Child { spec, restarting: None });
-                Ok(pid)
+                Ok(Some(pid))
             }
+            Ok(None) => Ok(None),
             Err(reason) => {
                 events::child_start_failed(self.me, spec.id(), &reason);
                 Err(SupervisorError::StartFailed { id: spec.id().to_owned(), reason })
@@ -240,7 +269,7 @@ impl Dynamic {
 
     fn which_children(&self) -> Vec<ChildInfo> {
         let info = |(pid, c): (&Pid, &Child)| ChildInfo {
-            id: c.spec.id().to_owned(),
+            id: "undefined".to_owned(),
             status: if c.restarting.is_some() { ChildStatus::Restarting } else { ChildStatus::Running(*pid) },
             kind: c.spec.child_kind(),
         };
@@ -252,6 +281,7 @@ impl Dynamic {
         for (pid, c) in &self.children {
             counts.add(c.spec.child_kind(), c.restarting.is_none() && ctx.is_alive(*pid));
         }
+        counts.specs = 1;
         counts
     }
 }

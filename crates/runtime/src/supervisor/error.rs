@@ -40,6 +40,8 @@ pub enum SupervisorError {
     Restarting(String),
     /// A dynamic supervisor already holds its `max_children`.
     MaxChildren(usize),
+    /// An id-based call to a dynamic supervisor, whose children have no ids.
+    SimpleOneForOne,
     /// The call to the supervisor failed (it is dead, unreachable, or did not answer).
     Call(CallError),
 }
@@ -61,6 +63,9 @@ impl fmt::Display for SupervisorError {
             SupervisorError::Running(id) => write!(f, "child {id:?} is running"),
             SupervisorError::Restarting(id) => write!(f, "child {id:?} is restarting"),
             SupervisorError::MaxChildren(max) => write!(f, "the supervisor already has its {max} children"),
+            SupervisorError::SimpleOneForOne => {
+                f.write_str("a dynamic supervisor's children have no ids (hint: terminate them by pid)")
+            }
             SupervisorError::Call(err) => write!(f, "supervisor call failed: {err}"),
         }
     }
@@ -79,6 +84,10 @@ impl From<SupervisorError> for Reason {
     fn from(err: SupervisorError) -> Self {
         match err {
             SupervisorError::Exited(reason) => reason,
+            // OTP's supervisor exits `{shutdown, {failed_to_start_child, Id, Reason}}`.
+            SupervisorError::StartFailed { id, reason } => {
+                Reason::shutdown_with(format!("{{failed_to_start_child,{id},{}}}", reason.to_term()))
+            }
             other => Reason::error(other.to_string()),
         }
     }

@@ -27,14 +27,11 @@ impl Starter {
         self.waiting.map(|(pid, _)| pid)
     }
 
-    /// Reports the outcome of init. On failure the supervisor unlinks first, so its
-    /// starter learns the reason from the answer rather than being killed by it.
+    /// Reports the outcome of init. On failure the supervisor then exits still
+    /// linked, as OTP 25's does: a starter that traps exits gets that EXIT too.
     pub(super) fn answer(self, ctx: &Ctx, result: Result<(), SupervisorError>) {
         if let Some((parent, tag)) = self.waiting {
-            if result.is_err() {
-                ctx.unlink(parent);
-            }
-            ctx.send(parent, InitAck { tag, result });
+            ctx.send(parent, InitAck { tag, result: result.map(|()| true) });
         }
     }
 }
@@ -113,10 +110,11 @@ where
     let tag = ctx.kernel.lock().new_ref();
     let starter = Starter { waiting: Some((ctx.pid(), tag)) };
     let child = ctx.spawn_opts(node, opts.spawn_opts().linked(), move |c: Ctx| body(c, opts, starter, run));
-    await_init::<SupervisorError>(ctx, child, tag).await.map_err(|failed| match failed {
-        InitFailed::Refused(error) => error,
-        InitFailed::Died(reason) => SupervisorError::Exited(reason),
-    })
+    match await_init::<SupervisorError>(ctx, child, tag).await {
+        Ok(started) => Ok(started.expect("a supervisor's init never answers ignore")),
+        Err(InitFailed::Refused(error)) => Err(error),
+        Err(InitFailed::Died(reason)) => Err(SupervisorError::Exited(reason)),
+    }
 }
 
 /// Spawns a supervisor running `run` on `node` with no parent; it runs its init on

@@ -59,8 +59,8 @@ pub use error::SupervisorError;
 pub use intensity::Intensity;
 pub use launch::SupervisorOpts;
 pub use spec::{
-    ChildCounts, ChildInfo, ChildKind, ChildSpec, ChildStatus, Restart, Shutdown, StartFn, StartFuture, Strategy,
-    SupervisorSpec, WORKER_SHUTDOWN,
+    ChildCounts, ChildInfo, ChildKind, ChildSpec, ChildStatus, MaybeStartFuture, Restart, Shutdown, StartFn,
+    StartFuture, Strategy, SupervisorSpec, WORKER_SHUTDOWN,
 };
 
 use static_sup::Request;
@@ -119,19 +119,24 @@ pub async fn count_children(ctx: &Ctx, sup: impl Into<Dest>) -> Result<ChildCoun
     Ok(ctx.call(sup, Request::CountChildren, CALL_TIMEOUT).await?)
 }
 
-/// Adds a child and starts it, after the others. An id already held is an error.
-pub async fn start_child(ctx: &Ctx, sup: impl Into<Dest>, spec: ChildSpec) -> Result<Pid, SupervisorError> {
-    ctx.call::<_, Result<Pid, SupervisorError>>(sup, Request::StartChild(spec), CALL_TIMEOUT).await?
+/// Adds a child and starts it, after the others; `Ok(None)` if its start said
+/// `ignore` (the spec is kept). An id already held is an error: `AlreadyStarted` if it
+/// runs, `AlreadyPresent` if not. A dynamic supervisor starts the child as its own
+/// [`dynamic::start_child`] does.
+pub async fn start_child(ctx: &Ctx, sup: impl Into<Dest>, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
+    ctx.call::<_, Result<Option<Pid>, SupervisorError>>(sup, Request::StartChild(spec), CALL_TIMEOUT).await?
 }
 
 /// Stops a child. Its spec is kept (for [`restart_child`]) unless it is temporary.
+/// A dynamic supervisor answers `SimpleOneForOne` (its children have no ids).
 pub async fn terminate_child(ctx: &Ctx, sup: impl Into<Dest>, id: &str) -> Result<(), SupervisorError> {
     ctx.call::<_, Result<(), SupervisorError>>(sup, Request::TerminateChild(id.to_owned()), CALL_TIMEOUT).await?
 }
 
-/// Starts again a child whose spec is kept but which is not running.
-pub async fn restart_child(ctx: &Ctx, sup: impl Into<Dest>, id: &str) -> Result<Pid, SupervisorError> {
-    ctx.call::<_, Result<Pid, SupervisorError>>(sup, Request::RestartChild(id.to_owned()), CALL_TIMEOUT).await?
+/// Starts again a child whose spec is kept but which is not running (`Ok(None)` if
+/// its start said `ignore`).
+pub async fn restart_child(ctx: &Ctx, sup: impl Into<Dest>, id: &str) -> Result<Option<Pid>, SupervisorError> {
+    ctx.call::<_, Result<Option<Pid>, SupervisorError>>(sup, Request::RestartChild(id.to_owned()), CALL_TIMEOUT).await?
 }
 
 /// Forgets the spec of a child that is not running.

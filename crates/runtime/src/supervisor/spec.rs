@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::gen_server::{self, GenServer};
+use crate::gen_server::{self, GenServer, Init};
 use crate::pid::{NodeId, Pid};
 use crate::process::{Ctx, SpawnOpts};
 use crate::reason::Reason;
@@ -17,10 +17,14 @@ use super::intensity::Intensity;
 /// could not start.
 pub type StartFuture<'a> = Pin<Box<dyn Future<Output = Result<Pid, Reason>> + Send + 'a>>;
 
+/// What a start function that may `ignore` returns: the new child, `None` if it
+/// ignored the start (OTP's `ignore`: no pid, not an error), or why it failed.
+pub type MaybeStartFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<Pid>, Reason>> + Send + 'a>>;
+
 /// Starts one child. It runs inside the supervisor (the [`Ctx`] is the supervisor's)
 /// and must link the new process to it, as OTP's start functions do; it picks the
 /// child's node.
-pub type StartFn = Arc<dyn for<'a> Fn(&'a Ctx) -> StartFuture<'a> + Send + Sync>;
+pub type StartFn = Arc<dyn for<'a> Fn(&'a Ctx) -> MaybeStartFuture<'a> + Send + Sync>;
 
 /// How a supervisor reacts when one child exits and is to be restarted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -111,6 +115,19 @@ impl ChildSpec {
     where
         F: for<'a> Fn(&'a Ctx) -> StartFuture<'a> + Send + Sync + 'static,
     {
+        Self::new_ignorable(id, move |ctx: &Ctx| {
+            let started = start(ctx);
+            Box::pin(async move { started.await.map(Some) })
+        })
+    }
+
+    /// Like [`ChildSpec::new`], for a start function that may answer `Ok(None)`
+    /// (`ignore`): a static supervisor then keeps the spec with no process, a dynamic
+    /// one keeps nothing.
+    pub fn new_ignorable<F>(id: impl Into<String>, start: F) -> Self
+    where
+        F: for<'a> Fn(&'a Ctx) -> MaybeStartFuture<'a> + Send + Sync + 'static,
+    {
         ChildSpec {
             id: id.into(),
             start: Arc::new(start),
@@ -138,6 +155,21 @@ impl ChildSpec {
         I: Fn(&Ctx) -> Result<S, Reason> + Send + Sync + 'static,
     {
         Self::gen_server_placed(id, Some(node), opts, init)
+    }
+
+    /// A gen-server child whose `init` may also say [`Init::Ignore`].
+    pub fn gen_server_init<S, I>(id: impl Into<String>, init: I) -> Self
+    where
+        S: GenServer,
+        I: Fn(&Ctx) -> Init<S> + Send + Sync + 'static,
+    {
+        let init = Arc::new(init);
+        ChildSpec::new_ignorable(id, move |ctx: &Ctx| {
+            let init = init.clone();
+            Box::pin(async move {
+                gen_server::start_link_init(ctx, ctx.node(), SpawnOpts::default(), move |c: &Ctx| init(c)).await
+            })
+        })
     }
 
     fn gen_server_placed<S, I>(id: impl Into<String>, node: Option<NodeId>, opts: SpawnOpts, init: I) -> Self
@@ -248,8 +280,8 @@ impl ChildSpec {
         self.kind
     }
 
-    /// Runs the start function in the supervisor's process.
-    pub(super) async fn start(&self, ctx: &Ctx) -> Result<Pid, Reason> {
+    /// Runs the start function in the supervisor's process; `Ok(None)`: ignored.
+    pub(super) async fn start(&self, ctx: &Ctx) -> Result<Option<Pid>, Reason> {
         (self.start)(ctx).await
     }
 }
@@ -309,7 +341,7 @@ impl ChildStatus {
 /// One row of `which_children`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildInfo {
-    /// The child's id (for a dynamic supervisor, its spec's id, which need not be unique).
+    /// The child's id (`undefined` for a dynamic supervisor's children, as in OTP).
     pub id: String,
     /// What it is doing.
     pub status: ChildStatus,
@@ -320,7 +352,7 @@ pub struct ChildInfo {
 /// The answer of `count_children`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChildCounts {
-    /// Child specs held (for a dynamic supervisor, children held).
+    /// Child specs held (a dynamic supervisor holds one, as simple_one_for_one does).
     pub specs: usize,
     /// Children whose process is alive.
     pub active: usize,

@@ -68,9 +68,9 @@ pub(super) async fn run(ctx: Ctx, starter: Starter, spec: SupervisorSpec) -> Rea
     events::supervisor_start(sup.me, spec.strategy.name(), spec.intensity);
     for child in spec.children {
         match child.start(&ctx).await {
-            Ok(pid) => {
-                events::child_start(sup.me, child.id(), pid);
-                sup.children.push(Child { spec: child, state: State::Running(pid) });
+            Ok(started) => {
+                let state = started_state(sup.me, child.id(), started);
+                sup.children.push(Child { spec: child, state });
             }
             Err(reason) => {
                 events::child_start_failed(sup.me, child.id(), &reason);
@@ -88,6 +88,18 @@ pub(super) async fn run(ctx: Ctx, starter: Starter, spec: SupervisorSpec) -> Rea
     sup.stop_all(&ctx).await;
     events::supervisor_shutdown(sup.me, &reason);
     reason
+}
+
+/// A child's state after a start that succeeded: running, or (OTP's `ignore`) kept
+/// with no process.
+fn started_state(me: Pid, id: &str, started: Option<Pid>) -> State {
+    match started {
+        Some(pid) => {
+            events::child_start(me, id, pid);
+            State::Running(pid)
+        }
+        None => State::Undefined,
+    }
 }
 
 /// Stops one running child and traces how it ended.
@@ -195,10 +207,12 @@ impl Supervisor {
             let child_id = self.children[j].spec.id().to_owned();
             let was = old_pids.get(&child_id).copied().flatten();
             match self.children[j].spec.start(ctx).await {
-                Ok(pid) => {
+                Ok(Some(pid)) => {
                     events::child_restart(self.me, &child_id, was, pid, &reason);
                     self.children[j].state = State::Running(pid);
                 }
+                // An `ignore` at restart leaves the child stopped, its spec kept.
+                Ok(None) => self.children[j].state = State::Undefined,
                 Err(failure) => {
                     // The rest stay undefined; the retry starts again from this child.
                     events::child_start_failed(self.me, &child_id, &failure);
@@ -270,7 +284,7 @@ impl Supervisor {
         counts
     }
 
-    async fn start_child(&mut self, ctx: &Ctx, spec: ChildSpec) -> Result<Pid, SupervisorError> {
+    async fn start_child(&mut self, ctx: &Ctx, spec: ChildSpec) -> Result<Option<Pid>, SupervisorError> {
         if let Some(i) = self.index(spec.id()) {
             return Err(match self.children[i].state {
                 State::Running(pid) => SupervisorError::AlreadyStarted(spec.id().to_owned(), pid),
@@ -278,10 +292,10 @@ impl Supervisor {
             });
         }
         match spec.start(ctx).await {
-            Ok(pid) => {
-                events::child_start(self.me, spec.id(), pid);
-                self.children.push(Child { spec, state: State::Running(pid) });
-                Ok(pid)
+            Ok(started) => {
+                let state = started_state(self.me, spec.id(), started);
+                self.children.push(Child { spec, state });
+                Ok(started)
             }
             Err(reason) => {
                 events::child_start_failed(self.me, spec.id(), &reason);
@@ -299,7 +313,7 @@ impl Supervisor {
         Ok(())
     }
 
-    async fn restart_child(&mut self, ctx: &Ctx, id: &str) -> Result<Pid, SupervisorError> {
+    async fn restart_child(&mut self, ctx: &Ctx, id: &str) -> Result<Option<Pid>, SupervisorError> {
         let i = self.index(id).ok_or_else(|| SupervisorError::NotFound(id.to_owned()))?;
         match self.children[i].state {
             State::Running(_) => return Err(SupervisorError::Running(id.to_owned())),
@@ -307,10 +321,9 @@ impl Supervisor {
             State::Undefined => {}
         }
         match self.children[i].spec.start(ctx).await {
-            Ok(pid) => {
-                events::child_start(self.me, id, pid);
-                self.children[i].state = State::Running(pid);
-                Ok(pid)
+            Ok(started) => {
+                self.children[i].state = started_state(self.me, id, started);
+                Ok(started)
             }
             Err(reason) => {
                 events::child_start_failed(self.me, id, &reason);

@@ -3,7 +3,9 @@ use crate::common::*;
 
 /// Spawns a process linked to `peer` that records its messages.
 fn spawn_linked_recorder(cluster: &Cluster, node: NodeId, opts: SpawnOpts, peer: Pid) -> (Pid, Log<Message>) {
-    spawn_recorder(cluster, node, opts, move |ctx| ctx.link(peer))
+    spawn_recorder(cluster, node, opts, move |ctx| {
+        let _ = ctx.link(peer);
+    })
 }
 
 #[test]
@@ -182,11 +184,15 @@ fn link_to_dead_process_gives_noproc() {
         let dead = cluster.spawn(n, SpawnOpts::default(), |_ctx| async {});
         settle().await;
         let (trapper, trapped) = spawn_linked_recorder(&cluster, n, trapping(), dead);
-        let (plain, _) = spawn_linked_recorder(&cluster, n, SpawnOpts::default(), dead);
+        let answer = Log::new();
+        let plain_answer = answer.clone();
+        let (plain, _) =
+            spawn_recorder(&cluster, n, SpawnOpts::default(), move |ctx| plain_answer.push(ctx.link(dead)));
         settle().await;
+        assert_eq!(answer.items(), vec![Err(Reason::Noproc)]);
         assert!(cluster.is_alive(trapper));
         assert_eq!(trapped.exits(), vec![(dead, Reason::Noproc)]);
-        assert!(!cluster.is_alive(plain), "a process that does not trap exits dies of `noproc`");
+        assert!(cluster.is_alive(plain), "a process that does not trap exits gets an error, not a signal");
         assert!(cluster.tables().links.is_empty());
     });
 }
@@ -197,11 +203,11 @@ fn unlink_prevents_exit_propagation() {
         let n = bare_nodes(&cluster, 1)[0];
         let crasher = cluster.spawn(n, SpawnOpts::default(), |ctx| exit_after(ctx, 20, Reason::error("boom")));
         let (peer, log) = spawn_recorder(&cluster, n, SpawnOpts::default(), move |ctx| {
-            ctx.link(crasher);
+            let _ = ctx.link(crasher);
             ctx.unlink(crasher);
         });
         let (trapper, trapped) = spawn_recorder(&cluster, n, trapping(), move |ctx| {
-            ctx.link(crasher);
+            let _ = ctx.link(crasher);
             ctx.unlink(crasher);
         });
         settle().await;
@@ -218,7 +224,7 @@ fn links_are_bidirectional() {
         // The linker dies: the linked-to process goes with it.
         let target = spawn_idle(&cluster, n);
         let linker = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
-            ctx.link(target);
+            let _ = ctx.link(target);
             exit_after(ctx, 10, Reason::error("linker died")).await
         });
         wait_ms(5).await;
@@ -237,7 +243,9 @@ fn links_are_bidirectional() {
 fn linking_to_self_changes_nothing() {
     sim(16, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
-        let (me, log) = spawn_recorder(&cluster, n, trapping(), |ctx| ctx.link(ctx.pid()));
+        let (me, log) = spawn_recorder(&cluster, n, trapping(), |ctx| {
+            let _ = ctx.link(ctx.pid());
+        });
         settle().await;
         assert!(cluster.is_alive(me));
         assert!(cluster.tables().links.is_empty());
@@ -251,8 +259,8 @@ fn linking_twice_gives_one_exit() {
         let n = bare_nodes(&cluster, 1)[0];
         let crasher = cluster.spawn(n, SpawnOpts::default(), |ctx| exit_after(ctx, 10, Reason::error("once")));
         let (_, log) = spawn_recorder(&cluster, n, trapping(), move |ctx| {
-            ctx.link(crasher);
-            ctx.link(crasher);
+            let _ = ctx.link(crasher);
+            let _ = ctx.link(crasher);
         });
         wait_ms(500).await;
         assert_eq!(log.exits(), vec![(crasher, Reason::error("once"))]);
@@ -303,7 +311,7 @@ fn trap_exit_can_be_switched_off_again() {
         let (peer, log) = spawn_recorder(&cluster, n, SpawnOpts::default(), move |ctx| {
             p.push(ctx.trap_exit(true));
             p.push(ctx.trap_exit(false));
-            ctx.link(crasher);
+            let _ = ctx.link(crasher);
         });
         settle().await;
         assert_eq!(previous.items(), vec![false, true], "trap_exit returns the previous setting");
@@ -357,7 +365,9 @@ fn exit_reason_kill_through_a_link_is_trappable() {
         // A process that exits with reason `kill` sends an ordinary link signal: only
         // `exit(Pid, kill)` is untrappable.
         let quitter = cluster.spawn(n, SpawnOpts::default(), |ctx| exit_after(ctx, 10, Reason::Kill));
-        let (trapper, trapped) = spawn_recorder(&cluster, n, trapping(), move |ctx| ctx.link(quitter));
+        let (trapper, trapped) = spawn_recorder(&cluster, n, trapping(), move |ctx| {
+            let _ = ctx.link(quitter);
+        });
         settle().await;
         assert!(cluster.is_alive(trapper));
         assert_eq!(trapped.exits(), vec![(quitter, Reason::Kill)]);

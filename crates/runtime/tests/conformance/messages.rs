@@ -328,7 +328,9 @@ fn runtime_signals_are_never_dropped_by_message_faults() {
         });
         let crasher = cluster.spawn(nodes[1], SpawnOpts::default(), |ctx| exit_after(ctx, 10, Reason::error("x")));
         let (_, watcher) = spawn_watcher(&cluster, nodes[0], crasher);
-        let (_, trapper) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| ctx.link(crasher));
+        let (_, trapper) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| {
+            let _ = ctx.link(crasher);
+        });
         settle().await;
         assert_eq!(watcher.downs().len(), 1);
         assert_eq!(trapper.exits(), vec![(crasher, Reason::error("x"))]);

@@ -122,8 +122,12 @@ fn node_crash_breaks_links_with_noconnection() {
     sim(6, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);
         let far = spawn_idle(&cluster, nodes[1]);
-        let (trapper, trapped) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| ctx.link(far));
-        let (plain, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), move |ctx| ctx.link(far));
+        let (trapper, trapped) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| {
+            let _ = ctx.link(far);
+        });
+        let (plain, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), move |ctx| {
+            let _ = ctx.link(far);
+        });
         let (_, watcher) = spawn_watcher(&cluster, nodes[0], plain);
         wait_ms(10).await;
         cluster.crash_node(nodes[1]);
@@ -234,8 +238,12 @@ fn partition_breaks_links_across_with_noconnection() {
         let nodes = bare_nodes(&cluster, 2);
         let far_a = spawn_idle(&cluster, nodes[1]);
         let far_b = spawn_idle(&cluster, nodes[1]);
-        let (trapper, trapped) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| ctx.link(far_a));
-        let (plain, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), move |ctx| ctx.link(far_b));
+        let (trapper, trapped) = spawn_recorder(&cluster, nodes[0], trapping(), move |ctx| {
+            let _ = ctx.link(far_a);
+        });
+        let (plain, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), move |ctx| {
+            let _ = ctx.link(far_b);
+        });
         wait_ms(1).await;
         cluster.partition(&nodes[..1], &nodes[1..]);
         settle().await;

@@ -149,6 +149,7 @@ impl Driver {
                 RegisterError::Taken(holder) => RegErr::Taken(self.proc(holder)?),
                 RegisterError::NotAlive => RegErr::NotAlive,
                 RegisterError::AlreadyNamed(name) => RegErr::AlreadyNamed(name.to_string()),
+                RegisterError::Reserved => return Err("the model registered the reserved name".to_owned()),
             })),
             Note::Unregistered(found) => Seen::Unregistered(found),
             Note::Down(down) => {

@@ -185,7 +185,11 @@ impl Model {
         if !self.node_up[self.procs[b].node] {
             self.exit_signal(b, a, Reason::Noconnection);
         } else if !self.is_alive(b) {
-            self.exit_signal(b, a, Reason::Noproc);
+            // OTP raises `noproc` in a caller that does not trap exits (the puppet
+            // ignores the error); a trapping caller gets an EXIT `noproc` message.
+            if self.procs[a].trap_exit {
+                self.exit_signal(b, a, Reason::Noproc);
+            }
         } else {
             self.links.insert(pair(a, b));
         }

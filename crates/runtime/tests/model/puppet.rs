@@ -84,7 +84,7 @@ pub async fn puppet(ctx: Ctx, log: Log) -> Reason {
                     Cmd::Register(name) => Note::Registered(ctx.register(name)),
                     Cmd::Unregister(name) => Note::Unregistered(ctx.unregister(name)),
                     Cmd::Link(other) => {
-                        ctx.link(other);
+                        let _ = ctx.link(other);
                         continue;
                     }
                     Cmd::Unlink(other) => {

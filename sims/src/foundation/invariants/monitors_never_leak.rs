@@ -64,7 +64,7 @@ pub fn monitors_never_leak(record: &Record) -> Vec<Violation> {
     }
     let mut timers: BTreeMap<_, usize> = BTreeMap::new();
     for timer in t.timers.iter().filter(|timer| timer.owner == *manager) {
-        *timers.entry(timer.dest).or_default() += 1;
+        *timers.entry(timer.dest.clone()).or_default() += 1;
     }
     let known_timers = stats.receivers.values().filter(|r| r.reset_timer.is_some()).count();
     let manager_timers: usize = timers.values().sum();

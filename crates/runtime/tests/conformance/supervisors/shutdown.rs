@@ -150,7 +150,7 @@ fn terminated_child_keeps_its_spec_until_deleted() {
         assert_eq!(running, (Some(a.clone()), Some(a)));
         let only_a = vec![ChildInfo { id: "a".into(), status: ChildStatus::Undefined, kind: ChildKind::Worker }];
         assert_eq!(stopped, only_a, "a's spec is kept, the temporary one's is not");
-        assert_eq!(restarted, Ok(current(&seen, "a")));
+        assert_eq!(restarted, Ok(Some(current(&seen, "a"))));
         assert_eq!(starts(&seen, "a").len(), 2);
         assert_eq!(deleted, Ok(()));
         let not_found = |id: &str| Some(SupervisorError::NotFound(id.into()));

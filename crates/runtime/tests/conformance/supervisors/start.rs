@@ -62,13 +62,19 @@ fn child_init_failure_fails_supervisor_start() {
         let children = vec![worker("a", &seen), failing, worker("c", &seen)];
         let sup_spec = spec(Strategy::OneForOne, Intensity::default(), children);
         let started = probe(&cluster, n, move |ctx| async move {
+            ctx.trap_exit(true);
             let result = supervisor::start_link(&ctx, n, sup_spec).await;
-            // The starter is told, not killed: it is still here to report.
-            (result, ctx.try_recv().map(|m| m.kind()))
+            // As in OTP 25, the supervisor exits still linked: its EXIT follows the answer.
+            let exit = match ctx.try_recv() {
+                Some(Message::Exit { reason, .. }) => Some(reason),
+                _ => None,
+            };
+            (result, exit)
         })
         .await;
         let expected = SupervisorError::StartFailed { id: "b".into(), reason: Reason::error("no database") };
-        assert_eq!(started, (Err(expected), None));
+        let exit = Reason::shutdown_with("{failed_to_start_child,b,no database}");
+        assert_eq!(started, (Err(expected), Some(exit)));
         settle().await;
         // `a` was started, then stopped again; `c` never started.
         assert_eq!(
@@ -116,9 +122,12 @@ fn supervisor_registers_its_name_and_a_taken_name_fails_its_start() {
             probe(&cluster, n, move |ctx| async move { supervisor::which_children(&ctx, (n, "tree")).await }).await;
         assert_eq!(by_name.map(|c| c.len()), Ok(1));
         let second = spec(Strategy::OneForOne, Intensity::default(), vec![worker("b", &seen)]);
-        let refused =
-            probe(&cluster, n, move |ctx| async move { supervisor::start_link_opts(&ctx, n, opts, second).await })
-                .await;
+        let refused = probe(&cluster, n, move |ctx| async move {
+            // The failed supervisor exits linked to its starter: trap, to live on.
+            ctx.trap_exit(true);
+            supervisor::start_link_opts(&ctx, n, opts, second).await
+        })
+        .await;
         assert_eq!(refused, Err(SupervisorError::Register { name: "tree".into(), error: RegisterError::Taken(sup) }));
         settle().await;
         assert!(starts(&seen, "b").is_empty(), "no child starts under a supervisor that could not register");
