@@ -63,7 +63,8 @@ pub async fn start_child(ctx: &Ctx, sup: impl Into<Dest>, spec: ChildSpec) -> Re
     ctx.call::<_, Result<Option<Pid>, SupervisorError>>(sup, Request::StartChild(spec), CALL_TIMEOUT).await?
 }
 
-/// Stops the child `pid` and forgets it, whatever its restart type.
+/// Stops the child `pid` and forgets it, whatever its restart type. A dead pid is
+/// `Ok` (as in OTP 25), a live process that is not a child `NotFound`.
 pub async fn terminate_child(ctx: &Ctx, sup: impl Into<Dest>, pid: Pid) -> Result<(), SupervisorError> {
     ctx.call::<_, Result<(), SupervisorError>>(sup, Request::TerminateChild(pid), CALL_TIMEOUT).await?
 }
@@ -259,7 +260,11 @@ impl Dynamic {
     }
 
     async fn terminate_child(&mut self, ctx: &Ctx, pid: Pid) -> Result<(), SupervisorError> {
-        let child = self.children.remove(&pid).ok_or_else(|| SupervisorError::NotFound(pid.to_string()))?;
+        let Some(child) = self.children.remove(&pid) else {
+            // OTP 25 answers `ok` for a pid that is dead (a child already gone) and
+            // `not_found` only for a live process that is not its child.
+            return if ctx.is_alive(pid) { Err(SupervisorError::NotFound(pid.to_string())) } else { Ok(()) };
+        };
         if child.restarting.is_none() {
             let reasons = stop(ctx, &[(pid, child.spec.shutdown_mode())]).await;
             events::child_stop(self.me, child.spec.id(), pid, &reasons[0]);
