@@ -31,6 +31,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::interrupt::install();
     let code = match Cli::parse().command {
         Command::Run(args) => cli::run::run(&args),
         Command::Replay(args) => cli::replay::replay(&args),
@@ -60,6 +61,9 @@ mod tests {
             &["otpsim", "run", "s.toml", "--seeds", "4", "--seed", "1"],
             &["otpsim", "run"],
             &["otpsim", "replay", "s.toml"],
+            &["otpsim", "demo", "--seeds", "0"],
+            &["otpsim", "run", "s.toml", "--seeds", "0"],
+            &["otpsim", "run", "s.toml", "--force-jobs"],
         ] {
             let error = Cli::try_parse_from(args).expect_err("rejected");
             assert_eq!(error.exit_code(), i32::from(cli::exit::BAD_INPUT), "{args:?}");

@@ -7,13 +7,16 @@
 //! - [`demo`]: the built-in demo, no scenario file needed.
 //! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
 //!   [`output`] and [`json`] say what gets printed, [`progress`] draws the bar, and
-//!   [`exit`] names the exit codes.
+//!   [`exit`] names the exit codes, [`out`] writes stdout that a closed pipe cannot
+//!   crash, and [`interrupt`] turns SIGINT and SIGTERM into a clean stop.
 
 pub mod check;
 pub mod demo;
 pub mod exit;
+pub mod interrupt;
 pub mod json;
 pub mod load;
+pub mod out;
 pub mod output;
 pub mod progress;
 pub mod replay;
