@@ -125,3 +125,63 @@ fn a_huge_shard_of_a_huge_range_starts_at_once() {
     // Seconds, not the minutes a list of every seed took: a loose bound, not a benchmark.
     assert!(waited < Duration::from_secs(30), "first seed after {waited:?}");
 }
+
+#[test]
+fn linked_directories_cannot_loop_and_each_scenario_runs_once() {
+    let scratch = Scratch::new("abuse-links");
+    scratch.calm();
+    files::symlink(".", &scratch.0.join("again"));
+    files::symlink("..", &scratch.0.join("sub/back"));
+    files::symlink("calm.toml", &scratch.0.join("alias.toml"));
+    let check = otpsim(&scratch.0, &["check", "."]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+    assert_eq!(stdout(&check), "ok ./alias.toml\n");
+    let run = otpsim(&scratch.0, &["run", ".", "--seeds", "1", "--json"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert_eq!(support::json_lines(&run).0.len(), 1, "{}", stdout(&run));
+}
+
+#[test]
+fn shrink_never_overwrites_its_input_or_an_existing_file_unasked() {
+    let scratch = Scratch::new("abuse-shrink");
+    let input = scratch.file("broken.toml", BROKEN);
+    let other = scratch.file("other.toml", "# keep me\n");
+    for out in ["broken.toml", "./broken.toml", "other.toml"] {
+        let output = otpsim(&scratch.0, &["shrink", "broken.toml", "--seed", "0", "--out", out]);
+        assert_eq!(code(&output), 2, "{out}: {}", stdout(&output));
+        assert!(stderr(&output).contains(out), "{}", stderr(&output));
+    }
+    let forced = otpsim(&scratch.0, &["shrink", "broken.toml", "--seed", "0", "--out", "./broken.toml", "--force"]);
+    assert_eq!(code(&forced), 2, "--force overwrote the input: {}", stdout(&forced));
+    assert_eq!(files::read(&input), BROKEN);
+    assert_eq!(files::read(&other), "# keep me\n");
+}
+
+#[test]
+fn a_directory_or_a_fifo_where_a_scenario_file_belongs_is_an_error_that_never_blocks() {
+    let scratch = Scratch::new("abuse-kinds");
+    scratch.calm();
+    let replay = otpsim(&scratch.0, &["replay", ".", "--seed", "1"]);
+    assert_eq!(code(&replay), 2, "{}", stdout(&replay));
+    assert!(stderr(&replay).starts_with(".: is a directory, not a scenario file"), "{}", stderr(&replay));
+    let status = Command::new("mkfifo").arg(scratch.0.join("pipe.toml")).status().expect("mkfifo runs");
+    assert!(status.success());
+    for args in [&["check", "pipe.toml"][..], &["run", "."], &["replay", "pipe.toml", "--seed", "0"]] {
+        let output = otpsim(&scratch.0, args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stdout(&output));
+        assert!(stderr(&output).contains("pipe.toml: not a regular file"), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_trace_file_appears_whole_under_its_name_and_leaves_no_temporary_behind() {
+    let scratch = Scratch::new("abuse-trace");
+    scratch.calm();
+    files::write_bytes(&scratch.0.join("t.jsonl"), b"old");
+    let output = otpsim(&scratch.0, &["replay", "calm.toml", "--seed", "1", "--trace", "t.jsonl"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = files::read(&scratch.0.join("t.jsonl"));
+    assert!(text.ends_with("}\n") && text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    let names = files::names(&scratch.0);
+    assert_eq!(names, ["calm.toml", "t.jsonl"], "a temporary file was left behind");
+}

@@ -65,6 +65,23 @@ pub mod files {
         std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     }
 
+    pub fn symlink(target: &str, link: &Path) {
+        if let Some(parent) = link.parent() {
+            create_dir(parent);
+        }
+        std::os::unix::fs::symlink(target, link).unwrap_or_else(|e| panic!("link {}: {e}", link.display()));
+    }
+
+    /// The names in `dir`, sorted.
+    pub fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("list the directory")
+            .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     pub fn create_dir(path: &Path) {
         std::fs::create_dir_all(path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
     }
