@@ -26,6 +26,8 @@ enum Command {
     Shrink(cli::shrink::ShrinkArgs),
     /// Check scenario files without running them.
     Check(cli::check::CheckArgs),
+    /// Merge the `run --json` outputs of shards into the result of one run.
+    Merge(cli::merge::MergeArgs),
     /// Run the demo: a supervised process tree under crashes and message loss, over many seeds.
     Demo(cli::demo::DemoArgs),
 }
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Shrink(args) => cli::shrink::shrink(&args),
         Command::Check(args) => cli::check::check(&args),
         Command::Demo(args) => cli::demo::demo(&args),
+        Command::Merge(args) => cli::merge::merge(&args),
     };
     ExitCode::from(code)
 }

@@ -5,6 +5,7 @@
 //! - [`shrink`]: a failing seed cut down to a small scenario file that still fails.
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
+//! - [`merge`]: the `run --json` outputs of shards, read back as one run.
 //! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`, [`output`]
 //!   and [`json`] say what gets printed, [`progress`] draws the bar, [`exit`] names
 //!   the exit codes, [`out`] writes stdout that a closed pipe cannot crash, [`files`]
@@ -18,6 +19,7 @@ pub mod files;
 pub mod interrupt;
 pub mod json;
 pub mod load;
+pub mod merge;
 pub mod out;
 pub mod output;
 pub mod progress;

@@ -137,7 +137,7 @@ pub fn counted<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Stri
 }
 
 /// The command that replays `seed` of the scenario at `path`, ready to paste into a shell.
-fn replay_command(path: &Path, seed: u64) -> String {
+pub fn replay_command(path: &Path, seed: u64) -> String {
     format!("cargo run --release -- replay {} --seed {seed}", shell_word(&path.display().to_string()))
 }
 
