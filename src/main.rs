@@ -26,17 +26,21 @@ enum Command {
     Shrink(cli::shrink::ShrinkArgs),
     /// Check scenario files without running them.
     Check(cli::check::CheckArgs),
+    /// Merge the `run --json` outputs of shards into the result of one run.
+    Merge(cli::merge::MergeArgs),
     /// Run the demo: a supervised process tree under crashes and message loss, over many seeds.
     Demo(cli::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
+    cli::interrupt::install();
     let code = match Cli::parse().command {
         Command::Run(args) => cli::run::run(&args),
         Command::Replay(args) => cli::replay::replay(&args),
         Command::Shrink(args) => cli::shrink::shrink(&args),
         Command::Check(args) => cli::check::check(&args),
         Command::Demo(args) => cli::demo::demo(&args),
+        Command::Merge(args) => cli::merge::merge(&args),
     };
     ExitCode::from(code)
 }
@@ -60,6 +64,9 @@ mod tests {
             &["otpsim", "run", "s.toml", "--seeds", "4", "--seed", "1"],
             &["otpsim", "run"],
             &["otpsim", "replay", "s.toml"],
+            &["otpsim", "demo", "--seeds", "0"],
+            &["otpsim", "run", "s.toml", "--seeds", "0"],
+            &["otpsim", "run", "s.toml", "--force-jobs"],
         ] {
             let error = Cli::try_parse_from(args).expect_err("rejected");
             assert_eq!(error.exit_code(), i32::from(cli::exit::BAD_INPUT), "{args:?}");

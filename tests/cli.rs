@@ -6,94 +6,10 @@
 //! `scenarios/`. Error messages are compared with snapshots in `tests/snapshots/`;
 //! run with `OTPSIM_BLESS=1` to rewrite them after a deliberate change.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
 use serde_json::Value;
-
-/// A scratch directory, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("otpsim-cli-{}-{test}", std::process::id()));
-        files::reset_dir(&dir);
-        Scratch(dir)
-    }
-
-    /// Writes `text` to `name` in the directory; returns the file's path.
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        files::write(&path, text);
-        path
-    }
-
-    /// A copy of the repository's `scenarios/calm.toml`.
-    fn calm(&self) -> PathBuf {
-        self.file("calm.toml", &files::read(&repo().join("scenarios/calm.toml")))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        files::remove_dir(&self.0);
-    }
-}
-
-/// File access for test scaffolding on the real file system.
-#[allow(clippy::disallowed_methods)]
-mod files {
-    use std::path::Path;
-
-    pub fn reset_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-        std::fs::create_dir_all(dir).expect("create the scratch directory");
-    }
-
-    pub fn remove_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    pub fn write(path: &Path, text: &str) {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("create {}: {e}", parent.display()));
-        }
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-
-    pub fn read(path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-    }
-
-    pub fn read_bytes(path: &Path) -> Vec<u8> {
-        std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-    }
-
-    pub fn exists(path: &Path) -> bool {
-        path.exists()
-    }
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `otpsim args…` in `dir`.
-fn otpsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otpsim")).args(args).current_dir(dir).output().expect("otpsim runs")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("otpsim exited rather than being killed")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
+use support::{code, files, json_lines, otpsim, repo, stderr, stdout, Scratch, BROKEN};
 
 /// Compares `actual` with `tests/snapshots/<name>.txt`, or rewrites it under `OTPSIM_BLESS=1`.
 fn assert_snapshot(name: &str, actual: &str) {
@@ -105,18 +21,6 @@ fn assert_snapshot(name: &str, actual: &str) {
     assert!(files::exists(&path), "no snapshot {}: run with OTPSIM_BLESS=1 to write it", path.display());
     let expected = files::read(&path);
     assert_eq!(actual, expected, "output differs from {} (OTPSIM_BLESS=1 rewrites it)", path.display());
-}
-
-/// The JSON lines of `run --json`: the seed objects, then the summary object.
-fn json_lines(output: &Output) -> (Vec<Value>, Value) {
-    let mut lines: Vec<Value> = stdout(output)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-        .collect();
-    let summary = lines.pop().expect("a summary line");
-    assert_eq!(summary["type"], "summary");
-    assert!(lines.iter().all(|l| l["type"] == "seed"));
-    (lines, summary)
 }
 
 /// The value after `label: ` on the line that starts with it.
@@ -145,27 +49,6 @@ settle = "10s"
 [expect]
 violation = "no_orphan_processes"
 within_seeds = 1
-"#;
-
-/// A system that reports failed tasks as completed: every seed loses a task.
-const BROKEN: &str = r#"
-name = "broken"
-flaws = ["errors_as_success"]
-
-[system]
-task_agents = 4
-workflows = 0
-
-[workload]
-tasks = 40
-submit_over = "4s"
-error_rate = 0.2
-
-[faults]
-until = "5s"
-
-[check]
-settle = "30s"
 "#;
 
 #[test]

@@ -16,7 +16,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use otpsim_harness::suite::{record_regression, run_scenario, seeds_for, BoundScenario, ScenarioReport, SeedChoice};
+use otpsim_harness::regressions::record_regressions;
+use otpsim_harness::seeds::ShardOf;
+use otpsim_harness::suite::{run_scenario, seed_plan, BoundScenario, ScenarioReport, SeedChoice};
 use otpsim_harness::{default_jobs, RunConfig, SeedReport};
 use otpsim_sims::registry;
 
@@ -78,7 +80,8 @@ fn trial_name(root: &Path, file: &Path) -> String {
 /// Runs one scenario file over its seeds and judges it.
 fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
     let scenario = registry::load(file).map_err(|e| Failed::from(e.to_string()))?;
-    let seeds = seeds_for(scenario.as_ref(), choice, None);
+    let plan = seed_plan(scenario.as_ref(), choice, ShardOf::WHOLE).map_err(|e| Failed::from(e.to_string()))?;
+    let seeds: Vec<u64> = plan.iter().collect();
     let report = run_scenario(scenario.as_ref(), &seeds, &RunConfig::default().jobs(default_jobs()));
     if report.passed() {
         return Ok(());
@@ -88,10 +91,9 @@ fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
         None => {
             let failures = report.failures();
             let mut message = failed_seeds(scenario.as_ref(), &failures);
-            for failure in &failures {
-                if let Err(e) = record_regression(file, failure.seed, &failure.verdict.to_string()) {
-                    let _ = write!(message, "\ncannot record seed {} as a regression: {e}", failure.seed);
-                }
+            let seeds: Vec<(u64, String)> = failures.iter().map(|f| (f.seed, f.verdict.to_string())).collect();
+            if let Err(e) = record_regressions(file, &seeds) {
+                let _ = write!(message, "\ncannot record the failing seeds as regressions: {e}");
             }
             Err(message.into())
         }

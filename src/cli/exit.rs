@@ -10,9 +10,15 @@ pub const PASS: u8 = 0;
 pub const FAIL: u8 = 1;
 
 /// Bad input or usage: a scenario file that does not load, a missing path, or
-/// arguments the command line rejects. Nothing was run. clap exits with the same code
-/// for its own usage errors.
+/// arguments the command line rejects; nothing was run. Also a run whose bookkeeping
+/// failed (a regression file that cannot be read or written), whatever its seeds did.
+/// clap exits with the same code for its own usage errors.
 pub const BAD_INPUT: u8 = 2;
+
+/// Interrupted (SIGINT, SIGTERM) or its output closed before every seed ran: the
+/// summary covers the seeds that did run, and their failing seeds are recorded.
+/// 128 + SIGINT, as shells report an interrupted command.
+pub const INTERRUPTED: u8 = 130;
 
 /// The exit code of a run that either held or did not.
 pub fn of(held: bool) -> u8 {

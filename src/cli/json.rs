@@ -69,9 +69,14 @@ pub struct SummaryLine {
     /// The process's exit code.
     pub exit_code: u8,
     /// Seeds run over all scenarios.
-    pub seeds: usize,
+    pub seeds: u64,
     /// Real milliseconds the whole run took.
     pub wall_ms: f64,
+    /// The shard this run was, "K/N", when it was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// True if an interrupt stopped the run before every planned seed ran.
+    pub interrupted: bool,
     /// Each scenario's result, in run order.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -86,7 +91,7 @@ pub struct ScenarioResult {
     /// "pass" or "fail": for a flaw scenario, whether its violation was found.
     pub verdict: &'static str,
     /// Seeds run.
-    pub seeds: usize,
+    pub seeds: u64,
     /// Seeds that failed (for a flaw scenario, the seeds that violated anything).
     pub failed_seeds: Vec<u64>,
     /// The violation a flaw scenario expects.

@@ -51,6 +51,12 @@ pub fn all_or_report(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
     good.then_some(scenarios)
 }
 
+/// The one scenario file at `path` (for `replay` and `shrink`), or `None` after
+/// printing why not. A directory is an error: picking one of its files would be a guess.
+pub fn one(path: &Path) -> Option<Box<dyn BoundScenario>> {
+    registry::load(path).map_err(|e| eprintln!("{e}")).ok()
+}
+
 fn files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let files = registry::discover(path).map_err(|e| format!("{}: cannot list: {e}", path.display()))?;
     if files.is_empty() {

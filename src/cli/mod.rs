@@ -5,15 +5,22 @@
 //! - [`shrink`]: a failing seed cut down to a small scenario file that still fails.
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
-//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
-//!   [`output`] and [`json`] say what gets printed, [`progress`] draws the bar, and
-//!   [`exit`] names the exit codes.
+//! - [`merge`]: the `run --json` outputs of shards, read back as one run.
+//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`, [`output`]
+//!   and [`json`] say what gets printed, [`progress`] draws the bar, [`exit`] names
+//!   the exit codes, [`out`] writes stdout that a closed pipe cannot crash, [`files`]
+//!   writes output files whole, and [`interrupt`] turns SIGINT and SIGTERM into a
+//!   clean stop.
 
 pub mod check;
 pub mod demo;
 pub mod exit;
+pub mod files;
+pub mod interrupt;
 pub mod json;
 pub mod load;
+pub mod merge;
+pub mod out;
 pub mod output;
 pub mod progress;
 pub mod replay;

@@ -7,43 +7,58 @@
 //! did and what the seeds found instead.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::path::Path;
 use std::time::Duration;
 
 use otpsim_harness::invariant::Violation;
-use otpsim_harness::suite::{BoundScenario, ScenarioReport};
+use otpsim_harness::suite::BoundScenario;
+use otpsim_harness::tally::Tally;
 use otpsim_harness::SeedReport;
 
-/// Failing seeds shown in full per scenario; the rest are listed by number.
-const FAILURES_SHOWN: usize = 3;
+/// Failing seeds listed by number after those shown in full; the rest are counted.
+const SEEDS_LISTED: usize = 20;
 
 /// The text of one scenario's run: its PASS or FAIL line and, on failure, the details.
-pub fn scenario(scenario: &dyn BoundScenario, report: &ScenarioReport, wall: Duration) -> String {
-    match &report.expect {
-        Some(expect) => flaw(report, &expect.violation),
-        None => healthy(scenario, report, wall),
+/// `recorded` says whether its failing seeds reached the regression file.
+pub fn scenario(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
+    match &tally.expect {
+        Some(expect) => flaw(tally, &expect.violation),
+        None => healthy(scenario, tally, wall, recorded),
     }
 }
 
-fn healthy(scenario: &dyn BoundScenario, report: &ScenarioReport, wall: Duration) -> String {
-    let seeds = report.seeds.len();
+fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
+    let seeds = counted(tally.seeds, "seed");
     let secs = wall.as_secs_f64();
-    let failures = report.failures();
+    let failures = tally.failures();
     if failures.is_empty() {
-        return format!("PASS {} ({}, {secs:.2}s)\n", report.name, counted(seeds, "seed"));
+        return format!("PASS {} ({seeds}, {secs:.2}s)\n", tally.name);
     }
-    let mut text =
-        format!("FAIL {} ({} of {} failed, {secs:.2}s)\n", report.name, failures.len(), counted(seeds, "seed"));
-    for failure in failures.iter().take(FAILURES_SHOWN) {
+    let mut text = format!("FAIL {} ({} of {seeds} failed, {secs:.2}s)\n", tally.name, failures.len());
+    for failure in &tally.kept {
         text.push_str(&failed_seed(scenario, failure));
     }
-    if failures.len() > FAILURES_SHOWN {
-        let rest: Vec<String> = failures[FAILURES_SHOWN..].iter().map(|f| f.seed.to_string()).collect();
+    let rest: Vec<String> = failures.iter().skip(tally.kept.len()).map(|f| f.seed.to_string()).collect();
+    if rest.len() > SEEDS_LISTED {
+        let _ = writeln!(
+            text,
+            "  also failed: seeds {} and {} more",
+            rest[..SEEDS_LISTED].join(", "),
+            rest.len() - SEEDS_LISTED
+        );
+    } else if !rest.is_empty() {
         let _ = writeln!(text, "  also failed: seeds {}", rest.join(", "));
     }
-    let _ =
-        writeln!(text, "  failing seeds recorded in {}.regressions; later runs try them first", report.path.display());
+    if recorded {
+        let _ = writeln!(
+            text,
+            "  failing seeds recorded in {}.regressions; later runs try them first",
+            tally.path.display()
+        );
+    } else {
+        let _ = writeln!(text, "  failing seeds NOT recorded (see the error above)");
+    }
     text
 }
 
@@ -57,25 +72,24 @@ fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
     text
 }
 
-fn flaw(report: &ScenarioReport, violation: &str) -> String {
-    let seeds = report.seeds.len();
-    if let Some(first) = report.detected_by() {
-        let finders = report.seeds.iter().filter(|s| s.violations.iter().any(|v| v.invariant == violation)).count();
+fn flaw(tally: &Tally, violation: &str) -> String {
+    let seeds = tally.seeds;
+    if let Some(first) = &tally.detected_by {
         return format!(
-            "PASS {}: {violation} found by seed {} ({finders} of {})\n",
-            report.name,
+            "PASS {}: {violation} found by seed {} ({} of {})\n",
+            tally.name,
             first.seed,
+            tally.finders,
             counted(seeds, "seed")
         );
     }
-    let mut text = format!("FAIL {}: {violation} not found in {}\n", report.name, counted(seeds, "seed"));
-    let found = violations_found(&report.seeds);
-    if !found.is_empty() {
-        let listed: Vec<String> = found.iter().map(|(name, n)| format!("{name} ({n} of {seeds} seeds)")).collect();
+    let mut text = format!("FAIL {}: {violation} not found in {}\n", tally.name, counted(seeds, "seed"));
+    if !tally.found.is_empty() {
+        let listed: Vec<String> =
+            tally.found.iter().map(|(name, n)| format!("{name} ({n} of {seeds} seeds)")).collect();
         let _ = writeln!(text, "  found instead: {}", listed.join(", "));
     }
-    let others = report.seeds.iter().filter(|s| s.violations.is_empty() && !s.verdict.passed());
-    for other in others.take(FAILURES_SHOWN) {
+    for other in tally.kept.iter().filter(|s| s.violations.is_empty()) {
         let _ = writeln!(text, "  seed {}: {}", other.seed, other.verdict);
     }
     text
@@ -102,22 +116,8 @@ pub fn violations(violations: &[Violation], per_invariant: usize, prefix: &str) 
     text
 }
 
-/// How many seeds violated each invariant.
-fn violations_found(seeds: &[SeedReport]) -> BTreeMap<&str, usize> {
-    let mut found: BTreeMap<&str, usize> = BTreeMap::new();
-    for seed in seeds {
-        let mut names: Vec<&str> = seed.violations.iter().map(|v| v.invariant.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        for name in names {
-            *found.entry(name).or_default() += 1;
-        }
-    }
-    found
-}
-
 /// The line after every scenario's own: how many held, how many seeds, how long.
-pub fn summary(scenarios: usize, failed: usize, seeds: usize, wall: Duration) -> String {
+pub fn summary(scenarios: usize, failed: usize, seeds: u64, wall: Duration) -> String {
     let secs = wall.as_secs_f64();
     let seeds = counted(seeds, "seed");
     if failed == 0 {
@@ -128,8 +128,8 @@ pub fn summary(scenarios: usize, failed: usize, seeds: usize, wall: Duration) ->
 }
 
 /// "1 seed", "2 seeds".
-pub fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
+pub fn counted<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
@@ -137,7 +137,7 @@ pub fn counted(n: usize, noun: &str) -> String {
 }
 
 /// The command that replays `seed` of the scenario at `path`, ready to paste into a shell.
-fn replay_command(path: &Path, seed: u64) -> String {
+pub fn replay_command(path: &Path, seed: u64) -> String {
     format!("cargo run --release -- replay {} --seed {seed}", shell_word(&path.display().to_string()))
 }
 
@@ -191,20 +191,29 @@ process_crash = { every = "1s", targets = ["task_agent"] }
         Violation::new("no_task_lost", Duration::from_millis(1500), "never answered").id("task", task)
     }
 
-    fn report(expect: Option<&str>, seeds: Vec<SeedReport>) -> ScenarioReport {
-        ScenarioReport {
+    fn report(expect: Option<&str>, seeds: Vec<SeedReport>) -> Tally {
+        let mut tally = Tally {
             name: "stormy".to_owned(),
             path: "scenarios/my storm.toml".into(),
             expect: expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 4 }),
-            seeds,
+            seeds: 0,
+            failed: Vec::new(),
+            kept: Vec::new(),
+            detected_by: None,
+            finders: 0,
+            found: Default::default(),
+        };
+        for seed in seeds {
+            tally.add(seed);
         }
+        tally
     }
 
     #[test]
     fn a_failing_seed_shows_its_violation_fault_plan_and_replay_command() {
         let scenario = registry::load_text(Path::new("scenarios/my storm.toml"), STORMY).expect("valid");
         let report = report(None, vec![seed(0, vec![]), seed(3, vec![lost(7)])]);
-        let text = super::scenario(scenario.as_ref(), &report, Duration::from_millis(1234));
+        let text = super::scenario(scenario.as_ref(), &report, Duration::from_millis(1234), true);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "FAIL stormy (1 of 2 seeds failed, 1.23s)");
         assert_eq!(lines[1], "  stormy seed 3: FAIL: violated: no_task_lost");
@@ -213,6 +222,16 @@ process_crash = { every = "1s", targets = ["task_agent"] }
         assert_eq!(lines[4], "    seed = 3");
         assert!(text.contains("\n  replay: cargo run --release -- replay 'scenarios/my storm.toml' --seed 3\n"));
         assert!(text.ends_with("recorded in scenarios/my storm.toml.regressions; later runs try them first\n"));
+    }
+
+    #[test]
+    fn many_failing_seeds_are_listed_up_to_a_count_and_an_unrecorded_run_says_so() {
+        let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
+        let report = report(None, (0..40).map(|s| seed(s, vec![lost(s)])).collect());
+        let text = super::scenario(scenario.as_ref(), &report, Duration::ZERO, false);
+        assert!(text.starts_with("FAIL stormy (40 of 40 seeds failed, 0.00s)\n"), "{text}");
+        assert!(text.contains("\n  also failed: seeds 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22 and 17 more\n"), "{text}");
+        assert!(text.ends_with("  failing seeds NOT recorded (see the error above)\n"), "{text}");
     }
 
     #[test]
@@ -231,7 +250,7 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     #[test]
     fn a_held_scenario_is_one_line() {
         let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
-        let text = super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO);
+        let text = super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO, true);
         assert_eq!(text, "PASS stormy (1 seed, 0.00s)\n");
     }
 

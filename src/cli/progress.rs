@@ -36,9 +36,9 @@ impl Progress {
         self.bar.inc(seeds);
     }
 
-    /// Prints `text` to stdout without tearing the bar.
+    /// Prints `text` to stdout without tearing the bar (see [`super::out`]).
     pub fn print(&self, text: &str) {
-        self.bar.suspend(|| print!("{text}"));
+        self.bar.suspend(|| super::out::print(text));
     }
 
     /// Removes the bar.

@@ -15,7 +15,7 @@ use otpsim_harness::RunConfig;
 
 use super::json::{self, TraceLine};
 use super::output::{counted, indented, violations};
-use super::{exit, load};
+use super::{exit, files, load};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
 const VIOLATIONS_SHOWN: usize = 10;
@@ -36,10 +36,7 @@ pub struct ReplayArgs {
 
 /// Runs `otpsim replay`; returns the exit code.
 pub fn replay(args: &ReplayArgs) -> u8 {
-    let Some(scenarios) = load::all_or_report(std::slice::from_ref(&args.path)) else {
-        return exit::BAD_INPUT;
-    };
-    let Some(scenario) = scenarios.first() else {
+    let Some(scenario) = load::one(&args.path) else {
         return exit::BAD_INPUT;
     };
     let plan = scenario.fault_plan(args.seed);
@@ -84,16 +81,6 @@ fn told(report: &ScenarioReport) -> String {
 fn write_trace(file: &Path, lines: &[String]) -> std::io::Result<usize> {
     let events = TraceEvent::parse_all(lines);
     let text: String = events.iter().map(|e| json::line(&TraceLine::of(e)) + "\n").collect();
-    fs::write(file, &text)?;
+    files::write_whole(file, &text)?;
     Ok(events.len())
-}
-
-/// Real file access: the trace is written after the simulation has ended.
-mod fs {
-    use std::path::Path;
-
-    #[allow(clippy::disallowed_methods)] // writes the exported trace, outside any simulation
-    pub(super) fn write(path: &Path, text: &str) -> std::io::Result<()> {
-        std::fs::write(path, text)
-    }
 }

@@ -1,20 +1,24 @@
 //! `otpsim run`: every scenario at the given paths over its seeds, judged.
 //!
 //! Scenarios run one after another, each one's seeds spread over `--jobs` workers.
-//! Seeds go to the runner in chunks: the progress bar moves between chunks, and each
-//! chunk's trace lines (which the sims need during a seed) are dropped once judged,
-//! so a long run's memory does not grow with its seed count.
+//! Seeds are drawn from the scenario's [`SeedPlan`] a chunk at a time and folded into
+//! a [`Tally`] as each chunk is judged: the progress bar moves, `--json` lines go out,
+//! and memory holds one chunk's reports whatever the seed count. An interrupt stops
+//! the run between seeds; what ran is still reported and its failing seeds recorded.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use otpsim_harness::suite::{record_regression, run_scenario, seeds_for, BoundScenario, ScenarioReport, SeedChoice};
+use otpsim_harness::regressions::record_regressions;
+use otpsim_harness::seeds::{SeedPlan, ShardOf};
+use otpsim_harness::suite::{run_scenario, seed_plan, BoundScenario, SeedChoice};
+use otpsim_harness::tally::Tally;
 use otpsim_harness::{default_jobs, RunConfig, Stopwatch};
 
 use super::json::{self, ScenarioResult, SeedLine, SummaryLine};
 use super::progress::Progress;
 use super::shard::Shard;
-use super::{exit, load, output};
+use super::{exit, interrupt, load, out, output};
 
 /// Seeds per worker in one chunk: enough that workers rarely wait at a chunk's end.
 const SEEDS_PER_JOB_PER_CHUNK: usize = 8;
@@ -32,9 +36,12 @@ pub struct RunArgs {
     /// Run only seed S of each scenario.
     #[arg(long, value_name = "S", conflicts_with = "seeds")]
     seed: Option<u64>,
-    /// Worker threads [default: available cores].
+    /// Worker threads [default: available cores; more than the cores only with --force-jobs].
     #[arg(long, value_name = "J", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Allow --jobs above the number of cores.
+    #[arg(long, requires = "jobs")]
+    force_jobs: bool,
     /// Run only shard K of N: a share of each healthy scenario's seeds, and every
     /// Nth flaw scenario whole.
     #[arg(long, value_name = "K/N")]
@@ -54,19 +61,37 @@ impl RunArgs {
     }
 }
 
+/// Worker threads for `--jobs`: at most the cores unless `force`d, with a note when capped.
+pub fn jobs(asked: Option<u16>, force: bool) -> usize {
+    let cores = default_jobs();
+    match asked.map(usize::from) {
+        None => cores,
+        Some(jobs) if force || jobs <= cores => jobs,
+        Some(jobs) => {
+            eprintln!("note: --jobs {jobs} capped at {cores}, the cores available (--force-jobs allows more)");
+            cores
+        }
+    }
+}
+
 /// Runs `otpsim run`; returns the exit code.
 pub fn run(args: &RunArgs) -> u8 {
     let Some(scenarios) = load::all_or_report(&args.paths) else {
         return exit::BAD_INPUT;
     };
-    let plans = plan(&scenarios, &args.choice(), args.shard);
-    let total: usize = plans.iter().map(|(_, seeds)| seeds.len()).sum();
-    let progress = Progress::new(total as u64, !args.json);
-    let config = RunConfig::default().jobs(args.jobs.map_or_else(default_jobs, usize::from));
+    let Some(plans) = plan(&scenarios, &args.choice(), args.shard) else {
+        return exit::BAD_INPUT;
+    };
+    let total: u64 = plans.iter().map(|(_, seeds)| seeds.len()).sum();
+    let progress = Progress::new(total, !args.json);
+    let config = RunConfig::default().jobs(jobs(args.jobs, args.force_jobs));
     let stopwatch = Stopwatch::start();
     let mut results = Vec::new();
-    let mut failed = 0;
+    let (mut failed, mut seeds_run, mut bookkeeping_failed) = (0, 0, false);
     for (scenario, seeds) in plans {
+        if interrupt::requested() {
+            break;
+        }
         if seeds.is_empty() {
             if let (Some(shard), false) = (args.shard, args.json) {
                 progress.print(&format!("SKIP {} (nothing to run in shard {shard})\n", scenario.name()));
@@ -75,103 +100,127 @@ pub fn run(args: &RunArgs) -> u8 {
         }
         progress.scenario(scenario.name());
         let started = Stopwatch::start();
-        let report = run_chunked(scenario, &seeds, &config, &progress);
+        let tally = run_chunked(scenario, &seeds, &config, &progress, args.json);
         let wall = started.elapsed();
-        record_failures(&report);
-        if args.json {
-            let lines: String =
-                report.seeds.iter().map(|s| json::line(&SeedLine::of(&report.name, s)) + "\n").collect();
-            progress.print(&lines);
-        } else {
-            progress.print(&output::scenario(scenario, &report, wall));
+        let failures: Vec<(u64, String)> = tally.failures().iter().map(|f| (f.seed, f.reason.clone())).collect();
+        let recorded = record_regressions(&tally.path, &failures);
+        if let Err(e) = &recorded {
+            eprintln!("error: failing seeds of {} not recorded: {e}", tally.name);
+            bookkeeping_failed = true;
         }
-        failed += usize::from(!report.passed());
-        results.push(result(&report));
+        if !args.json {
+            progress.print(&output::scenario(scenario, &tally, wall, recorded.is_ok()));
+        }
+        failed += usize::from(!tally.passed());
+        seeds_run += tally.seeds;
+        results.push(result(&tally));
     }
     progress.finish();
-    let code = exit::of(failed == 0);
+    let interrupted = interrupt::requested();
+    let code = if bookkeeping_failed {
+        exit::BAD_INPUT
+    } else if interrupted {
+        exit::INTERRUPTED
+    } else {
+        exit::of(failed == 0)
+    };
     let wall = stopwatch.elapsed();
     if args.json {
         let summary = SummaryLine {
             kind: "summary",
-            verdict: json::verdict(failed == 0),
+            verdict: json::verdict(failed == 0 && !interrupted),
             exit_code: code,
-            seeds: total,
+            seeds: seeds_run,
             wall_ms: wall.as_secs_f64() * 1000.0,
+            shard: args.shard.map(|s| s.to_string()),
+            interrupted,
             scenarios: results,
         };
-        println!("{}", json::line(&summary));
+        out::print(&(json::line(&summary) + "\n"));
     } else {
-        print!("{}", output::summary(results.len(), failed, total, wall));
+        if interrupted {
+            out::print(&format!("INTERRUPTED after {} of {total} planned\n", output::counted(seeds_run, "seed")));
+        }
+        out::print(&output::summary(results.len(), failed, seeds_run, wall));
     }
     code
 }
 
-/// Each scenario with the seeds this run gives it. Under a shard, a healthy scenario
-/// gets its share of seeds and a flaw scenario all of them or none (see [`Shard`]).
+/// Each scenario with the seeds this run gives it, or `None` after printing why a
+/// regression file cannot be read. Under a shard, a healthy scenario gets its share of
+/// seeds and a flaw scenario all of them or none (see [`Shard`]).
 fn plan<'a>(
     scenarios: &'a [Box<dyn BoundScenario>],
     choice: &SeedChoice,
     shard: Option<Shard>,
-) -> Vec<(&'a dyn BoundScenario, Vec<u64>)> {
+) -> Option<Vec<(&'a dyn BoundScenario, SeedPlan)>> {
     let mut flaws_seen = 0;
     let mut plans = Vec::new();
+    let mut good = true;
     for scenario in scenarios {
         let scenario = scenario.as_ref();
-        let seeds = match (scenario.expect(), shard) {
-            (_, None) => seeds_for(scenario, choice, None),
+        let share = match (scenario.expect(), shard) {
+            (_, None) => Some(ShardOf::WHOLE),
             (Some(_), Some(shard)) => {
                 flaws_seen += 1;
-                if shard.owns(flaws_seen - 1) {
-                    seeds_for(scenario, choice, None)
-                } else {
-                    Vec::new()
-                }
+                shard.owns(flaws_seen - 1).then_some(ShardOf::WHOLE)
             }
-            (None, Some(shard)) => seeds_for(scenario, choice, Some((shard.index, shard.count))),
+            (None, Some(shard)) => Some(ShardOf { index: shard.index, count: shard.count }),
         };
-        plans.push((scenario, seeds));
-    }
-    plans
-}
-
-/// Runs `seeds` of `scenario` chunk by chunk, moving `progress` and dropping the trace
-/// lines of each chunk once it is judged.
-fn run_chunked(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig, progress: &Progress) -> ScenarioReport {
-    let mut report = ScenarioReport {
-        name: scenario.name().to_owned(),
-        path: scenario.path().to_owned(),
-        expect: scenario.expect(),
-        seeds: Vec::with_capacity(seeds.len()),
-    };
-    for chunk in seeds.chunks(config.jobs * SEEDS_PER_JOB_PER_CHUNK) {
-        let mut part = run_scenario(scenario, chunk, config);
-        for seed in &mut part.seeds {
-            seed.trace.lines = None;
-        }
-        report.seeds.append(&mut part.seeds);
-        progress.advance(chunk.len() as u64);
-    }
-    report
-}
-
-/// Writes the failing seeds of a healthy scenario to its regression file.
-fn record_failures(report: &ScenarioReport) {
-    for failure in report.failures() {
-        if let Err(e) = record_regression(&report.path, failure.seed, &failure.verdict.to_string()) {
-            eprintln!("warning: cannot record seed {} in {}.regressions: {e}", failure.seed, report.path.display());
+        let seeds = match share {
+            Some(share) => seed_plan(scenario, choice, share),
+            None => Ok(SeedPlan::new(&[], 0, ShardOf::WHOLE)),
+        };
+        match seeds {
+            Ok(seeds) => plans.push((scenario, seeds)),
+            Err(e) => {
+                eprintln!("{e}");
+                good = false;
+            }
         }
     }
+    good.then_some(plans)
 }
 
-fn result(report: &ScenarioReport) -> ScenarioResult {
+/// Runs the seeds of `plan` chunk by chunk, folding each into the tally, moving
+/// `progress`, and printing JSON lines as they come when `json`. Stops between seeds
+/// when the run is interrupted.
+fn run_chunked(
+    scenario: &dyn BoundScenario,
+    plan: &SeedPlan,
+    config: &RunConfig,
+    progress: &Progress,
+    json: bool,
+) -> Tally {
+    let mut tally = Tally::new(scenario);
+    let mut seeds = plan.iter();
+    let chunk_size = config.jobs.saturating_mul(SEEDS_PER_JOB_PER_CHUNK);
+    while !interrupt::requested() {
+        let chunk: Vec<u64> = seeds.by_ref().take(chunk_size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let part = run_scenario(scenario, &chunk, config);
+        progress.advance(part.seeds.len() as u64);
+        if json {
+            let lines: String = part.seeds.iter().map(|s| json::line(&SeedLine::of(&tally.name, s)) + "\n").collect();
+            progress.print(&lines);
+        }
+        for report in part.seeds {
+            tally.add(report);
+        }
+    }
+    tally
+}
+
+fn result(tally: &Tally) -> ScenarioResult {
     ScenarioResult {
-        name: report.name.clone(),
-        path: report.path.display().to_string(),
-        verdict: json::verdict(report.passed()),
-        seeds: report.seeds.len(),
-        failed_seeds: report.seeds.iter().filter(|s| !s.verdict.passed()).map(|s| s.seed).collect(),
-        expect: report.expect.as_ref().map(|e| e.violation.clone()),
-        detected_by: report.detected_by().map(|s| s.seed),
+        name: tally.name.clone(),
+        path: tally.path.display().to_string(),
+        verdict: json::verdict(tally.passed()),
+        seeds: tally.seeds,
+        failed_seeds: tally.failed.iter().map(|f| f.seed).collect(),
+        expect: tally.expect.as_ref().map(|e| e.violation.clone()),
+        detected_by: tally.detected_by.as_ref().map(|s| s.seed),
     }
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use otpsim_harness::shrink::shrink as shrink_seed;
 use otpsim_harness::RunConfig;
 
-use super::{exit, load};
+use super::{exit, files, load};
 
 /// Arguments of `otpsim shrink`.
 #[derive(Args, Debug)]
@@ -21,19 +21,27 @@ pub struct ShrinkArgs {
     /// The failing seed.
     #[arg(long, value_name = "S")]
     seed: u64,
-    /// Where to write the shrunk scenario.
+    /// Where to write the shrunk scenario (a new file: never the scenario itself).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `otpsim shrink`; returns the exit code.
 pub fn shrink(args: &ShrinkArgs) -> u8 {
-    let Some(scenarios) = load::all_or_report(std::slice::from_ref(&args.path)) else {
+    let Some(scenario) = load::one(&args.path) else {
         return exit::BAD_INPUT;
     };
-    let Some(scenario) = scenarios.first() else {
+    if files::same_file(&args.out, &args.path) {
+        eprintln!("{}: --out is the scenario being shrunk; write the result to another file", args.out.display());
         return exit::BAD_INPUT;
-    };
+    }
+    if files::exists(&args.out) && !args.force {
+        eprintln!("{}: already exists; pass --force to overwrite it", args.out.display());
+        return exit::BAD_INPUT;
+    }
     let shrunk = match shrink_seed(scenario.as_ref(), args.seed, &RunConfig::default().jobs(1)) {
         Ok(shrunk) => shrunk,
         Err(e) => {
@@ -52,7 +60,7 @@ pub fn shrink(args: &ShrinkArgs) -> u8 {
         args.out.display(),
         args.seed
     );
-    if let Err(e) = fs::write(&args.out, &(header + &shrunk.scenario.to_toml())) {
+    if let Err(e) = files::write_whole(&args.out, &(header + &shrunk.scenario.to_toml())) {
         eprintln!("{}: cannot write: {e}", args.out.display());
         return exit::BAD_INPUT;
     }
@@ -68,14 +76,4 @@ pub fn shrink(args: &ShrinkArgs) -> u8 {
     println!("wrote {}", args.out.display());
     println!("replay: cargo run --release -- replay {} --seed {}", args.out.display(), args.seed);
     exit::PASS
-}
-
-/// Real file access: the shrunk scenario is written after every simulation ended.
-mod fs {
-    use std::path::Path;
-
-    #[allow(clippy::disallowed_methods)] // writes the shrunk scenario file, outside any simulation
-    pub(super) fn write(path: &Path, text: &str) -> std::io::Result<()> {
-        std::fs::write(path, text)
-    }
 }

@@ -11,6 +11,8 @@
 //! - [`determinism`]: [`check_determinism`] runs a seed twice and names the first event
 //!   where the traces differ.
 //! - [`summary`]: totals over a batch of reports.
+//! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
+//!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
 //!
 //! ```
 //! use std::time::Duration;
@@ -44,11 +46,15 @@ pub mod inject;
 pub mod invariant;
 mod panics;
 pub mod plan;
+pub mod regressions;
 pub mod runner;
 pub mod scenario;
+pub mod seeds;
 pub mod shrink;
+pub mod stop;
 pub mod suite;
 pub mod summary;
+pub mod tally;
 pub mod trace;
 
 pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};

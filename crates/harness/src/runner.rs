@@ -18,8 +18,8 @@ use std::time::Duration;
 use otpsim_runtime::Cluster;
 
 use crate::invariant::Violation;
-use crate::panics;
 use crate::trace::{Trace, TraceRecorder};
+use crate::{panics, stop};
 
 /// How to run seeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +175,7 @@ impl fmt::Display for SeedReport {
 }
 
 /// Runs `sim` over `seeds` on `config.jobs` worker threads; reports in seed order.
+/// After a [`stop`](crate::stop) request, seeds not yet started are left out.
 pub fn run_seeds<S, F>(sim: &S, seeds: &[u64], config: &RunConfig) -> Vec<SeedReport>
 where
     S: Fn(Cluster) -> F + Sync,
@@ -205,6 +206,9 @@ where
     let worker = || {
         let recorder = TraceRecorder::new();
         tracing::subscriber::with_default(recorder.clone(), || loop {
+            if stop::requested() {
+                return;
+            }
             let index = next.fetch_add(1, Ordering::Relaxed);
             let Some(&seed) = seeds.get(index) else {
                 return;

@@ -26,22 +26,28 @@ pub struct Summary {
 impl Summary {
     /// Adds up `reports`.
     pub fn of(reports: &[SeedReport]) -> Self {
-        let mut summary = Summary { seeds: reports.len(), ..Summary::default() };
+        let mut summary = Summary::default();
         for report in reports {
-            if report.verdict.passed() {
-                summary.passed += 1;
-            } else {
-                summary.failed.push(report.seed);
-            }
-            summary.events += report.trace.events;
-            for (kind, n) in &report.trace.kinds {
-                *summary.kinds.entry(kind.clone()).or_default() += n;
-            }
-            for (name, n) in &report.counters {
-                *summary.counters.entry(name.clone()).or_default() += n;
-            }
+            summary.add(report);
         }
         summary
+    }
+
+    /// Adds one more report: a long run folds its seeds in as they finish.
+    pub fn add(&mut self, report: &SeedReport) {
+        self.seeds += 1;
+        if report.verdict.passed() {
+            self.passed += 1;
+        } else {
+            self.failed.push(report.seed);
+        }
+        self.events += report.trace.events;
+        for (kind, n) in &report.trace.kinds {
+            *self.kinds.entry(kind.clone()).or_default() += n;
+        }
+        for (name, n) in &report.counters {
+            *self.counters.entry(name.clone()).or_default() += n;
+        }
     }
 
     /// True if every seed passed.

@@ -1,0 +1,39 @@
+//! Output files written whole or not at all: the text goes to a temporary file beside
+//! the target, which is renamed over it once complete. An interrupt or a full disk
+//! leaves the old file (or none), never a file cut off mid-line.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Writes `text` to `path` through a temporary file and a rename.
+#[allow(clippy::disallowed_methods)] // the CLI's output files, written outside any simulation
+pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let temporary = temporary_beside(path);
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut file| file.write_all(text.as_bytes()).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// `dir/.name.otpsim-<pid>.tmp`: hidden, in the same directory (a rename within one file
+/// system is atomic), and unique to this process.
+fn temporary_beside(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.otpsim-{}.tmp", std::process::id()))
+}
+
+/// True if `a` and `b` name one file (both exist and resolve to the same path).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// True if something (a file, a directory, a dangling link) is at `path`.
+pub fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}

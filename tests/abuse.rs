@@ -1,0 +1,187 @@
+//! The `otpsim` binary under abuse, as a CI system or an impatient person gives it:
+//! concurrent runs sharing a regression file, interrupts, closed pipes, regression
+//! files that cannot be used, huge seed counts.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{code, files, otpsim, spawn, stderr, stdout, Scratch, BROKEN};
+
+/// The seeds of a regression file, after checking that it starts with its one header.
+fn recorded_seeds(text: &str) -> BTreeSet<u64> {
+    let header = "# Seeds that once failed this scenario; otpsim runs them first.\n";
+    assert!(text.starts_with(header), "no header first:\n{text}");
+    assert_eq!(text.matches(header).count(), 1, "header written twice");
+    text.lines().skip(1).map(|line| line.split(" # ").next().unwrap().parse().expect(line)).collect()
+}
+
+#[test]
+fn shards_running_at_once_on_one_checkout_lose_no_failing_seed() {
+    let scratch = Scratch::new("abuse-shards");
+    scratch.file("broken.toml", BROKEN);
+    let shards = 4;
+    let children: Vec<_> = (1..=shards)
+        .map(|k| {
+            let shard = format!("{k}/{shards}");
+            spawn(&scratch.0, &["run", "broken.toml", "--seeds", "240", "--shard", &shard, "--jobs", "1"])
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("the shard ends");
+        assert_eq!(code(&output), 1, "{}", stderr(&output));
+    }
+    let text = files::read(&scratch.0.join("broken.toml.regressions"));
+    assert_eq!(recorded_seeds(&text), (0..240).collect(), "{text}");
+    assert_eq!(text.lines().count(), 241, "a seed was written twice:\n{text}");
+}
+
+#[test]
+fn a_regression_file_that_cannot_be_used_is_an_error_and_is_never_replaced() {
+    let scratch = Scratch::new("abuse-bookkeeping");
+    scratch.file("broken.toml", BROKEN);
+    files::create_dir(&scratch.0.join("broken.toml.regressions"));
+    let output = otpsim(&scratch.0, &["run", "broken.toml", "--seeds", "2"]);
+    assert_eq!(code(&output), 2, "{}", stdout(&output));
+    assert!(stderr(&output).contains("broken.toml.regressions: cannot read: "), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("recorded in"), "{}", stdout(&output));
+
+    let scratch = Scratch::new("abuse-not-utf8");
+    scratch.file("broken.toml", BROKEN);
+    let bytes = b"# Seeds\n7 # once\n\xff 8\n".to_vec();
+    files::write_bytes(&scratch.0.join("broken.toml.regressions"), &bytes);
+    let output = otpsim(&scratch.0, &["run", "broken.toml", "--seeds", "2"]);
+    assert_eq!(code(&output), 2, "{}", stdout(&output));
+    assert!(stderr(&output).contains("not UTF-8 at byte 17"), "{}", stderr(&output));
+    assert_eq!(files::read_bytes(&scratch.0.join("broken.toml.regressions")), bytes);
+}
+
+/// Sends `signal` ("INT", "TERM") to the process `pid`.
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn an_interrupt_stops_the_run_prints_what_ran_and_records_its_failures() {
+    for name in ["INT", "TERM"] {
+        let scratch = Scratch::new(&format!("abuse-signal-{name}"));
+        scratch.file("broken.toml", BROKEN);
+        let mut child = spawn(&scratch.0, &["run", "broken.toml", "--seeds", "100000000", "--jobs", "1", "--json"]);
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let first: Value = serde_json::from_str(&lines.next().expect("a seed line").expect("text")).expect("JSON");
+        assert_eq!(first["type"], "seed");
+        signal(child.id(), name);
+        let rest: Vec<Value> = lines.map(|l| serde_json::from_str(&l.expect("text")).expect("JSON")).collect();
+        let status = child.wait().expect("it ends");
+        assert_eq!(status.code(), Some(130), "SIG{name}");
+        let summary = rest.last().expect("a summary after the interrupt");
+        assert_eq!((summary["type"].as_str(), summary["interrupted"].as_bool()), (Some("summary"), Some(true)));
+        assert_eq!(summary["exit_code"], 130);
+        let failed: BTreeSet<u64> =
+            summary["scenarios"][0]["failed_seeds"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+        assert_eq!(failed.len() as u64, summary["seeds"].as_u64().unwrap());
+        assert!(failed.len() < 100_000, "the interrupt did not stop the run");
+        let text = files::read(&scratch.0.join("broken.toml.regressions"));
+        assert_eq!(recorded_seeds(&text), failed);
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_stops_the_run_without_a_panic() {
+    let scratch = Scratch::new("abuse-pipe");
+    scratch.file("broken.toml", BROKEN);
+    let mut child = spawn(&scratch.0, &["run", "broken.toml", "--seeds", "100000000", "--jobs", "1", "--json"]);
+    let mut reader = BufReader::new(child.stdout.take().expect("piped"));
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("a first line");
+    drop(reader);
+    let output = child.wait_with_output().expect("it ends");
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // times the real process from outside
+fn a_huge_shard_of_a_huge_range_starts_at_once() {
+    let scratch = Scratch::new("abuse-huge");
+    scratch.calm();
+    let mut child = spawn(
+        &scratch.0,
+        &["run", "calm.toml", "--seeds", "1000000000000", "--shard", "400000/400000", "--jobs", "1", "--json"],
+    );
+    let started = std::time::Instant::now();
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first: Value = serde_json::from_str(&lines.next().expect("a line").expect("text")).expect("JSON");
+    let waited = started.elapsed();
+    signal(child.id(), "INT");
+    drop(lines);
+    let _ = child.wait();
+    assert_eq!(first["seed"], 399_999);
+    // Seconds, not the minutes a list of every seed took: a loose bound, not a benchmark.
+    assert!(waited < Duration::from_secs(30), "first seed after {waited:?}");
+}
+
+#[test]
+fn linked_directories_cannot_loop_and_each_scenario_runs_once() {
+    let scratch = Scratch::new("abuse-links");
+    scratch.calm();
+    files::symlink(".", &scratch.0.join("again"));
+    files::symlink("..", &scratch.0.join("sub/back"));
+    files::symlink("calm.toml", &scratch.0.join("alias.toml"));
+    let check = otpsim(&scratch.0, &["check", "."]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+    assert_eq!(stdout(&check), "ok ./alias.toml\n");
+    let run = otpsim(&scratch.0, &["run", ".", "--seeds", "1", "--json"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert_eq!(support::json_lines(&run).0.len(), 1, "{}", stdout(&run));
+}
+
+#[test]
+fn shrink_never_overwrites_its_input_or_an_existing_file_unasked() {
+    let scratch = Scratch::new("abuse-shrink");
+    let input = scratch.file("broken.toml", BROKEN);
+    let other = scratch.file("other.toml", "# keep me\n");
+    for out in ["broken.toml", "./broken.toml", "other.toml"] {
+        let output = otpsim(&scratch.0, &["shrink", "broken.toml", "--seed", "0", "--out", out]);
+        assert_eq!(code(&output), 2, "{out}: {}", stdout(&output));
+        assert!(stderr(&output).contains(out), "{}", stderr(&output));
+    }
+    let forced = otpsim(&scratch.0, &["shrink", "broken.toml", "--seed", "0", "--out", "./broken.toml", "--force"]);
+    assert_eq!(code(&forced), 2, "--force overwrote the input: {}", stdout(&forced));
+    assert_eq!(files::read(&input), BROKEN);
+    assert_eq!(files::read(&other), "# keep me\n");
+}
+
+#[test]
+fn a_directory_or_a_fifo_where_a_scenario_file_belongs_is_an_error_that_never_blocks() {
+    let scratch = Scratch::new("abuse-kinds");
+    scratch.calm();
+    let replay = otpsim(&scratch.0, &["replay", ".", "--seed", "1"]);
+    assert_eq!(code(&replay), 2, "{}", stdout(&replay));
+    assert!(stderr(&replay).starts_with(".: is a directory, not a scenario file"), "{}", stderr(&replay));
+    let status = Command::new("mkfifo").arg(scratch.0.join("pipe.toml")).status().expect("mkfifo runs");
+    assert!(status.success());
+    for args in [&["check", "pipe.toml"][..], &["run", "."], &["replay", "pipe.toml", "--seed", "0"]] {
+        let output = otpsim(&scratch.0, args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stdout(&output));
+        assert!(stderr(&output).contains("pipe.toml: not a regular file"), "{args:?}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn a_trace_file_appears_whole_under_its_name_and_leaves_no_temporary_behind() {
+    let scratch = Scratch::new("abuse-trace");
+    scratch.calm();
+    files::write_bytes(&scratch.0.join("t.jsonl"), b"old");
+    let output = otpsim(&scratch.0, &["replay", "calm.toml", "--seed", "1", "--trace", "t.jsonl"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = files::read(&scratch.0.join("t.jsonl"));
+    assert!(text.ends_with("}\n") && text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    let names = files::names(&scratch.0);
+    assert_eq!(names, ["calm.toml", "t.jsonl"], "a temporary file was left behind");
+}
