@@ -6,7 +6,8 @@
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
 //! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
-//!   [`output`] and [`json`] say what gets printed, [`progress`] draws the bar, and
+//!   [`output`], [`plan_view`] and [`json`] say what gets printed, [`progress`]
+//!   reports progress, and
 //!   [`exit`] names the exit codes.
 
 pub mod check;
@@ -15,6 +16,7 @@ pub mod exit;
 pub mod json;
 pub mod load;
 pub mod output;
+pub mod plan_view;
 pub mod progress;
 pub mod replay;
 pub mod run;

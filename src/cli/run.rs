@@ -56,7 +56,8 @@ impl RunArgs {
 
 /// Runs `otpsim run`; returns the exit code.
 pub fn run(args: &RunArgs) -> u8 {
-    let Some(scenarios) = load::all_or_report(&args.paths) else {
+    let loaded = if args.json { load::all_or_report_json(&args.paths) } else { load::all_or_report(&args.paths) };
+    let Some(scenarios) = loaded else {
         return exit::BAD_INPUT;
     };
     let plans = plan(&scenarios, &args.choice(), args.shard);
@@ -75,14 +76,18 @@ pub fn run(args: &RunArgs) -> u8 {
         }
         progress.scenario(scenario.name());
         let started = Stopwatch::start();
-        let report = run_chunked(scenario, &seeds, &config, &progress);
+        // Under --json each chunk's seeds are printed as soon as they are judged.
+        let stream = |part: &ScenarioReport| {
+            if args.json {
+                let lines: String =
+                    part.seeds.iter().map(|s| json::line(&SeedLine::of(scenario, part, s)) + "\n").collect();
+                progress.print(&lines);
+            }
+        };
+        let report = run_chunked(scenario, &seeds, &config, &progress, stream);
         let wall = started.elapsed();
         record_failures(&report);
-        if args.json {
-            let lines: String =
-                report.seeds.iter().map(|s| json::line(&SeedLine::of(&report.name, s)) + "\n").collect();
-            progress.print(&lines);
-        } else {
+        if !args.json {
             progress.print(&output::scenario(scenario, &report, wall));
         }
         failed += usize::from(!report.passed());
@@ -135,9 +140,15 @@ fn plan<'a>(
     plans
 }
 
-/// Runs `seeds` of `scenario` chunk by chunk, moving `progress` and dropping the trace
-/// lines of each chunk once it is judged.
-fn run_chunked(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig, progress: &Progress) -> ScenarioReport {
+/// Runs `seeds` of `scenario` chunk by chunk, handing each judged chunk to `judged`,
+/// moving `progress`, and dropping the chunk's trace lines.
+fn run_chunked(
+    scenario: &dyn BoundScenario,
+    seeds: &[u64],
+    config: &RunConfig,
+    progress: &Progress,
+    judged: impl Fn(&ScenarioReport),
+) -> ScenarioReport {
     let mut report = ScenarioReport {
         name: scenario.name().to_owned(),
         path: scenario.path().to_owned(),
@@ -149,6 +160,7 @@ fn run_chunked(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig, 
         for seed in &mut part.seeds {
             seed.trace.lines = None;
         }
+        judged(&part);
         report.seeds.append(&mut part.seeds);
         progress.advance(chunk.len() as u64);
     }
@@ -170,7 +182,10 @@ fn result(report: &ScenarioReport) -> ScenarioResult {
         path: report.path.display().to_string(),
         verdict: json::verdict(report.passed()),
         seeds: report.seeds.len(),
-        failed_seeds: report.seeds.iter().filter(|s| !s.verdict.passed()).map(|s| s.seed).collect(),
+        failed_seeds: report.seeds.iter().filter(|s| json::seed_verdict(report, s) == "fail").map(|s| s.seed).collect(),
+        detecting_seeds: report.expect.as_ref().map(|_| {
+            report.seeds.iter().filter(|s| json::seed_verdict(report, s) == "detected").map(|s| s.seed).collect()
+        }),
         expect: report.expect.as_ref().map(|e| e.violation.clone()),
         detected_by: report.detected_by().map(|s| s.seed),
     }

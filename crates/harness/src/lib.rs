@@ -11,6 +11,10 @@
 //! - [`determinism`]: [`check_determinism`] runs a seed twice and names the first event
 //!   where the traces differ.
 //! - [`summary`]: totals over a batch of reports.
+//! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
+//!   upstream faults; [`roles`] names the process behind each pid.
+//! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
+//!   self-contained HTML sequence chart.
 //!
 //! ```
 //! use std::time::Duration;
@@ -39,11 +43,14 @@
 #[cfg(not(madsim))]
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
+pub mod causal;
 pub mod determinism;
+pub mod export;
 pub mod inject;
 pub mod invariant;
 mod panics;
 pub mod plan;
+pub mod roles;
 pub mod runner;
 pub mod scenario;
 pub mod shrink;
