@@ -1,16 +1,21 @@
 //! What `--json` and `--trace` write: one JSON object per line, for scripts.
 //!
-//! `run --json` writes one `seed` object per seed and a `summary` object last. A
-//! trace file has one object per event with its simulated time. Field names are part
-//! of the user contract; maps are `BTreeMap`s so keys come out in one order.
+//! `run --json` writes one `seed` object per seed as its chunk of seeds finishes, a
+//! `summary` object last, and an `error` object for input it cannot use. Field names
+//! are part of the user contract; maps are `BTreeMap`s so keys come out in one order.
+//! (Trace files are written by `otpsim_harness::export`.)
 
 use std::collections::BTreeMap;
 
-use otpsim_harness::invariant::{TraceEvent, Violation};
+use otpsim_harness::invariant::Violation;
+use otpsim_harness::suite::{BoundScenario, Expectation};
 use otpsim_harness::{SeedReport, Verdict};
 use serde::Serialize;
 
-/// One seed of a `run --json`.
+use super::output::replay_command;
+use super::plan_view;
+
+/// One seed of a `run --json` (or, typed "replay", of `replay --json`).
 #[derive(Debug, Serialize)]
 pub struct SeedLine<'a> {
     /// Always "seed".
@@ -20,13 +25,23 @@ pub struct SeedLine<'a> {
     pub scenario: &'a str,
     /// The seed.
     pub seed: u64,
-    /// "pass" or "fail".
+    /// "pass", "fail", or for a flaw scenario "detected": the seed found the
+    /// violation the scenario expects (what a flaw scenario is for, not a failure).
     pub verdict: &'static str,
     /// Why the seed failed, when it did (a violated invariant, a hang, a panic).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<&'a str>,
-    /// The invariant violations found.
+    /// The invariant violations found, in time order.
     pub violations: &'a [Violation],
+    /// The seed's fault plan in one line: counts by kind and message fault rates.
+    pub plan: String,
+    /// The file holding the whole plan (written for seeds that did not pass).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_file: Option<String>,
+    /// The command that replays the seed, from any directory.
+    pub replay: String,
+    /// What the run exercised: the simulation's own counters.
+    pub coverage: &'a BTreeMap<String, u64>,
     /// Trace events recorded.
     pub events: u64,
     /// Simulated seconds the seed ran.
@@ -38,24 +53,58 @@ pub struct SeedLine<'a> {
 }
 
 impl<'a> SeedLine<'a> {
-    /// The line of `report`, a seed of `scenario`.
-    pub fn of(scenario: &'a str, report: &'a SeedReport) -> Self {
+    /// The line of `seed`, a seed of `scenario` whose run gave `report`; writes the
+    /// plan file of a seed that did not pass.
+    pub fn of(scenario: &'a dyn BoundScenario, expect: Option<&Expectation>, seed: &'a SeedReport) -> Self {
+        let plan = scenario.fault_plan(seed.seed);
+        let verdict = seed_verdict(expect, seed);
+        let plan_file = (verdict != "pass")
+            .then(|| plan_view::write(scenario.name(), &plan).ok())
+            .flatten()
+            .map(|p| p.display().to_string());
         SeedLine {
             kind: "seed",
-            scenario,
-            seed: report.seed,
-            verdict: verdict(report.verdict.passed()),
-            failure: match &report.verdict {
+            scenario: scenario.name(),
+            seed: seed.seed,
+            verdict,
+            failure: match &seed.verdict {
                 Verdict::Pass => None,
                 Verdict::Fail(message) => Some(message),
             },
-            violations: &report.violations,
-            events: report.trace.events,
-            sim_time: report.sim_time.as_secs_f64(),
-            wall_ms: report.wall_time.as_secs_f64() * 1000.0,
-            trace_hash: trace_hash(report.trace.hash),
+            violations: &seed.violations,
+            plan: plan_view::counts(&plan),
+            plan_file,
+            replay: replay_command(scenario.path(), seed.seed),
+            coverage: &seed.counters,
+            events: seed.trace.events,
+            sim_time: seed.sim_time.as_secs_f64(),
+            wall_ms: seed.wall_time.as_secs_f64() * 1000.0,
+            trace_hash: trace_hash(seed.trace.hash),
         }
     }
+}
+
+/// "pass", "fail", or "detected" (a flaw scenario's seed that found its violation).
+pub fn seed_verdict(expect: Option<&Expectation>, seed: &SeedReport) -> &'static str {
+    match expect.map(|e| e.violation.as_str()) {
+        Some(name) if seed.violations.iter().any(|v| v.invariant == name) => "detected",
+        _ => verdict(seed.verdict.passed()),
+    }
+}
+
+/// An error as a JSON line: what went wrong and, when known, in which file.
+#[derive(Debug, Serialize)]
+pub struct ErrorLine<'a> {
+    /// Always "error".
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The file or path concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The message, as the text output prints it.
+    pub message: &'a str,
+    /// The exit code this error leads to.
+    pub exit_code: u8,
 }
 
 /// The last line of a `run --json`.
@@ -92,42 +141,18 @@ pub struct ScenarioResult {
     pub verdict: &'static str,
     /// Seeds run.
     pub seeds: u64,
-    /// Seeds that failed (for a flaw scenario, the seeds that violated anything).
+    /// Seeds that failed. A flaw scenario's seeds that found its violation are not
+    /// failures: they are its `detecting_seeds`.
     pub failed_seeds: Vec<u64>,
+    /// A flaw scenario's seeds that found its expected violation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detecting_seeds: Option<Vec<u64>>,
     /// The violation a flaw scenario expects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect: Option<String>,
     /// The first seed that found it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detected_by: Option<u64>,
-}
-
-/// One event of a trace file.
-#[derive(Debug, Serialize)]
-pub struct TraceLine<'a> {
-    /// Position in the trace, from 1.
-    pub i: usize,
-    /// Simulated time in nanoseconds.
-    pub time_ns: u64,
-    /// The tracing target.
-    pub target: &'a str,
-    /// The `event` field.
-    pub event: &'a str,
-    /// Every other field.
-    pub fields: &'a BTreeMap<String, String>,
-}
-
-impl<'a> TraceLine<'a> {
-    /// The line of `event`.
-    pub fn of(event: &'a TraceEvent) -> Self {
-        TraceLine {
-            i: event.index,
-            time_ns: u64::try_from(event.time.as_nanos()).unwrap_or(u64::MAX),
-            target: &event.target,
-            event: &event.kind,
-            fields: &event.fields,
-        }
-    }
 }
 
 /// "pass" or "fail".
@@ -152,17 +177,21 @@ pub fn line(value: &impl Serialize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
     use std::time::Duration;
 
+    use otpsim_harness::suite::Expectation;
     use otpsim_harness::{SeedOutcome, Trace};
+    use otpsim_sims::registry;
 
     use super::*;
 
-    #[test]
-    fn a_seed_line_carries_verdict_violations_and_trace_hash() {
-        let violation = Violation::new("no_task_lost", Duration::from_millis(5), "lost").id("task", 3);
-        let outcome = SeedOutcome::judged(vec![violation]);
-        let report = SeedReport {
+    const CALM: &str =
+        "name = \"calm\"\n[faults]\nuntil = \"5s\"\nprocess_crash = { every = \"1s\", targets = [\"task_agent\"] }\n";
+
+    fn seed(violations: Vec<Violation>) -> SeedReport {
+        let outcome = SeedOutcome::judged(violations).with_counter("tasks_completed", 7);
+        SeedReport {
             seed: 9,
             verdict: outcome.verdict,
             counters: outcome.counters,
@@ -170,8 +199,20 @@ mod tests {
             trace: Trace { hash: 0xab, events: 12, ..Trace::default() },
             sim_time: Duration::from_millis(2500),
             wall_time: Duration::from_millis(30),
-        };
-        let value: serde_json::Value = serde_json::from_str(&line(&SeedLine::of("calm", &report))).unwrap();
+        }
+    }
+
+    fn expect(violation: &str) -> Expectation {
+        Expectation { violation: violation.to_owned(), within_seeds: 4 }
+    }
+
+    #[test]
+    fn a_seed_line_carries_verdict_violations_plan_replay_and_coverage() {
+        let scenario = registry::load_text(Path::new("calm.toml"), CALM).expect("valid");
+        let violation = Violation::new("no_task_lost", Duration::from_millis(5), "lost").id("task", 3);
+        let seed = seed(vec![violation]);
+        let value: serde_json::Value =
+            serde_json::from_str(&line(&SeedLine::of(scenario.as_ref(), None, &seed))).unwrap();
         assert_eq!(value["type"], "seed");
         assert_eq!(value["scenario"], "calm");
         assert_eq!(value["seed"], 9);
@@ -179,17 +220,22 @@ mod tests {
         assert_eq!(value["failure"], "violated: no_task_lost");
         assert_eq!(value["violations"][0]["invariant"], "no_task_lost");
         assert_eq!(value["violations"][0]["ids"][0], serde_json::json!(["task", "3"]));
+        assert!(value["plan"].as_str().unwrap().contains("crash"), "{value}");
+        assert!(value["plan_file"].as_str().unwrap().ends_with("seed-9.toml"), "{value}");
+        assert!(value["replay"].as_str().unwrap().contains("--manifest-path"), "{value}");
+        assert_eq!(value["coverage"]["tasks_completed"], 7);
         assert_eq!(value["events"], 12);
         assert_eq!(value["sim_time"], 2.5);
         assert_eq!(value["trace_hash"], "00000000000000ab");
     }
 
     #[test]
-    fn a_trace_line_has_its_keys_in_a_fixed_order() {
-        let event = TraceEvent::parse(4, "1.000000002s otpsim event=spawn pid=<0.1.0> name=worker").unwrap();
-        assert_eq!(
-            line(&TraceLine::of(&event)),
-            r#"{"i":4,"time_ns":1000000002,"target":"otpsim","event":"spawn","fields":{"name":"worker","pid":"<0.1.0>"}}"#
-        );
+    fn a_flaw_scenario_seed_that_finds_its_violation_is_detected_not_failed() {
+        let found = seed(vec![Violation::new("no_task_lost", Duration::ZERO, "lost")]);
+        let other = seed(vec![Violation::new("fifo_delivery", Duration::ZERO, "late")]);
+        let flaw = expect("no_task_lost");
+        assert_eq!(seed_verdict(Some(&flaw), &found), "detected");
+        assert_eq!(seed_verdict(Some(&flaw), &other), "fail");
+        assert_eq!(seed_verdict(None, &found), "fail");
     }
 }

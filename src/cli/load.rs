@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use otpsim_harness::suite::BoundScenario;
 use otpsim_sims::registry;
 
+use super::exit;
+use super::json::{self, ErrorLine};
+
 /// One scenario file and what loading it gave: the scenario, or the error to print.
 pub struct Loaded {
     /// The file (or the path that held no file).
@@ -52,9 +55,48 @@ pub fn all_or_report(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
 }
 
 /// The one scenario file at `path` (for `replay` and `shrink`), or `None` after
-/// printing why not. A directory is an error: picking one of its files would be a guess.
-pub fn one(path: &Path) -> Option<Box<dyn BoundScenario>> {
-    registry::load(path).map_err(|e| eprintln!("{e}")).ok()
+/// printing why not (as a JSON `error` line on stdout when `as_json`). A directory is
+/// an error: picking one of its files would be a guess.
+pub fn one(path: &Path, as_json: bool) -> Option<Box<dyn BoundScenario>> {
+    registry::load(path)
+        .map_err(|e| {
+            if as_json {
+                let message = e.to_string();
+                let error = ErrorLine {
+                    kind: "error",
+                    path: Some(path.display().to_string()),
+                    message: &message,
+                    exit_code: exit::BAD_INPUT,
+                };
+                println!("{}", json::line(&error));
+            } else {
+                eprintln!("{e}");
+            }
+        })
+        .ok()
+}
+
+/// Every scenario at `paths`, or `None` after printing each load error as a JSON
+/// `error` line on stdout (for `--json`, whose readers parse stdout only).
+pub fn all_or_report_json(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
+    let mut scenarios = Vec::new();
+    let mut good = true;
+    for loaded in all(paths) {
+        match loaded.scenario {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(message) => {
+                let error = ErrorLine {
+                    kind: "error",
+                    path: Some(loaded.path.display().to_string()),
+                    message: &message,
+                    exit_code: exit::BAD_INPUT,
+                };
+                println!("{}", json::line(&error));
+                good = false;
+            }
+        }
+    }
+    good.then_some(scenarios)
 }
 
 fn files(path: &Path) -> Result<Vec<PathBuf>, String> {

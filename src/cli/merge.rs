@@ -49,6 +49,8 @@ struct ShardScenario {
     seeds: u64,
     failed_seeds: Vec<u64>,
     #[serde(default)]
+    detecting_seeds: Option<Vec<u64>>,
+    #[serde(default)]
     expect: Option<String>,
     #[serde(default)]
     detected_by: Option<u64>,
@@ -60,6 +62,7 @@ struct Merged {
     name: String,
     seeds: u64,
     failed_seeds: Vec<u64>,
+    detecting_seeds: Option<Vec<u64>>,
     expect: Option<String>,
     detected_by: Option<u64>,
 }
@@ -178,6 +181,9 @@ fn combine<'a>(summaries: impl Iterator<Item = &'a ShardSummary>) -> BTreeMap<St
         entry.name.clone_from(&scenario.name);
         entry.seeds += scenario.seeds;
         entry.failed_seeds.extend(&scenario.failed_seeds);
+        if let Some(detecting) = &scenario.detecting_seeds {
+            entry.detecting_seeds.get_or_insert_with(Vec::new).extend(detecting);
+        }
         entry.expect.clone_from(&scenario.expect);
         entry.detected_by = match (entry.detected_by, scenario.detected_by) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -187,6 +193,10 @@ fn combine<'a>(summaries: impl Iterator<Item = &'a ShardSummary>) -> BTreeMap<St
     for scenario in merged.values_mut() {
         scenario.failed_seeds.sort_unstable();
         scenario.failed_seeds.dedup();
+        if let Some(detecting) = &mut scenario.detecting_seeds {
+            detecting.sort_unstable();
+            detecting.dedup();
+        }
     }
     merged
 }
@@ -198,6 +208,7 @@ fn result(path: &str, scenario: &Merged) -> ScenarioResult {
         verdict: json::verdict(scenario.passed()),
         seeds: scenario.seeds,
         failed_seeds: scenario.failed_seeds.clone(),
+        detecting_seeds: scenario.detecting_seeds.clone(),
         expect: scenario.expect.clone(),
         detected_by: scenario.detected_by,
     }
@@ -246,6 +257,7 @@ mod tests {
             path: "s/storm.toml".to_owned(),
             seeds: 10,
             failed_seeds: failed.to_vec(),
+            detecting_seeds: None,
             expect: None,
             detected_by: None,
         };
@@ -254,6 +266,7 @@ mod tests {
             path: "s/flaw.toml".to_owned(),
             seeds: u64::from(detected.is_some()) * 4,
             failed_seeds: Vec::new(),
+            detecting_seeds: Some(detected.into_iter().collect()),
             expect: Some("no_task_lost".to_owned()),
             detected_by: detected,
         };

@@ -6,11 +6,11 @@
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
 //! - [`merge`]: the `run --json` outputs of shards, read back as one run.
-//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`, [`output`]
-//!   and [`json`] say what gets printed, [`progress`] draws the bar, [`exit`] names
-//!   the exit codes, [`out`] writes stdout that a closed pipe cannot crash, [`files`]
-//!   writes output files whole, and [`interrupt`] turns SIGINT and SIGTERM into a
-//!   clean stop.
+//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`, [`output`],
+//!   [`plan_view`] and [`json`] say what gets printed, [`progress`] reports progress,
+//!   [`exit`] names the exit codes, [`out`] writes stdout that a closed pipe cannot
+//!   crash, [`files`] writes output files whole, and [`interrupt`] turns SIGINT and
+//!   SIGTERM into a clean stop.
 
 pub mod check;
 pub mod demo;
@@ -22,6 +22,7 @@ pub mod load;
 pub mod merge;
 pub mod out;
 pub mod output;
+pub mod plan_view;
 pub mod progress;
 pub mod replay;
 pub mod run;

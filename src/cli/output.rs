@@ -16,6 +16,8 @@ use otpsim_harness::suite::BoundScenario;
 use otpsim_harness::tally::Tally;
 use otpsim_harness::SeedReport;
 
+use super::plan_view;
+
 /// Failing seeds listed by number after those shown in full; the rest are counted.
 const SEEDS_LISTED: usize = 20;
 
@@ -62,12 +64,12 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
     text
 }
 
-/// One failing seed: verdict, violations, fault plan, replay command.
-fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
+/// One failing seed: verdict, violations, a summary of its fault plan (the whole
+/// plan goes to a file), replay command.
+pub fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
     let mut text = format!("  {} seed {}: {}\n", scenario.name(), failure.seed, failure.verdict);
     text.push_str(&violations(&failure.violations, 1, "    "));
-    let _ = writeln!(text, "  fault plan (seed {}):", failure.seed);
-    text.push_str(&indented(scenario.fault_plan(failure.seed).to_toml().trim_end(), "    "));
+    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(failure.seed), &failure.violations, "  "));
     let _ = writeln!(text, "  replay: {}", replay_command(scenario.path(), failure.seed));
     text
 }
@@ -95,21 +97,25 @@ fn flaw(tally: &Tally, violation: &str) -> String {
     text
 }
 
-/// The violations of one seed, each indented by `prefix`: the first `per_invariant` of
-/// each invariant in full, then a count of the rest. A broken system can violate an
-/// invariant once per task; the first few say what is wrong, the count how often.
+/// The violations of one seed in time order, each indented by `prefix`: the first
+/// `per_invariant` of each invariant in full, then a count of the rest. A broken
+/// system can violate an invariant once per task; the first few say what is wrong,
+/// the count how often.
 pub fn violations(violations: &[Violation], per_invariant: usize, prefix: &str) -> String {
-    let mut by_invariant: BTreeMap<&str, Vec<&Violation>> = BTreeMap::new();
-    for violation in violations {
-        by_invariant.entry(violation.invariant.as_str()).or_default().push(violation);
-    }
+    let mut in_time_order: Vec<&Violation> = violations.iter().collect();
+    in_time_order.sort_by_key(|v| v.time_ms);
+    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
     let mut text = String::new();
-    for (invariant, all) in by_invariant {
-        for violation in all.iter().take(per_invariant) {
+    for violation in in_time_order {
+        let count = shown.entry(violation.invariant.as_str()).or_default();
+        *count += 1;
+        if *count <= per_invariant {
             text.push_str(&indented(&violation.to_string(), prefix));
         }
-        if all.len() > per_invariant {
-            let more = all.len() - per_invariant;
+    }
+    for (invariant, all) in shown {
+        if all > per_invariant {
+            let more = all - per_invariant;
             let _ = writeln!(text, "{prefix}(and {more} more {invariant} violations)");
         }
     }
@@ -136,9 +142,16 @@ pub fn counted<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Stri
     }
 }
 
-/// The command that replays `seed` of the scenario at `path`, ready to paste into a shell.
+/// The command that replays `seed` of the scenario at `path`, ready to paste into a
+/// shell in any directory: both the workspace and the scenario are absolute paths.
 pub fn replay_command(path: &Path, seed: u64) -> String {
-    format!("cargo run --release -- replay {} --seed {seed}", shell_word(&path.display().to_string()))
+    let scenario = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    format!(
+        "cargo run --release --manifest-path {} -- replay {} --seed {seed}",
+        shell_word(&manifest.display().to_string()),
+        shell_word(&scenario.display().to_string())
+    )
 }
 
 /// `word` as one shell word: as is when that is safe, else single-quoted.
@@ -218,9 +231,12 @@ process_crash = { every = "1s", targets = ["task_agent"] }
         assert_eq!(lines[0], "FAIL stormy (1 of 2 seeds failed, 1.23s)");
         assert_eq!(lines[1], "  stormy seed 3: FAIL: violated: no_task_lost");
         assert_eq!(lines[2], "    no_task_lost violated at 1500ms: never answered [task=7]");
-        assert_eq!(lines[3], "  fault plan (seed 3):");
-        assert_eq!(lines[4], "    seed = 3");
-        assert!(text.contains("\n  replay: cargo run --release -- replay 'scenarios/my storm.toml' --seed 3\n"));
+        assert!(lines[3].starts_with("  fault plan (seed 3): "), "{text}");
+        assert!(lines[3].ends_with("; faults until 5s"), "{text}");
+        assert!(lines[4].starts_with("    faults nearest 1.5s: "), "{text}");
+        assert!(lines[5].starts_with("    full plan: /") && lines[5].ends_with("seed-3.toml"), "{text}");
+        assert!(lines[6].starts_with("  replay: cargo run --release --manifest-path /"), "{text}");
+        assert!(lines[6].ends_with("/scenarios/my storm.toml' --seed 3"), "{text}");
         assert!(text.ends_with("recorded in scenarios/my storm.toml.regressions; later runs try them first\n"));
     }
 
@@ -235,14 +251,16 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     }
 
     #[test]
-    fn each_invariant_shows_its_first_violations_and_counts_the_rest() {
-        let fifo = Violation::new("fifo_delivery", Duration::ZERO, "out of order");
-        let text = violations(&[lost(1), lost(2), fifo, lost(3)], 2, "  ");
+    fn violations_come_in_time_order_and_each_invariant_counts_the_rest() {
+        let fifo = Violation::new("fifo_delivery", Duration::from_secs(2), "out of order");
+        let early = Violation::new("fifo_delivery", Duration::ZERO, "early");
+        let text = violations(&[lost(1), lost(2), fifo, lost(3), early], 2, "  ");
         assert_eq!(
             text,
-            "  fifo_delivery violated at 0ms: out of order\n\
+            "  fifo_delivery violated at 0ms: early\n\
              \x20 no_task_lost violated at 1500ms: never answered [task=1]\n\
              \x20 no_task_lost violated at 1500ms: never answered [task=2]\n\
+             \x20 fifo_delivery violated at 2000ms: out of order\n\
              \x20 (and 1 more no_task_lost violations)\n"
         );
     }
@@ -277,9 +295,12 @@ process_crash = { every = "1s", targets = ["task_agent"] }
 
     #[test]
     fn replay_commands_quote_paths_only_when_a_shell_needs_it() {
+        let command = replay_command(Path::new("scenarios/crash-storm.toml"), 17);
+        let manifest = format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
+        let scenario = std::env::current_dir().unwrap().join("scenarios/crash-storm.toml");
         assert_eq!(
-            replay_command(Path::new("scenarios/crash-storm.toml"), 17),
-            "cargo run --release -- replay scenarios/crash-storm.toml --seed 17"
+            command,
+            format!("cargo run --release --manifest-path {manifest} -- replay {} --seed 17", scenario.display())
         );
         assert_eq!(shell_word("it's here"), r"'it'\''s here'");
     }

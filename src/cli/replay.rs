@@ -1,21 +1,25 @@
 //! `otpsim replay`: one seed of one scenario, told in full.
 //!
-//! It prints the seed's fault plan, the verdict with every violation, and the trace's
-//! event count, simulated time and hash (the hash `run --json` reports for the same
-//! seed: equal hashes mean the same run). `--trace FILE` writes every event as a line
-//! of JSON, so two replays of a seed can be compared byte for byte.
+//! It prints the seed's fault plan (counts, the faults nearest the violation, and the
+//! file holding all of it), the verdict with every violation in time order and its
+//! causal evidence, and the trace's event count, simulated time and hash (the hash
+//! `run --json` reports for the same seed: equal hashes mean the same run). On
+//! request it writes the trace as typed JSON lines (`--trace`), a self-contained HTML
+//! sequence chart (`--html`) and a Chrome/Perfetto trace (`--chrome-trace`); `--json`
+//! prints the result as one JSON object instead of text.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use otpsim_harness::export::{self, Picture, TraceHeader};
 use otpsim_harness::invariant::TraceEvent;
-use otpsim_harness::suite::{run_scenario, ScenarioReport};
+use otpsim_harness::suite::{run_scenario, BoundScenario, ScenarioReport};
 use otpsim_harness::RunConfig;
+use serde_json::json;
 
-use super::json::{self, TraceLine};
-use super::output::{counted, indented, violations};
-use super::{exit, files, load};
+use super::output::{counted, violations};
+use super::{exit, files, json, load, plan_view};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
 const VIOLATIONS_SHOWN: usize = 10;
@@ -29,41 +33,81 @@ pub struct ReplayArgs {
     /// The seed to replay.
     #[arg(long, value_name = "S")]
     seed: u64,
-    /// Write the trace to FILE, one JSON object per event.
+    /// Write the trace to FILE: a header line, then one typed JSON object per event
+    /// (schema in docs/trace.md).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Write the run as a self-contained HTML sequence chart to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the run as Chrome trace-event JSON to FILE (opens in ui.perfetto.dev).
+    #[arg(long = "chrome-trace", value_name = "FILE")]
+    chrome_trace: Option<PathBuf>,
+    /// Print the result as one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs `otpsim replay`; returns the exit code.
 pub fn replay(args: &ReplayArgs) -> u8 {
-    let Some(scenario) = load::one(&args.path) else {
+    let Some(scenario) = load::one(&args.path, args.json) else {
         return exit::BAD_INPUT;
     };
-    let plan = scenario.fault_plan(args.seed);
-    println!("replay {} seed {} ({})", scenario.name(), args.seed, scenario.path().display());
-    println!("fault plan (seed {}):", args.seed);
-    print!("{}", indented(plan.to_toml().trim_end(), "  "));
     let report = run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1));
-    print!("{}", told(&report));
-    if let Some(file) = &args.trace {
-        let lines = report.seeds.first().and_then(|s| s.trace.lines.as_deref()).unwrap_or_default();
-        match write_trace(file, lines) {
-            Ok(events) => println!("trace: {} written to {}", counted(events, "event"), file.display()),
-            Err(e) => {
-                eprintln!("{}: cannot write the trace: {e}", file.display());
-                return exit::BAD_INPUT;
-            }
+    let Some(seed) = report.seeds.first() else {
+        return exit::BAD_INPUT;
+    };
+    let lines = seed.trace.lines.as_deref().unwrap_or_default();
+    let events = TraceEvent::parse_all(lines);
+    let mut written: Vec<(&str, &Path, usize)> = Vec::new();
+    let mut failed_write = None;
+    let title = format!("{} seed {}", scenario.name(), args.seed);
+    let picture = (args.html.is_some() || args.chrome_trace.is_some()).then(|| Picture::of(&events));
+    let outputs: [(&str, &Option<PathBuf>); 3] =
+        [("trace", &args.trace), ("html", &args.html), ("chrome_trace", &args.chrome_trace)];
+    for (what, file) in outputs {
+        let Some(file) = file else { continue };
+        let text = match (what, &picture) {
+            ("trace", _) => export::json_lines(
+                &TraceHeader::new(scenario.name(), args.seed, events.len(), seed.trace.hash),
+                &events,
+            ),
+            ("html", Some(picture)) => export::html(&title, picture, &seed.violations),
+            (_, Some(picture)) => export::chrome_trace(picture, &seed.violations),
+            _ => continue,
+        };
+        match files::write_whole(file, &text) {
+            Ok(()) => written.push((what, file, text.len())),
+            Err(e) => failed_write = Some(format!("{}: cannot write the {what}: {e}", file.display())),
         }
+    }
+    if args.json {
+        print_json(scenario.as_ref(), &report, &written, failed_write.as_deref());
+    } else {
+        print!("{}", told(scenario.as_ref(), &report));
+        for (what, file, bytes) in &written {
+            let what = what.replace('_', " ");
+            let size = if *what == *"trace" { counted(events.len(), "event") } else { format!("{bytes} bytes") };
+            println!("{what}: {size} written to {}", file.display());
+        }
+        if let Some(message) = &failed_write {
+            eprintln!("{message}");
+        }
+    }
+    if failed_write.is_some() {
+        return exit::BAD_INPUT;
     }
     exit::of(report.passed())
 }
 
-/// The verdict, violations, and trace facts of the one seed in `report`.
-fn told(report: &ScenarioReport) -> String {
+/// The plan, verdict, violations, and trace facts of the one seed in `report`.
+fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
     let mut text = String::new();
     let Some(seed) = report.seeds.first() else {
         return text;
     };
+    let _ = writeln!(text, "replay {} seed {} ({})", scenario.name(), seed.seed, scenario.path().display());
+    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(seed.seed), &seed.violations, ""));
     let _ = writeln!(text, "verdict: {}", seed.verdict);
     text.push_str(&violations(&seed.violations, VIOLATIONS_SHOWN, "  "));
     if let Some(expect) = &report.expect {
@@ -77,10 +121,28 @@ fn told(report: &ScenarioReport) -> String {
     text
 }
 
-/// Writes `lines` to `file` as JSON lines; returns how many events were written.
-fn write_trace(file: &Path, lines: &[String]) -> std::io::Result<usize> {
-    let events = TraceEvent::parse_all(lines);
-    let text: String = events.iter().map(|e| json::line(&TraceLine::of(e)) + "\n").collect();
-    files::write_whole(file, &text)?;
-    Ok(events.len())
+/// The replay as one JSON object: the seed's line as `run --json` prints it, plus
+/// the plan and the files written.
+fn print_json(
+    scenario: &dyn BoundScenario,
+    report: &ScenarioReport,
+    written: &[(&str, &Path, usize)],
+    error: Option<&str>,
+) {
+    let Some(seed) = report.seeds.first() else { return };
+    let plan = scenario.fault_plan(seed.seed);
+    let line = json::SeedLine::of(scenario, report.expect.as_ref(), seed);
+    let mut value = serde_json::to_value(&line).unwrap_or_default();
+    value["type"] = json!("replay");
+    value["plan"] = serde_json::to_value(&plan).unwrap_or_default();
+    value["files"] =
+        written.iter().map(|(what, file, _)| (what.to_string(), json!(file.display().to_string()))).collect();
+    if let Some(expect) = &report.expect {
+        value["expect"] = json!(expect.violation);
+        value["expected_found"] = json!(report.passed());
+    }
+    println!("{value}");
+    if let Some(message) = error {
+        println!("{}", json!({"type": "error", "message": message}));
+    }
 }

@@ -76,7 +76,8 @@ pub fn jobs(asked: Option<u16>, force: bool) -> usize {
 
 /// Runs `otpsim run`; returns the exit code.
 pub fn run(args: &RunArgs) -> u8 {
-    let Some(scenarios) = load::all_or_report(&args.paths) else {
+    let loaded = if args.json { load::all_or_report_json(&args.paths) } else { load::all_or_report(&args.paths) };
+    let Some(scenarios) = loaded else {
         return exit::BAD_INPUT;
     };
     let Some(plans) = plan(&scenarios, &args.choice(), args.shard) else {
@@ -203,7 +204,11 @@ fn run_chunked(
         let part = run_scenario(scenario, &chunk, config);
         progress.advance(part.seeds.len() as u64);
         if json {
-            let lines: String = part.seeds.iter().map(|s| json::line(&SeedLine::of(&tally.name, s)) + "\n").collect();
+            let lines: String = part
+                .seeds
+                .iter()
+                .map(|s| json::line(&SeedLine::of(scenario, tally.expect.as_ref(), s)) + "\n")
+                .collect();
             progress.print(&lines);
         }
         for report in part.seeds {
@@ -219,7 +224,11 @@ fn result(tally: &Tally) -> ScenarioResult {
         path: tally.path.display().to_string(),
         verdict: json::verdict(tally.passed()),
         seeds: tally.seeds,
-        failed_seeds: tally.failed.iter().map(|f| f.seed).collect(),
+        failed_seeds: tally.failed.iter().filter(|f| !f.detects).map(|f| f.seed).collect(),
+        detecting_seeds: tally
+            .expect
+            .as_ref()
+            .map(|_| tally.failed.iter().filter(|f| f.detects).map(|f| f.seed).collect()),
         expect: tally.expect.as_ref().map(|e| e.violation.clone()),
         detected_by: tally.detected_by.as_ref().map(|s| s.seed),
     }

@@ -31,7 +31,7 @@ pub struct ShrinkArgs {
 
 /// Runs `otpsim shrink`; returns the exit code.
 pub fn shrink(args: &ShrinkArgs) -> u8 {
-    let Some(scenario) = load::one(&args.path) else {
+    let Some(scenario) = load::one(&args.path, false) else {
         return exit::BAD_INPUT;
     };
     if files::same_file(&args.out, &args.path) {

@@ -13,6 +13,10 @@
 //! - [`summary`]: totals over a batch of reports.
 //! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
 //!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
+//! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
+//!   upstream faults; [`roles`] names the process behind each pid.
+//! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
+//!   self-contained HTML sequence chart.
 //!
 //! ```
 //! use std::time::Duration;
@@ -41,12 +45,15 @@
 #[cfg(not(madsim))]
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
+pub mod causal;
 pub mod determinism;
+pub mod export;
 pub mod inject;
 pub mod invariant;
 mod panics;
 pub mod plan;
 pub mod regressions;
+pub mod roles;
 pub mod runner;
 pub mod scenario;
 pub mod seeds;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use otpsim_runtime::Cluster;
 
-use crate::invariant::Violation;
+use crate::invariant::{TraceEvent, Violation};
 use crate::trace::{Trace, TraceRecorder};
 use crate::{panics, stop};
 
@@ -249,6 +249,7 @@ where
         (cluster, outcome)
     });
     let trace = recorder.finish();
+    let violations = explained(outcome.violations, &trace);
     // Teardown must run even past the time limit: kill every node and step once so
     // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
     rt.set_time_limit(Duration::MAX);
@@ -273,10 +274,19 @@ where
         seed,
         verdict,
         counters: outcome.counters,
-        violations: outcome.violations,
+        violations,
         trace,
         sim_time,
         wall_time: stopwatch.elapsed(),
+    }
+}
+
+/// The violations in time order, their evidence traced back to its causes when the
+/// trace's lines were kept.
+fn explained(violations: Vec<Violation>, trace: &Trace) -> Vec<Violation> {
+    match trace.lines.as_deref() {
+        Some(lines) if !violations.is_empty() => crate::causal::explain(violations, &TraceEvent::parse_all(lines)),
+        _ => violations,
     }
 }
 

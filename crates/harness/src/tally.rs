@@ -24,6 +24,9 @@ pub struct FailedSeed {
     pub seed: u64,
     /// Why it failed ("violated: no_task_lost", "simulation panicked: …").
     pub reason: String,
+    /// True if it found the violation a flaw scenario expects (what the scenario is
+    /// for, not a failure).
+    pub detects: bool,
 }
 
 /// One scenario's seeds so far.
@@ -86,9 +89,9 @@ impl Tally {
         let verdict = report.verdict.to_string();
         let reason = verdict.strip_prefix("FAIL: ").unwrap_or(&verdict);
         let reason = reason.lines().next().unwrap_or("").chars().take(REASON_CHARS).collect();
-        self.failed.push(FailedSeed { seed: report.seed, reason });
-        report.trace.lines = None;
         let finds = self.expect.as_ref().is_some_and(|e| names.contains(&e.violation.as_str()));
+        self.failed.push(FailedSeed { seed: report.seed, reason, detects: finds });
+        report.trace.lines = None;
         if finds {
             self.finders += 1;
             if self.detected_by.is_none() {
@@ -163,7 +166,10 @@ mod tests {
         }
         assert_eq!(healthy.seeds, 1000);
         assert_eq!(healthy.failures().len(), 10);
-        assert_eq!(healthy.failures()[1], FailedSeed { seed: 107, reason: "violated: no_task_lost".to_owned() });
+        assert_eq!(
+            healthy.failures()[1],
+            FailedSeed { seed: 107, reason: "violated: no_task_lost".to_owned(), detects: false }
+        );
         assert_eq!(healthy.kept.len(), KEPT_IN_FULL);
         assert!(healthy.kept.iter().all(|s| s.trace.lines.is_none()));
         assert!(!healthy.passed());

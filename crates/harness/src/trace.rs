@@ -1,6 +1,10 @@
 //! The event trace of one run: every `otpsim*` tracing event as one canonical line
 //! stamped with simulated time, and a stable hash of those lines.
 //!
+//! The runtime runs each process inside a `process` span carrying its pid; an event
+//! emitted while a process runs ends with ` by=<pid>`, so every line says which
+//! process acted (the causal evidence reads timelines from it).
+//!
 //! Two runs of one seed must produce the same lines, so the hash of the trace is the
 //! determinism fingerprint of a run. Lines are kept only when asked (the
 //! determinism check and trace export need them; a plain run needs the hash alone).
@@ -18,6 +22,9 @@ use tracing::{Event, Metadata, Subscriber};
 
 /// Events whose target starts with this are part of the trace.
 pub const TARGET_PREFIX: &str = "otpsim";
+
+/// The name of the span a process runs in (its one field is `pid`).
+pub const PROCESS_SPAN: &str = "process";
 
 /// What one run emitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,9 +82,34 @@ struct Recording {
     lines: Option<Vec<String>>,
     /// The line buffer, reused when lines are not kept.
     scratch: String,
+    /// Process spans alive on this thread; they outlive a recording.
+    spans: Spans,
+}
+
+/// The process spans of one thread: which pid each open span carries, and which are
+/// entered (a process's task is being polled).
+#[derive(Default)]
+struct Spans {
+    last_id: u64,
+    /// Span id -> (pid, handles to it).
+    open: BTreeMap<u64, (String, usize)>,
+    entered: Vec<u64>,
+}
+
+impl Spans {
+    /// The pid of the innermost process running, if any.
+    fn current(&self) -> Option<&str> {
+        self.entered.iter().rev().find_map(|id| self.open.get(id)).map(|(pid, _)| pid.as_str())
+    }
 }
 
 impl Recording {
+    /// A fresh recording that keeps the open spans of this one.
+    fn restarted(&mut self, active: bool, keep_lines: bool) -> Recording {
+        let spans = std::mem::take(&mut self.spans);
+        Recording { active, lines: keep_lines.then(Vec::new), spans, ..Recording::default() }
+    }
+
     fn record(&mut self, event: &Event<'_>) {
         let mut line = match self.lines {
             Some(_) => String::with_capacity(96),
@@ -85,6 +117,10 @@ impl Recording {
         };
         line.clear();
         let kind = write_line(&mut line, event);
+        if let Some(pid) = self.spans.current() {
+            line.push_str(" by=");
+            line.push_str(pid);
+        }
         self.hash.write(line.as_bytes());
         self.hash.write(b"\n");
         self.events += 1;
@@ -126,12 +162,15 @@ impl TraceRecorder {
 
     /// Starts a fresh recording; `keep_lines` keeps every line, not just the hash.
     pub fn start(&self, keep_lines: bool) {
-        *self.lock() = Recording { active: true, lines: keep_lines.then(Vec::new), ..Recording::default() };
+        let mut recording = self.lock();
+        *recording = recording.restarted(true, keep_lines);
     }
 
     /// Ends the recording and returns its trace.
     pub fn finish(&self) -> Trace {
-        let recording = std::mem::take(&mut *self.lock());
+        let mut guard = self.lock();
+        let idle = guard.restarted(false, false);
+        let recording = std::mem::replace(&mut *guard, idle);
         Trace {
             hash: recording.hash.finish(),
             events: recording.events,
@@ -142,7 +181,8 @@ impl TraceRecorder {
 }
 
 fn traced(metadata: &Metadata<'_>) -> bool {
-    metadata.is_event() && metadata.target().starts_with(TARGET_PREFIX)
+    metadata.target().starts_with(TARGET_PREFIX)
+        && (metadata.is_event() || (metadata.is_span() && metadata.name() == PROCESS_SPAN))
 }
 
 impl Subscriber for TraceRecorder {
@@ -162,9 +202,35 @@ impl Subscriber for TraceRecorder {
         Some(tracing::level_filters::LevelFilter::TRACE)
     }
 
-    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
-        // Spans are never enabled (see `enabled`), but the trait still wants an id.
-        span::Id::from_u64(1)
+    fn new_span(&self, span: &span::Attributes<'_>) -> span::Id {
+        let mut pid = PidField(String::new());
+        span.record(&mut pid);
+        let mut recording = self.lock();
+        let spans = &mut recording.spans;
+        spans.last_id += 1;
+        spans.open.insert(spans.last_id, (pid.0, 1));
+        span::Id::from_u64(spans.last_id)
+    }
+
+    fn clone_span(&self, id: &span::Id) -> span::Id {
+        if let Some((_, handles)) = self.lock().spans.open.get_mut(&id.into_u64()) {
+            *handles += 1;
+        }
+        id.clone()
+    }
+
+    fn try_close(&self, id: span::Id) -> bool {
+        let mut recording = self.lock();
+        let spans = &mut recording.spans;
+        let Some((_, handles)) = spans.open.get_mut(&id.into_u64()) else {
+            return false;
+        };
+        *handles -= 1;
+        if *handles > 0 {
+            return false;
+        }
+        spans.open.remove(&id.into_u64());
+        true
     }
 
     fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
@@ -178,9 +244,33 @@ impl Subscriber for TraceRecorder {
         }
     }
 
-    fn enter(&self, _span: &span::Id) {}
+    fn enter(&self, span: &span::Id) {
+        self.lock().spans.entered.push(span.into_u64());
+    }
 
-    fn exit(&self, _span: &span::Id) {}
+    fn exit(&self, span: &span::Id) {
+        let entered = &mut self.lock().spans.entered;
+        if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
+            entered.remove(at);
+        }
+    }
+}
+
+/// Reads the `pid` field of a process span.
+struct PidField(String);
+
+impl Visit for PidField {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "pid" {
+            self.0 = format!("{value:?}");
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "pid" {
+            self.0 = value.to_owned();
+        }
+    }
 }
 
 /// Writes "12.000345678s otpsim event=exit pid=<1.4.0> reason=killed" into `line`;
@@ -327,6 +417,17 @@ mod tests {
         }
         assert_eq!(fnv.finish(), kept.hash);
         assert_eq!(Fnv64::default().finish(), otpsim_runtime::rng::fnv1a(b""));
+    }
+
+    #[test]
+    fn events_inside_a_process_span_say_which_process_acted() {
+        let trace = recorded(true, || {
+            let span = tracing::trace_span!(target: "otpsim", "process", pid = %"<0.7.0>");
+            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick"));
+            tracing::debug!(target: "otpsim", event = "tock");
+        });
+        let lines = trace.lines.expect("kept");
+        assert_eq!(lines, vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock"]);
     }
 
     #[test]

@@ -75,6 +75,10 @@ struct NodeEntry {
 struct InFlight {
     at: Instant,
     msg: Message,
+    /// The message's number in the trace (`msg=` of its events).
+    id: u64,
+    /// When it was sent, so its delivery can say how long it was in flight.
+    sent: Instant,
 }
 
 /// Everything the kernel knows.
@@ -91,6 +95,9 @@ pub(crate) struct State {
     /// Transit queues that were empty and now need a pump task.
     pending_pumps: Vec<(Pid, Pid)>,
     next_serial: u64,
+    /// The last message number handed out: every send gets the next, so a trace can
+    /// pair a message's delivery, drop or duplication with its sender.
+    next_message: u64,
     next_ref: u64,
     pub(crate) seed: u64,
 }
@@ -140,6 +147,7 @@ impl Kernel {
             faults: FaultLayer::new(crate::rng::stream(seed, "message_fates")),
             pending_pumps: Vec::new(),
             next_serial: 0,
+            next_message: 0,
             next_ref: 0,
             seed,
         };
@@ -237,8 +245,11 @@ impl State {
         let lost: Vec<(Pid, Pid)> = self.transit.keys().filter(|(from, _)| from.node == node).copied().collect();
         for pair in lost {
             for f in self.transit.remove(&pair).into_iter().flatten() {
-                if !f.msg.is_faultable() {
-                    self.deliver_now(pair.0, pair.1, f.msg);
+                if f.msg.is_faultable() {
+                    let (from, to, kind) = (pair.0, pair.1, f.msg.kind());
+                    debug!(target: "otpsim", event = "drop", cause = "node_crash", msg = f.id, %from, %to, kind);
+                } else {
+                    self.deliver_now(pair.0, pair.1, f);
                 }
             }
         }
@@ -347,8 +358,11 @@ impl State {
             task: None,
             defect: false,
         };
+        match &record.label {
+            Some(label) => debug!(target: "otpsim", event = "spawn", %pid, label = &**label),
+            None => debug!(target: "otpsim", event = "spawn", %pid),
+        }
         self.procs.insert(pid, Box::new(record));
-        debug!(target: "otpsim", event = "spawn", %pid);
         (pid, true)
     }
 
@@ -560,6 +574,7 @@ impl State {
         if let Some(existing) = &p.name {
             return Err(RegisterError::AlreadyNamed(existing.clone()));
         }
+        debug!(target: "otpsim", event = "register", %pid, name = &*name);
         p.name = Some(name);
         self.names.insert(key, pid);
         Ok(())
@@ -595,8 +610,9 @@ impl State {
     /// Sends through the fault layer on `from`'s behalf, alive or not (a timer that
     /// outlived the process that set it).
     pub(crate) fn route(&mut self, from: Pid, to: Pid, msg: Message) {
+        let id = self.next_message_id();
         if self.faults.is_blocked(from.node, to.node) {
-            trace!(target: "otpsim", event = "drop", cause = "partition", %from, %to, kind = msg.kind());
+            trace!(target: "otpsim", event = "drop", cause = "partition", msg = id, %from, %to, kind = msg.kind());
             return;
         }
         let fate = if msg.is_faultable() {
@@ -605,14 +621,14 @@ impl State {
             Fate::Deliver { delay: Duration::ZERO }
         };
         match fate {
-            Fate::Deliver { delay } => self.enqueue(from, to, msg, delay),
+            Fate::Deliver { delay } => self.enqueue(from, to, msg, id, delay),
             Fate::Drop => {
-                debug!(target: "otpsim", event = "drop", cause = "loss", %from, %to, kind = msg.kind());
+                debug!(target: "otpsim", event = "drop", cause = "loss", msg = id, %from, %to, kind = msg.kind());
             }
             Fate::Duplicate { first, second } => {
-                debug!(target: "otpsim", event = "duplicate", %from, %to, kind = msg.kind());
-                self.enqueue(from, to, msg.clone(), first);
-                self.enqueue(from, to, msg, second);
+                debug!(target: "otpsim", event = "duplicate", msg = id, %from, %to, kind = msg.kind());
+                self.enqueue(from, to, msg.clone(), id, first);
+                self.enqueue(from, to, msg, id, second);
             }
         }
     }
@@ -620,23 +636,29 @@ impl State {
     /// A runtime signal (DOWN, EXIT): never dropped by faults, but ordered after the
     /// messages the same sender has in flight to the same receiver.
     fn deliver_signal(&mut self, from: Pid, to: Pid, msg: Message) {
-        self.enqueue(from, to, msg, Duration::ZERO);
+        let id = self.next_message_id();
+        self.enqueue(from, to, msg, id, Duration::ZERO);
+    }
+
+    fn next_message_id(&mut self) -> u64 {
+        self.next_message += 1;
+        self.next_message
     }
 
     /// Puts a message behind whatever the pair has in flight. Delivers at once when
     /// nothing is in flight and there is no delay; otherwise a new queue asks for a
     /// pump (started by [`Kernel::act`] once the lock is released).
-    fn enqueue(&mut self, from: Pid, to: Pid, msg: Message, delay: Duration) {
+    fn enqueue(&mut self, from: Pid, to: Pid, msg: Message, id: u64, delay: Duration) {
         let key = (from, to);
         let queue_empty = self.transit.get(&key).is_none_or(|q| q.is_empty());
+        let now = madsim::time::TimeHandle::current().now_instant();
         if queue_empty && delay.is_zero() {
-            self.deliver_now(from, to, msg);
+            self.deliver_now(from, to, InFlight { at: now, msg, id, sent: now });
             return;
         }
-        let now = madsim::time::TimeHandle::current().now_instant();
         let queue = self.transit.entry(key).or_default();
         let at = queue.back().map_or(now + delay, |last| last.at.max(now + delay));
-        queue.push_back(InFlight { at, msg });
+        queue.push_back(InFlight { at, msg, id, sent: now });
         if queue_empty {
             self.pending_pumps.push(key);
         }
@@ -656,10 +678,11 @@ impl State {
                 Some(_) => {
                     let f = queue.pop_front().expect("front exists");
                     if f.msg.is_faultable() && self.faults.is_blocked(pair.0.node, pair.1.node) {
-                        trace!(target: "otpsim", event = "drop", cause = "partition", from = %pair.0, to = %pair.1);
+                        let (from, to, kind) = (pair.0, pair.1, f.msg.kind());
+                        trace!(target: "otpsim", event = "drop", cause = "partition", msg = f.id, %from, %to, kind);
                         continue;
                     }
-                    self.deliver_now(pair.0, pair.1, f.msg);
+                    self.deliver_now(pair.0, pair.1, f);
                 }
             }
         }
@@ -667,18 +690,25 @@ impl State {
 
     /// Puts a message in a live mailbox and wakes its owner. A message to a dead
     /// process, or a reply nobody waits for any more, is dropped silently.
-    fn deliver_now(&mut self, from: Pid, to: Pid, msg: Message) {
+    fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight) {
+        let InFlight { msg, id, sent, .. } = f;
+        let kind = msg.kind();
         let Some(p) = self.procs.get_mut(&to) else {
-            trace!(target: "otpsim", event = "drop", cause = "dead", %from, %to, kind = msg.kind());
+            trace!(target: "otpsim", event = "drop", cause = "dead", msg = id, %from, %to, kind);
             return;
         };
         if let Message::Reply { tag, .. } = &msg {
             if !p.awaiting.contains(tag) {
-                trace!(target: "otpsim", event = "drop", cause = "late_reply", %from, %to);
+                trace!(target: "otpsim", event = "drop", cause = "late_reply", msg = id, %from, %to, kind);
                 return;
             }
         }
-        trace!(target: "otpsim", event = "deliver", %from, %to, kind = msg.kind());
+        // The time in flight, when there was any: what a delayed message's arrow spans.
+        let now = madsim::time::TimeHandle::current().now_instant();
+        match u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX) {
+            0 => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind),
+            in_flight_ns => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns),
+        }
         p.mailbox.push_back(msg);
         if let Some(w) = p.waker.take() {
             w.wake();

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use madsim::time::Instant;
+use tracing::Instrument;
 
 use crate::alarm::Alarm;
 use crate::call::Dest;
@@ -83,7 +84,9 @@ where
         let mref = parent.filter(|_| monitor).map(|parent| state.monitor(parent, pid));
         if alive {
             if let Some(handle) = state.madsim_handle(node) {
-                let task = handle.spawn(run(kernel.clone(), pid, linked_parent, body));
+                // The span names the process behind every event its task emits (` by=`).
+                let span = tracing::trace_span!(target: "otpsim", "process", %pid);
+                let task = handle.spawn(run(kernel.clone(), pid, linked_parent, body).instrument(span));
                 state.set_task(pid, task.abort_handle());
             }
         }

@@ -36,11 +36,22 @@ pub fn format_duration(d: Duration) -> String {
     if nanos == 0 {
         return "0".to_owned();
     }
-    for (unit, size) in
-        [("h", 3_600_000_000_000u128), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
-    {
+    for (unit, size) in [("h", 3_600_000_000_000u128), ("m", 60_000_000_000)] {
         if nanos.is_multiple_of(size) {
             return format!("{}{unit}", nanos / size);
+        }
+    }
+    // The largest unit that keeps a whole part, with exact decimals: "1.112806285s",
+    // "701.370785ms". `parse_duration` reads these back to the nanosecond.
+    for (unit, size) in [("s", 1_000_000_000u128), ("ms", 1_000_000), ("us", 1_000)] {
+        if nanos >= size {
+            let (whole, part) = (nanos / size, nanos % size);
+            if part == 0 {
+                return format!("{whole}{unit}");
+            }
+            let digits = size.ilog10() as usize;
+            let decimals = format!("{part:0digits$}");
+            return format!("{whole}.{}{unit}", decimals.trim_end_matches('0'));
         }
     }
     format!("{nanos}ns")
@@ -62,9 +73,23 @@ mod tests {
     }
 
     #[test]
+    fn durations_print_in_the_largest_unit_with_exact_decimals() {
+        assert_eq!(format_duration(Duration::from_nanos(701_370_785)), "701.370785ms");
+        assert_eq!(format_duration(Duration::from_nanos(1_112_806_285)), "1.112806285s");
+        assert_eq!(format_duration(Duration::from_millis(3200)), "3.2s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::from_secs(120)), "2m");
+        assert_eq!(format_duration(Duration::from_nanos(17)), "17ns");
+    }
+
+    #[test]
     fn formatting_round_trips() {
         for d in [Duration::from_millis(3200), Duration::from_secs(3600), Duration::from_nanos(17), Duration::ZERO] {
             assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+        for nanos in [701_370_785u64, 1_112_806_285, 39_999_999_999, 1_001, 86_399_999_999_999] {
+            let d = Duration::from_nanos(nanos);
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d), "{}", format_duration(d));
         }
     }
 }

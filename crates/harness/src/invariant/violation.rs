@@ -22,8 +22,12 @@ pub struct Violation {
     pub ids: Vec<(String, String)>,
     /// What is wrong, in a sentence.
     pub message: String,
-    /// Numbered trace lines that show it.
+    /// Numbered trace lines that show it: the lines its checker picked and the causal
+    /// chains that lead to them (see [`crate::causal`]), in trace order.
     pub evidence: Vec<String>,
+    /// Trace indices of the upstream faults among the evidence, nearest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<u64>,
 }
 
 impl Violation {
@@ -35,6 +39,7 @@ impl Violation {
             ids: Vec::new(),
             message: message.into(),
             evidence: Vec::new(),
+            causes: Vec::new(),
         }
     }
 
@@ -51,6 +56,11 @@ impl Violation {
         }
         self
     }
+
+    /// The trace indices of the evidence lines (`#17 ...`).
+    pub fn evidence_indices(&self) -> Vec<usize> {
+        self.evidence.iter().filter_map(|line| line.strip_prefix('#')?.split(' ').next()?.parse().ok()).collect()
+    }
 }
 
 impl fmt::Display for Violation {
@@ -61,7 +71,9 @@ impl fmt::Display for Violation {
             write!(f, " [{}]", ids.join(" "))?;
         }
         for line in &self.evidence {
-            write!(f, "\n    {line}")?;
+            let index = line.strip_prefix('#').and_then(|l| l.split(' ').next()).and_then(|i| i.parse().ok());
+            let upstream = if index.is_some_and(|i| self.causes.contains(&i)) { "  <- upstream fault" } else { "" };
+            write!(f, "\n    {line}{upstream}")?;
         }
         Ok(())
     }
