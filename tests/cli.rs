@@ -122,7 +122,7 @@ fn a_failing_seed_shows_its_fault_plan_and_replay_command_and_runs_first_next_ti
     assert!(files::read(Path::new(plan_file)).starts_with("seed = 1\n"), "{plan_file}");
     let replay = labelled(&text, "  replay");
     let scenario = scratch.0.join("broken.toml");
-    assert!(replay.starts_with("cargo run --release --manifest-path /"), "{text}");
+    assert!(replay.starts_with(&format!("cd {} && cargo run --release -- replay /", repo().display())), "{text}");
     assert!(replay.ends_with(&format!(" -- replay {} --seed 1", scenario.display())), "{text}");
     let recorded = files::read(&scratch.0.join("broken.toml.regressions"));
     assert!(recorded.lines().any(|line| line.starts_with("1 # ")), "{recorded}");
@@ -173,6 +173,30 @@ fn run_json_prints_one_object_per_seed_and_a_summary_last() {
     assert_eq!(summary["scenarios"][0]["verdict"], "pass");
     assert_eq!(summary["scenarios"][1]["verdict"], "fail");
     assert_eq!(summary["scenarios"][1]["expect"], "no_orphan_processes");
+}
+
+#[test]
+fn run_json_reports_bad_input_as_json_and_flaw_detections_as_detected() {
+    let scratch = Scratch::new("json-errors");
+    scratch.file("bad.toml", "name = \"bad\"\nseeds = \"many\"\n");
+    let output = otpsim(&scratch.0, &["run", "bad.toml", "--json"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let error: Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON object");
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["exit_code"], 2);
+    assert!(error["message"].as_str().unwrap().contains("seeds"), "{error}");
+
+    let flaw = format!("{BROKEN}\n[expect]\nviolation = \"no_task_lost\"\nwithin_seeds = 2\n");
+    scratch.file("flaw.toml", &flaw);
+    let output = otpsim(&scratch.0, &["run", "flaw.toml", "--json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("progress: 2/2 seeds (broken)"), "{}", stderr(&output));
+    let (seeds, summary) = json_lines(&output);
+    assert!(seeds.iter().all(|s| s["verdict"] == "detected"), "{seeds:?}");
+    assert!(seeds.iter().all(|s| s["plan_file"].is_string() && s["replay"].is_string()), "{seeds:?}");
+    assert_eq!(summary["verdict"], "pass");
+    assert_eq!(summary["scenarios"][0]["failed_seeds"], serde_json::json!([]));
+    assert_eq!(summary["scenarios"][0]["detecting_seeds"], serde_json::json!([0, 1]));
 }
 
 #[test]

@@ -176,6 +176,34 @@ fn the_chrome_trace_of_a_failing_flaw_seed_follows_the_trace_event_format() {
     assert!(events.iter().any(|e| e["cat"] == "violation"));
     assert!(events.iter().any(|e| e["ph"] == "i" && e["name"] == "fault"));
     assert!(phases["X"] > 100, "{phases:?}");
+    assert_slices_nest(events);
+}
+
+/// Slices on one thread must nest (Perfetto drops ones that overlap partly), to the
+/// nanosecond (timestamps are microseconds with three decimals).
+fn assert_slices_nest(events: &[Value]) {
+    let mut by_thread: BTreeMap<(u64, u64), Vec<(f64, f64)>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let place = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+        let start = e["ts"].as_f64().unwrap();
+        by_thread.entry(place).or_default().push((start, start + e["dur"].as_f64().unwrap()));
+    }
+    for (place, mut slices) in by_thread {
+        slices.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let mut open: Vec<f64> = Vec::new();
+        for (start, end) in slices {
+            while open.last().is_some_and(|&outer| outer <= start + 1e-4) {
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                assert!(
+                    end <= outer + 1e-4,
+                    "slice {start}..{end} on {place:?} overlaps its enclosing one ending {outer}"
+                );
+            }
+            open.push(end);
+        }
+    }
 }
 
 #[test]

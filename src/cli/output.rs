@@ -143,13 +143,14 @@ pub fn counted<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> Stri
 }
 
 /// The command that replays `seed` of the scenario at `path`, ready to paste into a
-/// shell in any directory: both the workspace and the scenario are absolute paths.
+/// shell in any directory. It changes to the workspace first, because cargo reads
+/// `.cargo/config.toml` (which switches the simulator on) from the current directory,
+/// and names the scenario by its absolute path.
 pub fn replay_command(path: &Path, seed: u64) -> String {
     let scenario = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     format!(
-        "cargo run --release --manifest-path {} -- replay {} --seed {seed}",
-        shell_word(&manifest.display().to_string()),
+        "cd {} && cargo run --release -- replay {} --seed {seed}",
+        shell_word(env!("CARGO_MANIFEST_DIR")),
         shell_word(&scenario.display().to_string())
     )
 }
@@ -235,7 +236,13 @@ process_crash = { every = "1s", targets = ["task_agent"] }
         assert!(lines[3].ends_with("; faults until 5s"), "{text}");
         assert!(lines[4].starts_with("    faults nearest 1.5s: "), "{text}");
         assert!(lines[5].starts_with("    full plan: /") && lines[5].ends_with("seed-3.toml"), "{text}");
-        assert!(lines[6].starts_with("  replay: cargo run --release --manifest-path /"), "{text}");
+        assert!(
+            lines[6].starts_with(&format!(
+                "  replay: cd {} && cargo run --release -- replay '/",
+                env!("CARGO_MANIFEST_DIR")
+            )),
+            "{text}"
+        );
         assert!(lines[6].ends_with("/scenarios/my storm.toml' --seed 3"), "{text}");
         assert!(text.ends_with("recorded in scenarios/my storm.toml.regressions; later runs try them first\n"));
     }
@@ -296,11 +303,14 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     #[test]
     fn replay_commands_quote_paths_only_when_a_shell_needs_it() {
         let command = replay_command(Path::new("scenarios/crash-storm.toml"), 17);
-        let manifest = format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"));
         let scenario = std::env::current_dir().unwrap().join("scenarios/crash-storm.toml");
         assert_eq!(
             command,
-            format!("cargo run --release --manifest-path {manifest} -- replay {} --seed 17", scenario.display())
+            format!(
+                "cd {} && cargo run --release -- replay {} --seed 17",
+                env!("CARGO_MANIFEST_DIR"),
+                scenario.display()
+            )
         );
         assert_eq!(shell_word("it's here"), r"'it'\''s here'");
     }

@@ -11,7 +11,7 @@
 //! an injected crash or defect, a dropped or duplicated message, a node crash or a
 //! partition. Each one found is reported with the message hops that lead from it to
 //! the symptom. A violation found at a later check (a task still running at the end)
-//! also names the faults that hit the symptom's processes between its last line and
+//! also names the crashes that hit the symptom's processes between its last line and
 //! the check: the crash that interrupted the work under way.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -112,7 +112,7 @@ impl<'a> Causality<'a> {
         found.into_iter().map(|cause| self.chain(cause, &seen)).collect()
     }
 
-    /// Faults that hit a process the symptoms name after the last of them and by
+    /// Crashes that hit a process the symptoms name after the last of them and by
     /// `until`: what interrupted work the symptoms show under way (a task started on
     /// an agent that then crashed, a result recorded by a process that then lost it).
     pub fn interrupting(&self, symptoms: &[usize], until: Duration) -> Vec<&'a TraceEvent> {
@@ -129,7 +129,7 @@ impl<'a> Causality<'a> {
         self.events[last as usize + 1..]
             .iter()
             .take_while(|e| e.time <= until)
-            .filter(|e| is_fault(e) && hits(e, &pids))
+            .filter(|e| is_crash(e) && hits(e, &pids))
             .take(CAUSES_MAX)
             .collect()
     }
@@ -224,6 +224,13 @@ fn affects(fault: &TraceEvent, successor: &TraceEvent) -> bool {
     }
 }
 
+/// A fault that ends or breaks a process: an injected crash or defect, a node crash.
+/// (A message lost after the symptom's last line is not what stopped its work.)
+fn is_crash(e: &TraceEvent) -> bool {
+    matches!(e.kind.as_str(), "fault" | "defect_injected" | "defect" | "node_crash")
+        && !e.get("kind").is_some_and(|k| k.starts_with("partition") || k == "heal" || k == "node_restart")
+}
+
 /// True if the fault `e` hit one of `pids`: the process crashed or given a defect,
 /// the receiver of a lost message, a process on a crashed node.
 fn hits(e: &TraceEvent, pids: &BTreeSet<&str>) -> bool {
@@ -278,6 +285,7 @@ pub fn explain(mut violations: Vec<Violation>, events: &[TraceEvent]) -> Vec<Vio
             causes.dedup();
         }
         violation.evidence = lines.values().map(|e| format!("#{} {}", e.index, roles.annotate(&e.line))).collect();
+        violation.message = roles.annotate(&violation.message);
         violation.causes = causes;
     }
     violations

@@ -210,7 +210,7 @@ mod tests {
             "2.0s otpsim event=fault kind=crash target=agent pid=<1.2.0>",
             "2.0s otpsim event=exit pid=<1.2.0> reason=killed",
             "3.0s otpsim event=partition a=\"[0]\" b=\"[1]\"",
-            "3.5s otpsim::app event=task_started task=4 agent=<1.2.0>",
+            "4.0s otpsim::app event=task_started task=4 agent=<1.2.0>",
         ]
         .map(String::from)
         .into();
@@ -224,6 +224,6 @@ mod tests {
         let marks: Vec<&str> = picture.marks.iter().map(|m| m.kind).collect();
         assert_eq!(marks, vec!["fault", "crash", "partition", "event"]);
         assert_eq!(picture.marks[3].process, Some(1), "a sim's event sits on the lane of the pid it names");
-        assert_eq!(picture.end_ns, 3_000_000_000);
+        assert_eq!(picture.end_ns, 4_000_000_000);
     }
 }

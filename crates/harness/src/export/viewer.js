@@ -222,9 +222,21 @@
       stats.evidence++;
     }
     // Violations.
+    const later = V.find((v) => v.time_ns > t1);
+    if (later) {
+      ctx.fillStyle = "#c2188b";
+      ctx.font = "bold 11px system-ui, sans-serif";
+      const text = "\u2716 " + later.invariant + " at " + secs(later.time_ns) + " \u2192";
+      ctx.fillText(text, w - ctx.measureText(text).width - 4, AXIS + 12);
+      ctx.font = "11px system-ui, sans-serif";
+    }
+    const drawnAt = new Set();
     for (const v of V) {
       if (v.time_ns < t0 || v.time_ns > t1) continue;
       const xv = x(v.time_ns);
+      stats.violations++;
+      if (drawnAt.has(Math.round(xv) + v.invariant)) continue;
+      drawnAt.add(Math.round(xv) + v.invariant);
       ctx.strokeStyle = "#c2188b";
       ctx.lineWidth = 2;
       ctx.setLineDash([6, 3]);
@@ -238,7 +250,6 @@
       const text = "\u2716 " + v.invariant, width = ctx.measureText(text).width;
       ctx.fillText(text, xv + 4 + width > w ? xv - 4 - width : xv + 4, AXIS + 24);
       ctx.font = "11px system-ui, sans-serif";
-      stats.violations++;
     }
     if (selected && selected.t >= t0 && selected.t <= t1) {
       ctx.strokeStyle = "#111";
@@ -349,11 +360,15 @@
     draw();
   }
 
+  // The first violation and its evidence; when it was found by a check long after
+  // its evidence (a task still running at the end), the evidence alone.
   function violationWindow() {
     const v = V[0];
     if (!v) return [0, data.end_ns];
-    let a = v.time_ns, b = v.time_ns;
-    for (const line of v.evidence) { const e = parseLine(line); a = Math.min(a, e.time); b = Math.max(b, e.time); }
+    const times = v.evidence.map((line) => parseLine(line).time);
+    let a = Math.min(v.time_ns, ...times), b = Math.max(v.time_ns, ...times);
+    const last = times.length ? Math.max(...times) : v.time_ns;
+    if (v.time_ns - last > 4 * Math.max(last - a, 1e6)) b = last;
     const pad = Math.max((b - a) * 0.05, 1e6);
     return [a - pad, b + pad];
   }
@@ -362,7 +377,9 @@
     const box = $("violations");
     box.innerHTML = "<h2>Violations (" + V.length + ")</h2>";
     if (!V.length) box.append("none: every invariant held");
-    for (const v of V) {
+    const SHOWN = 50;
+    if (V.length > SHOWN) box.append("the first " + SHOWN + " in time order; search finds the others' evidence");
+    for (const v of V.slice(0, SHOWN)) {
       const div = document.createElement("div");
       div.className = "violation";
       const what = document.createElement("div");
