@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use otpsim_runtime::supervisor::{ChildCounts, ChildInfo, ChildKind, ChildStatus, SupervisorError};
-use otpsim_runtime::{CallError, Message, Pid, Reason, Ref};
+use otpsim_runtime::{CallError, Message, Pid, Ref};
 
 /// The node name a non-distributed BEAM reports (`node()`), so `{Name, Node}` prints alike.
 pub const NODE: &str = "nonode@nohost";
@@ -89,9 +89,9 @@ impl Trace {
     }
 
     /// A call's outcome as `catch gen_server:call(...)` shows it.
-    pub fn call(&self, outcome: &Result<&'static str, CallError>, server: &str) -> String {
+    pub fn call(&self, outcome: &Result<String, CallError>, server: &str) -> String {
         match outcome {
-            Ok(answer) => atom(answer),
+            Ok(answer) => answer.clone(),
             Err(CallError::Exit(reason)) => format!("{{exit,{},{server}}}", reason.to_term()),
             Err(CallError::Timeout) => format!("{{exit,timeout,{server}}}"),
             Err(CallError::CallingSelf) => format!("{{exit,calling_self,{server}}}"),
@@ -165,9 +165,4 @@ pub fn atom(name: &str) -> String {
     } else {
         format!("'{name}'")
     }
-}
-
-/// A reason as `~w` prints it.
-pub fn reason(r: &Reason) -> String {
-    r.to_term()
 }

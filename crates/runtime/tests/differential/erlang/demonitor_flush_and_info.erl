@@ -6,10 +6,12 @@
 run() ->
     Gone = dt:name(spawn(fun() -> receive go -> ok end end), gone),
     Live = dt:name(spawn(fun() -> receive go -> ok end end), live),
+    M0 = monitor(process, Gone),
     M1 = dt:ref(monitor(process, Gone)),
     M2 = dt:ref(monitor(process, Live)),
     Gone ! go,
-    timer:sleep(10),
+    %% Gone's two DOWNs go out together: once the first is here, so is M1's.
+    receive {'DOWN', M0, _, _, _} -> ok end,
     dt:log(mailbox, dt:mailbox()),
     dt:log(demonitor_flush_info, erlang:demonitor(M1, [flush, info])),
     dt:log(mailbox, dt:mailbox()),

@@ -3,7 +3,7 @@
 %% the role the scenario gave them, references as r1, r2, ... in the order the
 %% scenario named them. trace.rs is the Rust twin; the two must print alike.
 -module(dt).
--export([main/1, name/2, pid/1, ref/1, log/1, log/2, fmt/1, call/3, srv/2, srv/3, stubborn/1, mailbox/0]).
+-export([main/1, name/2, pid/1, ref/1, log/1, log/2, fmt/1, call/3, srv/2, srv/3, stubborn/1, mailbox/0, down/1, sync/1, dead/0]).
 
 main([Mod]) ->
     logger:set_primary_config(level, none),
@@ -65,6 +65,20 @@ stubborn(Id) ->
 
 stubborn_loop(Id) ->
     receive M -> log(atom_to_list(Id) ++ " ignores " ++ fmt(M)), stubborn_loop(Id) end.
+
+%% Waits until Pid is gone (a monitor the trace does not name).
+down(Pid) ->
+    M = monitor(process, Pid),
+    receive {'DOWN', M, process, _, _} -> ok end.
+
+%% A call the supervisor answers only after the signals it already has: after
+%% down/1 of a child, the supervisor has handled that child's exit.
+sync(Sup) -> _ = supervisor:count_children(Sup), ok.
+
+%% A pid that is certainly dead.
+dead() ->
+    {P, M} = spawn_monitor(fun() -> ok end),
+    receive {'DOWN', M, process, _, _} -> P end.
 
 %% The message queue's length.
 mailbox() -> element(2, process_info(self(), message_queue_len)).

@@ -8,6 +8,7 @@ run() ->
                                   [#{id => job, start => {dt_srv, start_link, []}, restart => temporary}]),
     {ok, A} = supervisor:start_child(Sup, [a, []]),
     exit(A, kill),
-    timer:sleep(20),
+    dt:down(A),
+    dt:sync(Sup),
     dt:log(terminate_child, supervisor:terminate_child(Sup, A)),
     dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]).

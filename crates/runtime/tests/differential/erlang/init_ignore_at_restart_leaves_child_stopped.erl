@@ -6,6 +6,8 @@ run() ->
     ets:insert(dt_names, {go}),
     {ok, Sup} = dt_sup:start_link(sup, #{}, [dt:srv(a, [{init, {ignore_unless, go}}])]),
     ets:delete(dt_names, go),
-    exit(dt:pid(a), kill),
-    timer:sleep(20),
+    A = dt:pid(a),
+    exit(A, kill),
+    dt:down(A),
+    dt:sync(Sup),
     dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]).

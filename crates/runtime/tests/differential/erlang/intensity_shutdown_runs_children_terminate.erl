@@ -9,7 +9,9 @@ run() ->
                                              [dt:srv(a, [trap]), dt:srv(b, [trap])]]}},
     {ok, Top} = dt_sup:start_link(top, #{intensity => 0, period => 5}, [Inner]),
     Mon = dt:ref(monitor(process, Top)),
-    exit(dt:pid(a), kill),
-    timer:sleep(50),
+    A = dt:pid(a),
+    exit(A, kill),
+    dt:down(A),
+    dt:sync(dt:pid(inner)),
     exit(dt:pid(a), kill),
     receive {'DOWN', Mon, _, _, _} = Down -> dt:log(got, Down) end.

@@ -3,7 +3,6 @@
 -export([run/0]).
 
 run() ->
-    Dead = dt:name(spawn(fun() -> ok end), dead),
-    timer:sleep(10),
+    Dead = dt:name(dt:dead(), dead),
     dt:log(link, try link(Dead) catch error:R -> R end),
     dt:log(alive, is_process_alive(self())).

@@ -4,7 +4,6 @@
 
 run() ->
     process_flag(trap_exit, true),
-    Dead = dt:name(spawn(fun() -> ok end), dead),
-    timer:sleep(10),
+    Dead = dt:name(dt:dead(), dead),
     dt:log(link, link(Dead)),
     receive M -> dt:log(got, M) end.

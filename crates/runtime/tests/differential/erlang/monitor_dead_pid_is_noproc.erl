@@ -4,9 +4,8 @@
 -export([run/0]).
 
 run() ->
-    Dead = dt:name(spawn(fun() -> ok end), dead),
+    Dead = dt:name(dt:dead(), dead),
     Live = dt:name(spawn(fun() -> receive go -> exit(boom) end end), live),
-    timer:sleep(10),
     dt:ref(monitor(process, Dead)),
     dt:ref(monitor(process, Live)),
     Live ! go,

@@ -4,8 +4,10 @@
 -export([run/0]).
 
 run() ->
-    {ok, _} = dt_sup:start_link(sup, #{strategy => one_for_all},
+    {ok, Sup} = dt_sup:start_link(sup, #{strategy => one_for_all},
                                 [dt:srv(a, [trap]), dt:srv(b, [trap]), dt:srv(c, [trap])]),
-    exit(dt:pid(b), kill),
-    timer:sleep(50),
+    B = dt:pid(b),
+    exit(B, kill),
+    dt:down(B),
+    dt:sync(Sup),
     dt:log("done").

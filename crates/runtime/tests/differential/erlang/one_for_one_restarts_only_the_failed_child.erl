@@ -4,8 +4,8 @@
 
 run() ->
     {ok, Sup} = dt_sup:start_link(sup, #{strategy => one_for_one}, [dt:srv(a, [trap]), dt:srv(b, [trap]), dt:srv(c, [trap])]),
-    exit(dt:pid(b), kill),
-    timer:sleep(20),
-    dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]),
-    unlink(Sup),
-    exit(Sup, kill).
+    B = dt:pid(b),
+    exit(B, kill),
+    dt:down(B),
+    dt:sync(Sup),
+    dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]).

@@ -6,7 +6,7 @@
 run() ->
     {ok, Sup} = dt_sup:start_link(sup, #{strategy => rest_for_one},
                                   [dt:srv(a, [trap]), dt:srv(b, [trap]), dt:srv(c, [trap]), dt:srv(d, [trap])]),
-    gen_server:cast(dt:pid(b), {stop, broken}),
-    timer:sleep(20),
-    unlink(Sup),
-    exit(Sup, kill).
+    B = dt:pid(b),
+    gen_server:cast(B, {stop, broken}),
+    dt:down(B),
+    dt:sync(Sup).

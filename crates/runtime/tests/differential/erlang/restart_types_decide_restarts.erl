@@ -9,14 +9,6 @@ run() ->
                                    dt:srv(t, [], #{restart => transient}),
                                    dt:srv(n, [], #{restart => transient}),
                                    dt:srv(x, [], #{restart => temporary})]),
-    gen_server:cast(dt:pid(p), {stop, normal}),
-    timer:sleep(10),
-    gen_server:cast(dt:pid(t), {stop, normal}),
-    timer:sleep(10),
-    gen_server:cast(dt:pid(n), {stop, failed}),
-    timer:sleep(10),
-    gen_server:cast(dt:pid(x), {stop, failed}),
-    timer:sleep(10),
-    dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]),
-    unlink(Sup),
-    exit(Sup, kill).
+    [begin P = dt:pid(Id), gen_server:cast(P, {stop, R}), dt:down(P), dt:sync(Sup) end
+     || {Id, R} <- [{p, normal}, {t, normal}, {n, failed}, {x, failed}]],
+    dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]).

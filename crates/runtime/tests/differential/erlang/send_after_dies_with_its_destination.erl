@@ -7,6 +7,6 @@ run() ->
     T = dt:ref(erlang:send_after(100, Dest, hello)),
     dt:log(read_timer_pending, is_integer(erlang:read_timer(T))),
     Dest ! stop,
-    timer:sleep(20),
+    dt:down(Dest),
     dt:log(read_timer, erlang:read_timer(T)),
     dt:log(cancel_timer, erlang:cancel_timer(T)).

@@ -8,4 +8,4 @@ run() ->
     dt:name(Owner, owner),
     dt:ref(Mon),
     receive {'DOWN', _, _, _, _} = Down -> dt:log(got, Down) end,
-    receive M -> dt:log(got, M) after 200 -> dt:log(nothing) end.
+    receive M -> dt:log(got, M) after 1000 -> dt:log(nothing) end.

@@ -3,8 +3,7 @@
 -export([run/0]).
 
 run() ->
-    Dead = dt:name(spawn(fun() -> ok end), dead),
-    timer:sleep(10),
+    Dead = dt:name(dt:dead(), dead),
     T = dt:ref(erlang:send_after(100, Dead, hello)),
     dt:log(read_timer, erlang:read_timer(T)),
     dt:log(cancel_timer, erlang:cancel_timer(T)).

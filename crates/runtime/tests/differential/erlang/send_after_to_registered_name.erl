@@ -4,8 +4,8 @@
 -export([run/0]).
 
 run() ->
-    erlang:send_after(30, later, hello),
-    erlang:send_after(30, nobody, hello),
+    erlang:send_after(200, later, hello),
+    erlang:send_after(200, nobody, hello),
     register(later, self()),
     receive M -> dt:log(got, M) end,
-    receive N -> dt:log(got, N) after 100 -> dt:log(nothing) end.
+    receive N -> dt:log(got, N) after 300 -> dt:log(nothing) end.

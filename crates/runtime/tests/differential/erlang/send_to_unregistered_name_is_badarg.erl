@@ -1,7 +1,6 @@
-%% Names: sending to a name nobody holds is badarg; {Name, Node} ! Msg never fails.
+%% Names: sending to a name nobody holds is badarg.
 -module(send_to_unregistered_name_is_badarg).
 -export([run/0]).
 
 run() ->
-    dt:log(send, try nobody ! hello catch error:R -> R end),
-    dt:log(send_remote_form, {nobody, node()} ! hello).
+    dt:log(send, try nobody ! hello catch error:R -> R end).

@@ -6,7 +6,6 @@
 run() ->
     {ok, Sup} = dt_sup:start_link(sup, #{}, [dt:srv(a, [], #{restart => transient}),
                                              dt:srv(b, [], #{restart => transient})]),
-    gen_server:cast(dt:pid(a), {stop, {shutdown, done}}),
-    gen_server:cast(dt:pid(b), {stop, crashed}),
-    timer:sleep(20),
+    [begin P = dt:pid(Id), gen_server:cast(P, {stop, R}), dt:down(P), dt:sync(Sup) end
+     || {Id, R} <- [{a, {shutdown, done}}, {b, crashed}]],
     dt:log(which_children, [{Id, P, T} || {Id, P, T, _} <- supervisor:which_children(Sup)]).

@@ -8,5 +8,5 @@ run() ->
     Mon = dt:ref(monitor(process, dt:pid(a))),
     T0 = erlang:monotonic_time(millisecond),
     dt:log(terminate_child, supervisor:terminate_child(Sup, a)),
-    dt:log(took_under_100ms, erlang:monotonic_time(millisecond) - T0 < 100),
+    dt:log(took_under_2500ms, erlang:monotonic_time(millisecond) - T0 < 2500),
     receive {'DOWN', Mon, _, _, _} = Down -> dt:log(got, Down) end.
