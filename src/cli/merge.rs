@@ -287,7 +287,9 @@ mod tests {
         assert!(!merged["s/storm.toml"].passed() && merged["s/flaw.toml"].passed());
         assert_eq!(merged["s/flaw.toml"].detected_by, Some(1));
         let text = told("s/storm.toml", &merged["s/storm.toml"]);
-        assert_eq!(text.lines().nth(1), Some("  replay: cargo run --release -- replay s/storm.toml --seed 2"));
+        let replay = text.lines().nth(1).unwrap_or_default();
+        assert!(replay.starts_with("  replay: cd /"), "{text}");
+        assert!(replay.ends_with("/s/storm.toml --seed 2"), "{text}");
     }
 
     #[test]
