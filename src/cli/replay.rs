@@ -14,7 +14,7 @@ use otpsim_harness::suite::{run_scenario, ScenarioReport};
 use otpsim_harness::RunConfig;
 
 use super::json::{self, TraceLine};
-use super::output::{counted, indented, violations};
+use super::output::{self, counted, indented, violations};
 use super::{exit, files, load};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
@@ -40,10 +40,11 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         return exit::BAD_INPUT;
     };
     let plan = scenario.fault_plan(args.seed);
-    println!("replay {} seed {} ({})", scenario.name(), args.seed, scenario.path().display());
+    println!("replay {} seed {} ({})", output::shown(scenario.name()), args.seed, scenario.path().display());
     println!("fault plan (seed {}):", args.seed);
     print!("{}", indented(plan.to_toml().trim_end(), "  "));
-    let report = run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1));
+    let report =
+        run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1).keep_lines(args.trace.is_some()));
     print!("{}", told(&report));
     if let Some(file) = &args.trace {
         let lines = report.seeds.first().and_then(|s| s.trace.lines.as_deref()).unwrap_or_default();
@@ -77,10 +78,17 @@ fn told(report: &ScenarioReport) -> String {
     text
 }
 
-/// Writes `lines` to `file` as JSON lines; returns how many events were written.
+/// Writes `lines` to `file` as JSON lines, one event at a time; returns how many
+/// events were written.
 fn write_trace(file: &Path, lines: &[String]) -> std::io::Result<usize> {
-    let events = TraceEvent::parse_all(lines);
-    let text: String = events.iter().map(|e| json::line(&TraceLine::of(e)) + "\n").collect();
-    files::write_whole(file, &text)?;
-    Ok(events.len())
+    files::write_streamed(file, |out| {
+        let mut written = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(event) = TraceEvent::parse(i + 1, line) {
+                writeln!(out, "{}", json::line(&TraceLine::of(&event)))?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    })
 }
