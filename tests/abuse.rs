@@ -230,3 +230,30 @@ fn bad_numbers_deep_keys_and_bad_bytes_are_located_and_every_error_of_a_file_is_
     let demo = otpsim(&scratch.0, &["demo", "--seeds", "0"]);
     assert_eq!(code(&demo), 2);
 }
+
+#[test]
+fn a_seed_past_its_wall_time_limit_fails_with_a_verdict_that_says_so() {
+    let scratch = Scratch::new("abuse-timeout");
+    let long =
+        files::read(&support::repo().join("scenarios/calm.toml")).replace("until = \"15s\"", "until = \"1000h\"");
+    scratch.file("long.toml", &long);
+    let output = otpsim(&scratch.0, &["run", "long.toml", "--seed", "0", "--seed-timeout", "1s"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("seed 0: FAIL: timed out: the seed ran longer than its wall-time limit of 1s"), "{text}");
+    let check = otpsim(&scratch.0, &["check", "long.toml"]);
+    assert_eq!(code(&check), 0);
+    assert!(stderr(&check).contains("long.toml: a seed will be slow: about 36"), "{}", stderr(&check));
+}
+
+#[test]
+fn jobs_beyond_the_cores_are_capped_unless_forced() {
+    let scratch = Scratch::new("abuse-jobs");
+    scratch.calm();
+    let output = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "1", "--jobs", "65535"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("note: --jobs 65535 capped at "), "{}", stderr(&output));
+    let forced = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "1", "--jobs", "3", "--force-jobs"]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert!(!stderr(&forced).contains("capped"));
+}
