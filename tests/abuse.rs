@@ -185,3 +185,75 @@ fn a_trace_file_appears_whole_under_its_name_and_leaves_no_temporary_behind() {
     let names = files::names(&scratch.0);
     assert_eq!(names, ["calm.toml", "t.jsonl"], "a temporary file was left behind");
 }
+
+#[test]
+fn bad_numbers_deep_keys_and_bad_bytes_are_located_and_every_error_of_a_file_is_reported() {
+    let scratch = Scratch::new("abuse-messages");
+    scratch.file("big.toml", "name = \"x\"\n[workload]\ntasks = 18446744073709551615\n");
+    scratch.file("bigger.toml", "name = \"x\"\nseeds = 18446744073709551616\n");
+    scratch.file("negative.toml", "name = \"x\"\nseeds = -5\n");
+    scratch.file("deep.toml", &format!("name = \"x\"\na{} = 1\n", ".a".repeat(400)));
+    files::write_bytes(&scratch.0.join("bytes.toml"), b"name = \"x\"\n# caf\xe9\n");
+    let many = "name = \"x\"\n[faults]\nuntil = \"5s\"\nnode_crash = { every = \"0s\" }\n\
+                partition = { every = \"0ms\", lasting = \"1s\" }\n[check]\ninvariants = [\"no_task_lost\", \"nope\"]\n";
+    scratch.file("many.toml", many);
+    let check = |file: &str| {
+        let output = otpsim(&scratch.0, &["check", file]);
+        assert_eq!(code(&output), 2, "{file}: {}", stdout(&output));
+        stderr(&output)
+    };
+    assert!(
+        check("big.toml").starts_with("big.toml:3:9: `workload.tasks`: number out of range"),
+        "{}",
+        check("big.toml")
+    );
+    assert!(check("bigger.toml").starts_with("bigger.toml:2:9: `seeds`: number out of range"));
+    assert!(check("negative.toml").starts_with("negative.toml:2:9: `seeds`: invalid value: integer `-5`"));
+    assert!(check("deep.toml").starts_with("deep.toml:2:1: keys are nested too deeply"), "{}", check("deep.toml"));
+    assert!(check("bytes.toml").starts_with("bytes.toml:2:6: not UTF-8 at byte 16"), "{}", check("bytes.toml"));
+    let lines: Vec<String> = check("many.toml").lines().filter(|l| !l.starts_with(' ')).map(String::from).collect();
+    assert_eq!(
+        lines,
+        [
+            "many.toml:4:24: `faults.node_crash.every`: must be at least 1ms",
+            "many.toml:5:23: `faults.partition.every`: must be at least 1ms",
+            "many.toml:7:31: `check.invariants[1]`: unknown invariant \"nope\"",
+        ]
+    );
+
+    scratch
+        .file("named.toml", "name = \"a\\u001b[31mred\\nline\"\n[faults]\nuntil = \"2s\"\n[check]\nsettle = \"5s\"\n");
+    let run = otpsim(&scratch.0, &["run", "named.toml", "--seeds", "1"]);
+    let text = stdout(&run);
+    assert!(text.contains(" \"a\\u{1b}[31mred\\nline\" "), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains("red\nline"), "a raw escape reached the output: {text}");
+    let demo = otpsim(&scratch.0, &["demo", "--seeds", "0"]);
+    assert_eq!(code(&demo), 2);
+}
+
+#[test]
+fn a_seed_past_its_wall_time_limit_fails_with_a_verdict_that_says_so() {
+    let scratch = Scratch::new("abuse-timeout");
+    let long =
+        files::read(&support::repo().join("scenarios/calm.toml")).replace("until = \"15s\"", "until = \"1000h\"");
+    scratch.file("long.toml", &long);
+    let output = otpsim(&scratch.0, &["run", "long.toml", "--seed", "0", "--seed-timeout", "1s"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("seed 0: FAIL: timed out: the seed ran longer than its wall-time limit of 1s"), "{text}");
+    let check = otpsim(&scratch.0, &["check", "long.toml"]);
+    assert_eq!(code(&check), 0);
+    assert!(stderr(&check).contains("long.toml: a seed will be slow: about 36"), "{}", stderr(&check));
+}
+
+#[test]
+fn jobs_beyond_the_cores_are_capped_unless_forced() {
+    let scratch = Scratch::new("abuse-jobs");
+    scratch.calm();
+    let output = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "1", "--jobs", "65535"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("note: --jobs 65535 capped at "), "{}", stderr(&output));
+    let forced = otpsim(&scratch.0, &["run", "calm.toml", "--seeds", "1", "--jobs", "3", "--force-jobs"]);
+    assert_eq!(code(&forced), 0, "{}", stderr(&forced));
+    assert!(!stderr(&forced).contains("capped"));
+}

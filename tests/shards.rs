@@ -116,7 +116,8 @@ fn shards_run_at_once_and_merged_equal_one_unsharded_run() {
 
     let text = stdout(&merged_text);
     assert!(text.contains("FAIL b (14 of 14 seeds failed)\n"), "{text}");
-    assert!(text.contains("  replay: cargo run --release -- replay scenarios/broken.toml --seed 0\n"), "{text}");
+    let replay = format!(" -- replay {}/scenarios/broken.toml --seed 0\n", sharded.0.display());
+    assert!(text.contains("  replay: cd ") && text.contains(&replay), "{text}");
     assert!(text.contains("PASS found: no_task_lost found by seed 0 (3 seeds)\n"), "{text}");
     assert!(text.contains("FAIL missed: fifo_delivery not found in 2 seeds\n"), "{text}");
     assert!(text.ends_with("FAIL: 2 of 4 scenarios failed (24 seeds, 3 shards)\n"), "{text}");

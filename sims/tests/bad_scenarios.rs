@@ -57,7 +57,7 @@ fn unlocated(e: &ScenarioError, path: &Path, text: &str) -> Option<String> {
         return Some("has no message".into());
     }
     match e.position {
-        Some((line, column)) if line == 0 || column == 0 || line > text.split('\n').count() => {
+        Some((line, column)) if line == 0 || column == 0 || line as usize > text.split('\n').count() => {
             Some(format!("points at line {line}, column {column}, outside the file"))
         }
         Some((line, column)) if !shown.contains(&format!(":{line}:{column}")) => Some("hides its position".into()),
@@ -128,7 +128,7 @@ fn error_of(text: &str) -> ScenarioError {
 }
 
 /// The error's field and line.
-fn field_and_line(e: &ScenarioError) -> (&str, Option<usize>) {
+fn field_and_line(e: &ScenarioError) -> (&str, Option<u32>) {
     (e.field.as_str(), e.position.map(|(line, _)| line))
 }
 

@@ -4,7 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{exit, load};
+use otpsim_harness::suite::SeedCost;
+
+use super::{exit, load, out};
+
+/// Estimated real seconds per seed past which `check` warns.
+const SLOW_SEED_SECONDS: f64 = 60.0;
 
 /// Arguments of `otpsim check`.
 #[derive(Args, Debug)]
@@ -14,13 +19,18 @@ pub struct CheckArgs {
     paths: Vec<PathBuf>,
 }
 
-/// Runs `otpsim check`: `ok <file>` on stdout per good file, each error on stderr;
-/// returns the exit code.
+/// Runs `otpsim check`: `ok <file>` on stdout per good file, each error on stderr,
+/// and a warning for a scenario whose seeds will be slow; returns the exit code.
 pub fn check(args: &CheckArgs) -> u8 {
     let mut good = true;
     for loaded in load::all(&args.paths) {
         match loaded.scenario {
-            Ok(_) => println!("ok {}", loaded.path.display()),
+            Ok(scenario) => {
+                out::print(&format!("ok {}\n", loaded.path.display()));
+                if let Some(warning) = scenario.seed_cost().and_then(slow) {
+                    eprintln!("warning: {}: {warning}", loaded.path.display());
+                }
+            }
             Err(message) => {
                 eprintln!("{message}");
                 good = false;
@@ -32,4 +42,17 @@ pub fn check(args: &CheckArgs) -> u8 {
     } else {
         exit::BAD_INPUT
     }
+}
+
+/// The warning for a seed estimated to take longer than [`SLOW_SEED_SECONDS`].
+fn slow(cost: SeedCost) -> Option<String> {
+    (cost.seconds > SLOW_SEED_SECONDS).then(|| {
+        format!(
+            "a seed will be slow: about {} trace events, {:.0} s and {} MB each (estimated); \
+             `run --seed-timeout` stops a seed that takes too long",
+            cost.events,
+            cost.seconds,
+            cost.memory_bytes >> 20
+        )
+    })
 }

@@ -2,20 +2,33 @@
 //! the target, which is renamed over it once complete. An interrupt or a full disk
 //! leaves the old file (or none), never a file cut off mid-line.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Writes `text` to `path` through a temporary file and a rename.
-#[allow(clippy::disallowed_methods)] // the CLI's output files, written outside any simulation
 pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    write_streamed(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes what `write` produces to `path` through a buffered temporary file and a
+/// rename, so a large file is never held in memory whole; returns what `write` returned.
+#[allow(clippy::disallowed_methods)] // the CLI's output files, written outside any simulation
+pub fn write_streamed<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     let temporary = temporary_beside(path);
-    let written = std::fs::File::create(&temporary)
-        .and_then(|mut file| file.write_all(text.as_bytes()).and_then(|()| file.sync_all()))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
+    let written = std::fs::File::create(&temporary).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        let result = write(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(result)
+    });
+    let renamed = written.and_then(|result| std::fs::rename(&temporary, path).map(|()| result));
+    if renamed.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
-    written
+    renamed
 }
 
 /// `dir/.name.otpsim-<pid>.tmp`: hidden, in the same directory (a rename within one file

@@ -13,7 +13,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use super::json::{self, ScenarioResult, SummaryLine};
-use super::output::{counted, replay_command};
+use super::output::{counted, replay_command, shown};
 use super::{exit, out};
 
 /// Failing seeds whose replay command is printed per scenario; the rest are counted.
@@ -217,17 +217,18 @@ fn result(path: &str, scenario: &Merged) -> ScenarioResult {
 /// One scenario's lines: its verdict and, for failing seeds, how to replay them.
 fn told(path: &str, scenario: &Merged) -> String {
     let seeds = counted(scenario.seeds, "seed");
+    let name = shown(&scenario.name);
     if let Some(violation) = &scenario.expect {
         return match scenario.detected_by {
-            Some(seed) => format!("PASS {}: {violation} found by seed {seed} ({seeds})\n", scenario.name),
-            None => format!("FAIL {}: {violation} not found in {seeds}\n", scenario.name),
+            Some(seed) => format!("PASS {name}: {violation} found by seed {seed} ({seeds})\n"),
+            None => format!("FAIL {name}: {violation} not found in {seeds}\n"),
         };
     }
     let failing = &scenario.failed_seeds;
     if failing.is_empty() {
-        return format!("PASS {} ({seeds})\n", scenario.name);
+        return format!("PASS {name} ({seeds})\n");
     }
-    let mut text = format!("FAIL {} ({} of {seeds} failed)\n", scenario.name, failing.len());
+    let mut text = format!("FAIL {name} ({} of {seeds} failed)\n", failing.len());
     for seed in failing.iter().take(REPLAYS_SHOWN) {
         text.push_str(&format!("  replay: {}\n", replay_command(Path::new(path), *seed)));
     }

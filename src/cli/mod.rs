@@ -6,11 +6,11 @@
 //! - [`check`]: validate scenario files only.
 //! - [`demo`]: the built-in demo, no scenario file needed.
 //! - [`merge`]: the `run --json` outputs of shards, read back as one run.
-//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`, [`output`],
-//!   [`plan_view`] and [`json`] say what gets printed, [`progress`] reports progress,
-//!   [`exit`] names the exit codes, [`out`] writes stdout that a closed pipe cannot
-//!   crash, [`files`] writes output files whole, and [`interrupt`] turns SIGINT and
-//!   SIGTERM into a clean stop.
+//! - [`load`] turns paths into scenarios, [`shard`] reads `--shard K/N`,
+//!   [`seed_timeout`] reads `--seed-timeout`, [`output`], [`plan_view`] and [`json`]
+//!   say what gets printed, [`progress`] reports progress, [`exit`] names the exit
+//!   codes, [`out`] writes stdout that a closed pipe cannot crash, [`files`] writes
+//!   output files whole, and [`interrupt`] turns SIGINT and SIGTERM into a clean stop.
 
 pub mod check;
 pub mod demo;
@@ -26,5 +26,6 @@ pub mod plan_view;
 pub mod progress;
 pub mod replay;
 pub mod run;
+pub mod seed_timeout;
 pub mod shard;
 pub mod shrink;

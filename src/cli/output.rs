@@ -35,9 +35,9 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
     let secs = wall.as_secs_f64();
     let failures = tally.failures();
     if failures.is_empty() {
-        return format!("PASS {} ({seeds}, {secs:.2}s)\n", tally.name);
+        return format!("PASS {} ({seeds}, {secs:.2}s)\n", shown(&tally.name));
     }
-    let mut text = format!("FAIL {} ({} of {seeds} failed, {secs:.2}s)\n", tally.name, failures.len());
+    let mut text = format!("FAIL {} ({} of {seeds} failed, {secs:.2}s)\n", shown(&tally.name), failures.len());
     for failure in &tally.kept {
         text.push_str(&failed_seed(scenario, failure));
     }
@@ -67,7 +67,7 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
 /// One failing seed: verdict, violations, a summary of its fault plan (the whole
 /// plan goes to a file), replay command.
 pub fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
-    let mut text = format!("  {} seed {}: {}\n", scenario.name(), failure.seed, failure.verdict);
+    let mut text = format!("  {} seed {}: {}\n", shown(scenario.name()), failure.seed, failure.verdict);
     text.push_str(&violations(&failure.violations, 1, "    "));
     text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(failure.seed), &failure.violations, "  "));
     let _ = writeln!(text, "  replay: {}", replay_command(scenario.path(), failure.seed));
@@ -79,13 +79,13 @@ fn flaw(tally: &Tally, violation: &str) -> String {
     if let Some(first) = &tally.detected_by {
         return format!(
             "PASS {}: {violation} found by seed {} ({} of {})\n",
-            tally.name,
+            shown(&tally.name),
             first.seed,
             tally.finders,
             counted(seeds, "seed")
         );
     }
-    let mut text = format!("FAIL {}: {violation} not found in {}\n", tally.name, counted(seeds, "seed"));
+    let mut text = format!("FAIL {}: {violation} not found in {}\n", shown(&tally.name), counted(seeds, "seed"));
     if !tally.found.is_empty() {
         let listed: Vec<String> =
             tally.found.iter().map(|(name, n)| format!("{name} ({n} of {seeds} seeds)")).collect();
@@ -130,6 +130,16 @@ pub fn summary(scenarios: usize, failed: usize, seeds: u64, wall: Duration) -> S
         format!("PASS: {} held ({seeds}, {secs:.2}s)\n", counted(scenarios, "scenario"))
     } else {
         format!("FAIL: {failed} of {} failed ({seeds}, {secs:.2}s)\n", counted(scenarios, "scenario"))
+    }
+}
+
+/// A scenario's name as printed: as is, or quoted with escapes when it holds control
+/// characters (a newline or a terminal escape sequence must not reach the terminal raw).
+pub fn shown(name: &str) -> String {
+    if name.chars().any(char::is_control) {
+        format!("{name:?}")
+    } else {
+        name.to_owned()
     }
 }
 
@@ -292,6 +302,12 @@ process_crash = { every = "1s", targets = ["task_agent"] }
             "FAIL stormy: monitors_never_leak not found in 2 seeds\n  found instead: fifo_delivery (1 of 2 seeds)\n  \
              seed 1: FAIL: simulation panicked: time limit\n"
         );
+    }
+
+    #[test]
+    fn names_with_control_characters_are_printed_escaped() {
+        assert_eq!(shown("crash-storm"), "crash-storm");
+        assert_eq!(shown("a\u{1b}[31mred\nline"), r#""a\u{1b}[31mred\nline""#);
     }
 
     #[test]

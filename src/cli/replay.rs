@@ -18,7 +18,7 @@ use otpsim_harness::suite::{run_scenario, BoundScenario, ScenarioReport};
 use otpsim_harness::RunConfig;
 use serde_json::json;
 
-use super::output::{counted, violations};
+use super::output::{self, counted, violations};
 use super::{exit, files, json, load, plan_view};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
@@ -53,7 +53,7 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     let Some(scenario) = load::one(&args.path, args.json) else {
         return exit::BAD_INPUT;
     };
-    let report = run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1));
+    let report = run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1).keep_lines(true));
     let Some(seed) = report.seeds.first() else {
         return exit::BAD_INPUT;
     };
@@ -106,7 +106,7 @@ fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
     let Some(seed) = report.seeds.first() else {
         return text;
     };
-    let _ = writeln!(text, "replay {} seed {} ({})", scenario.name(), seed.seed, scenario.path().display());
+    let _ = writeln!(text, "replay {} seed {} ({})", output::shown(scenario.name()), seed.seed, scenario.path().display());
     text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(seed.seed), &seed.violations, ""));
     let _ = writeln!(text, "verdict: {}", seed.verdict);
     text.push_str(&violations(&seed.violations, VIOLATIONS_SHOWN, "  "));

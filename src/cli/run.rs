@@ -17,6 +17,7 @@ use otpsim_harness::{default_jobs, RunConfig, Stopwatch};
 
 use super::json::{self, ScenarioResult, SeedLine, SummaryLine};
 use super::progress::Progress;
+use super::seed_timeout::{self, SeedTimeout};
 use super::shard::Shard;
 use super::{exit, interrupt, load, out, output};
 
@@ -46,6 +47,9 @@ pub struct RunArgs {
     /// Nth flaw scenario whole.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    /// Real time one seed may run before it is stopped and fails ("90s", "5m", "1h").
+    #[arg(long, value_name = "TIME", default_value = seed_timeout::DEFAULT)]
+    seed_timeout: SeedTimeout,
     /// Print one JSON object per seed, and a summary object last, instead of text.
     #[arg(long)]
     json: bool,
@@ -85,7 +89,7 @@ pub fn run(args: &RunArgs) -> u8 {
     };
     let total: u64 = plans.iter().map(|(_, seeds)| seeds.len()).sum();
     let progress = Progress::new(total, !args.json);
-    let config = RunConfig::default().jobs(jobs(args.jobs, args.force_jobs));
+    let config = RunConfig::default().jobs(jobs(args.jobs, args.force_jobs)).wall_limit(Some(args.seed_timeout.0));
     let stopwatch = Stopwatch::start();
     let mut results = Vec::new();
     let (mut failed, mut seeds_run, mut bookkeeping_failed) = (0, 0, false);
@@ -95,11 +99,11 @@ pub fn run(args: &RunArgs) -> u8 {
         }
         if seeds.is_empty() {
             if let (Some(shard), false) = (args.shard, args.json) {
-                progress.print(&format!("SKIP {} (nothing to run in shard {shard})\n", scenario.name()));
+                progress.print(&format!("SKIP {} (nothing to run in shard {shard})\n", output::shown(scenario.name())));
             }
             continue;
         }
-        progress.scenario(scenario.name());
+        progress.scenario(&output::shown(scenario.name()));
         let started = Stopwatch::start();
         let tally = run_chunked(scenario, &seeds, &config, &progress, args.json);
         let wall = started.elapsed();

@@ -63,6 +63,7 @@ pub mod suite;
 pub mod summary;
 pub mod tally;
 pub mod trace;
+mod watchdog;
 
 pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};
 pub use runner::{default_jobs, run_seed, run_seeds, RunConfig, SeedOutcome, SeedReport, Stopwatch, Verdict};

@@ -19,6 +19,7 @@ use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
 use crate::trace::{Trace, TraceRecorder};
+use crate::watchdog::Watchdog;
 use crate::{panics, stop};
 
 /// How to run seeds.
@@ -30,11 +31,22 @@ pub struct RunConfig {
     pub time_limit: Duration,
     /// Keep every trace line in the reports (not only the hash).
     pub keep_lines: bool,
+    /// Event kinds whose lines are not kept even with `keep_lines` (still hashed and
+    /// counted): what the simulation never reads, so memory does not grow with it.
+    pub skip_kinds: &'static [&'static str],
+    /// Real time after which a seed is stopped and fails (none: no limit).
+    pub wall_limit: Option<Duration>,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { jobs: default_jobs(), time_limit: Duration::from_secs(600), keep_lines: false }
+        RunConfig {
+            jobs: default_jobs(),
+            time_limit: Duration::from_secs(600),
+            keep_lines: false,
+            skip_kinds: &[],
+            wall_limit: None,
+        }
     }
 }
 
@@ -54,6 +66,18 @@ impl RunConfig {
     /// The same settings, keeping every trace line.
     pub fn keep_lines(mut self, keep: bool) -> Self {
         self.keep_lines = keep;
+        self
+    }
+
+    /// The same settings with a real-time limit per seed.
+    pub fn wall_limit(mut self, limit: Option<Duration>) -> Self {
+        self.wall_limit = limit;
+        self
+    }
+
+    /// The same settings, keeping no lines of these event kinds.
+    pub fn skip_kinds(mut self, kinds: &'static [&'static str]) -> Self {
+        self.skip_kinds = kinds;
         self
     }
 }
@@ -230,7 +254,25 @@ where
 }
 
 /// One seed on a fresh runtime, traced by `recorder` (installed on this thread).
+///
+/// A seed that violated something while its bulk events were skipped runs again with
+/// every line kept: the run is the same, and its causal evidence needs the messages.
 pub(crate) fn run_on<S, F>(recorder: &TraceRecorder, sim: &S, seed: u64, config: &RunConfig) -> SeedReport
+where
+    S: Fn(Cluster) -> F,
+    F: Future<Output = SeedOutcome>,
+{
+    let report = run_once(recorder, sim, seed, config);
+    if report.violations.is_empty() || config.skip_kinds.is_empty() || !config.keep_lines {
+        return report;
+    }
+    let mut full = run_once(recorder, sim, seed, &config.clone().skip_kinds(&[]));
+    full.wall_time += report.wall_time;
+    full
+}
+
+/// [`run_on`] without the second run.
+fn run_once<S, F>(recorder: &TraceRecorder, sim: &S, seed: u64, config: &RunConfig) -> SeedReport
 where
     S: Fn(Cluster) -> F,
     F: Future<Output = SeedOutcome>,
@@ -238,7 +280,8 @@ where
     let stopwatch = Stopwatch::start();
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
     rt.set_time_limit(config.time_limit);
-    recorder.start(config.keep_lines);
+    recorder.start_skipping(config.keep_lines, config.skip_kinds);
+    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
@@ -248,8 +291,17 @@ where
         });
         (cluster, outcome)
     });
+    let outcome = match config.wall_limit.filter(|_| recorder.expired()) {
+        Some(limit) => SeedOutcome::fail(format!(
+            "timed out: the seed ran longer than its wall-time limit of {}s (--seed-timeout)",
+            limit.as_secs_f64()
+        )),
+        None => outcome,
+    };
     let trace = recorder.finish();
-    let violations = explained(outcome.violations, &trace);
+    // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
+    let violations =
+        if config.skip_kinds.is_empty() { explained(outcome.violations, &trace) } else { outcome.violations };
     // Teardown must run even past the time limit: kill every node and step once so
     // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
     rt.set_time_limit(Duration::MAX);

@@ -41,6 +41,26 @@ pub trait BoundScenario: Send + Sync {
     fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario>;
     /// The scenario as the text of a scenario file.
     fn to_toml(&self) -> String;
+    /// Trace event kinds the scenario's checks never read: their lines are not kept
+    /// unless asked for (they are still hashed), so a long run stays small.
+    fn unread_kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// What one seed is expected to cost, if the sim can tell from the scenario's size.
+    fn seed_cost(&self) -> Option<SeedCost> {
+        None
+    }
+}
+
+/// One seed's cost, estimated before it runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeedCost {
+    /// Trace events.
+    pub events: u64,
+    /// Real seconds on one core.
+    pub seconds: f64,
+    /// Peak memory in bytes.
+    pub memory_bytes: u64,
 }
 
 /// What a flaw scenario must produce.
@@ -117,8 +137,11 @@ pub fn seed_plan(
 }
 
 /// Runs `seeds` of `scenario` with `config` (its time limit comes from the scenario).
+/// The sim reads the trace lines it needs; with `config.keep_lines` the reports keep
+/// every line (to export a trace), else only those the scenario reads.
 pub fn run_scenario(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig) -> ScenarioReport {
-    let config = config.clone().time_limit(scenario.time_limit()).keep_lines(true);
+    let skip = if config.keep_lines { &[][..] } else { scenario.unread_kinds() };
+    let config = config.clone().time_limit(scenario.time_limit()).keep_lines(true).skip_kinds(skip);
     let sim = |cluster: Cluster| {
         let seed = cluster.seed();
         scenario.run(cluster, seed)

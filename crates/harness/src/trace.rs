@@ -9,6 +9,7 @@
 //! determinism fingerprint of a run. Lines are kept only when asked (the
 //! determinism check and trace export need them; a plain run needs the hash alone).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -19,6 +20,8 @@ use tracing::field::{Field, Visit};
 use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
+
+use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
 pub const TARGET_PREFIX: &str = "otpsim";
@@ -80,8 +83,16 @@ struct Recording {
     events: u64,
     kinds: BTreeMap<String, u64>,
     lines: Option<Vec<String>>,
-    /// The line buffer, reused when lines are not kept.
+    /// The position in the trace (from 1) of each kept line, when some kinds are
+    /// skipped (else a line's position is its index plus one).
+    numbers: Vec<u64>,
+    /// Kinds whose lines are hashed and counted but not kept: the bulk no checker reads,
+    /// which would otherwise grow with simulated time.
+    skip: &'static [&'static str],
+    /// The line buffer.
     scratch: String,
+    /// The seed's wall-time limit and housekeeping, if the runner set one.
+    watchdog: Option<Watchdog>,
     /// Process spans alive on this thread; they outlive a recording.
     spans: Spans,
 }
@@ -105,16 +116,13 @@ impl Spans {
 
 impl Recording {
     /// A fresh recording that keeps the open spans of this one.
-    fn restarted(&mut self, active: bool, keep_lines: bool) -> Recording {
+    fn restarted(&mut self, active: bool, keep_lines: bool, skip: &'static [&'static str]) -> Recording {
         let spans = std::mem::take(&mut self.spans);
-        Recording { active, lines: keep_lines.then(Vec::new), spans, ..Recording::default() }
+        Recording { active, lines: keep_lines.then(Vec::new), skip, spans, ..Recording::default() }
     }
 
     fn record(&mut self, event: &Event<'_>) {
-        let mut line = match self.lines {
-            Some(_) => String::with_capacity(96),
-            None => std::mem::take(&mut self.scratch),
-        };
+        let mut line = std::mem::take(&mut self.scratch);
         line.clear();
         let kind = write_line(&mut line, event);
         if let Some(pid) = self.spans.current() {
@@ -124,18 +132,21 @@ impl Recording {
         self.hash.write(line.as_bytes());
         self.hash.write(b"\n");
         self.events += 1;
-        if let Some(kind) = kind.map(|range| &line[range]) {
-            match self.kinds.get_mut(kind) {
-                Some(count) => *count += 1,
-                None => {
-                    self.kinds.insert(kind.to_owned(), 1);
-                }
+        let kind = kind.map_or("", |range| &line[range]);
+        match self.kinds.get_mut(kind) {
+            Some(count) => *count += 1,
+            None if kind.is_empty() => {}
+            None => {
+                self.kinds.insert(kind.to_owned(), 1);
             }
         }
-        match &mut self.lines {
-            Some(lines) => lines.push(line),
-            None => self.scratch = line,
+        if let Some(lines) = self.lines.as_mut().filter(|_| !self.skip.contains(&kind)) {
+            lines.push(line.clone());
+            if !self.skip.is_empty() {
+                self.numbers.push(self.events);
+            }
         }
+        self.scratch = line;
     }
 }
 
@@ -162,14 +173,30 @@ impl TraceRecorder {
 
     /// Starts a fresh recording; `keep_lines` keeps every line, not just the hash.
     pub fn start(&self, keep_lines: bool) {
+        self.start_skipping(keep_lines, &[]);
+    }
+
+    /// Starts a fresh recording that keeps lines (if `keep_lines`) except those whose
+    /// `event` is one of `skip`; every event is still hashed and counted.
+    pub fn start_skipping(&self, keep_lines: bool, skip: &'static [&'static str]) {
         let mut recording = self.lock();
-        *recording = recording.restarted(true, keep_lines);
+        *recording = recording.restarted(true, keep_lines, skip);
+    }
+
+    /// Watches the recording started last with `watchdog` (see [`crate::watchdog`]).
+    pub(crate) fn watch(&self, watchdog: Watchdog) {
+        self.lock().watchdog = Some(watchdog);
+    }
+
+    /// True if the watched recording ran past its wall-time limit.
+    pub(crate) fn expired(&self) -> bool {
+        self.lock().watchdog.is_some_and(|w| w.expired())
     }
 
     /// Ends the recording and returns its trace.
     pub fn finish(&self) -> Trace {
         let mut guard = self.lock();
-        let idle = guard.restarted(false, false);
+        let idle = guard.restarted(false, false, &[]);
         let recording = std::mem::replace(&mut *guard, idle);
         Trace {
             hash: recording.hash.finish(),
@@ -241,6 +268,11 @@ impl Subscriber for TraceRecorder {
         let mut recording = self.lock();
         if recording.active {
             recording.record(event);
+            let chore = recording.watchdog.as_mut().map(Watchdog::on_event);
+            drop(recording);
+            if let Some(chore) = chore {
+                chore.run();
+            }
         }
     }
 
@@ -354,16 +386,26 @@ impl Visit for Fields<'_> {
 /// lines if it keeps none). A simulation's own end-of-run checks read its trace
 /// through this, without copying it.
 pub fn with_current_lines<R>(f: impl FnOnce(&[String]) -> R) -> R {
+    with_current_numbered_lines(|lines, _| f(lines))
+}
+
+/// Like [`with_current_lines`], with the position in the whole trace (from 1) of each
+/// line: a recording that skips kinds keeps only some lines.
+pub fn with_current_numbered_lines<R>(f: impl FnOnce(&[String], &[u64]) -> R) -> R {
     let mut f = Some(f);
     let result = tracing::dispatcher::get_default(|dispatch| {
         let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
         let recording = recorder.lock();
         let lines = recording.lines.as_deref().filter(|_| recording.active).unwrap_or_default();
-        f.take().map(|f| f(lines))
+        let numbers: Cow<'_, [u64]> = match recording.skip {
+            [] => (1..=lines.len() as u64).collect(),
+            _ => Cow::Borrowed(&recording.numbers[..lines.len()]),
+        };
+        f.take().map(|f| f(lines, &numbers))
     });
     match (result, f) {
         (Some(result), _) => result,
-        (None, Some(f)) => f(&[]),
+        (None, Some(f)) => f(&[], &[]),
         (None, None) => unreachable!("f runs at most once, and only when it returns a result"),
     }
 }
@@ -428,6 +470,30 @@ mod tests {
         });
         let lines = trace.lines.expect("kept");
         assert_eq!(lines, vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock"]);
+    }
+
+    #[test]
+    fn skipped_kinds_are_hashed_and_counted_but_not_kept() {
+        let emit = || {
+            for i in 0..4u64 {
+                tracing::debug!(target: "otpsim", event = "deliver", serial = i);
+                tracing::debug!(target: "otpsim", event = "exit", serial = i);
+            }
+        };
+        let all = recorded(true, emit);
+        let recorder = TraceRecorder::new();
+        recorder.start_skipping(true, &["deliver"]);
+        let numbers = tracing::subscriber::with_default(recorder.clone(), || {
+            emit();
+            with_current_numbered_lines(|lines, numbers| {
+                assert!(lines.iter().all(|l| l.contains("event=exit")));
+                numbers.to_vec()
+            })
+        });
+        let lean = recorder.finish();
+        assert_eq!((lean.hash, lean.events, lean.count("deliver")), (all.hash, 8, 4));
+        assert_eq!(lean.lines.map(|l| l.len()), Some(4));
+        assert_eq!(numbers, [2, 4, 6, 8]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod invariants;
 pub mod record;
 pub mod run;
 pub mod schema;
+pub mod size;
 pub mod workload;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::time::Duration;
 use otpsim_harness::invariant::{self, TraceEvent};
 use otpsim_harness::plan::FaultPlan;
 use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Rate, Scenario, ScenarioError};
-use otpsim_harness::suite::{BoundScenario, Expectation, SeedRun};
+use otpsim_harness::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
 use otpsim_harness::{trace, SeedOutcome};
 use otpsim_runtime::Cluster;
 use toml::Spanned;
@@ -47,6 +48,7 @@ pub struct FoundationScenario {
 /// Parses and checks a foundation scenario.
 pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError> {
     let scenario: Scenario<Foundation> = scenario::parse(path, text, &invariant::NAMES)?;
+    size::check(path, text, &scenario)?;
     let invariants = match &scenario.check.invariants {
         Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),
         None => invariant::NAMES.iter().map(|n| n.to_string()).collect(),
@@ -86,8 +88,9 @@ impl BoundScenario for FoundationScenario {
         let plan = self.fault_plan(seed);
         Box::pin(async move {
             let record = run::run(cluster, &self.scenario, &plan).await;
-            let events =
-                trace::with_current_lines(|lines| TraceEvent::parse_where(lines, |kind| !BULK.contains(&kind)));
+            let events = trace::with_current_numbered_lines(|lines, numbers| {
+                TraceEvent::parse_numbered(lines, numbers, |kind| !BULK.contains(&kind))
+            });
             let violations =
                 self.invariants.iter().flat_map(|name| invariants::check(name, &record, &events)).collect();
             let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
@@ -124,5 +127,13 @@ impl BoundScenario for FoundationScenario {
 
     fn to_toml(&self) -> String {
         toml::to_string(&self.scenario).unwrap_or_else(|e| format!("# the scenario could not be written: {e}\n"))
+    }
+
+    fn unread_kinds(&self) -> &'static [&'static str] {
+        BULK
+    }
+
+    fn seed_cost(&self) -> Option<SeedCost> {
+        Some(size::estimate(&self.scenario))
     }
 }

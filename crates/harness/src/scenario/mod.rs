@@ -24,9 +24,7 @@ pub const EVERY_MIN: Duration = Duration::from_millis(1);
 
 /// The `sim` a scenario text names (`foundation` when it names none).
 pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        ScenarioError::new(path, text, e.span(), "", e.message().to_owned()).with_hint("the file is not valid TOML")
-    })?;
+    let table: toml::Table = toml::from_str(text).map_err(|e| error::toml_syntax(path, text, e.span(), e.message()))?;
     match table.get("sim") {
         None => Ok("foundation".to_owned()),
         Some(toml::Value::String(name)) => Ok(name.clone()),
@@ -39,8 +37,8 @@ pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
 /// Parses and checks a scenario for sim `S`. `invariants` are the names the sim can
 /// judge; `check.invariants` and `expect.violation` must be among them.
 pub fn parse<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Result<Scenario<S>, ScenarioError> {
-    let deserializer = toml::Deserializer::parse(text)
-        .map_err(|e| ScenarioError::new(path, text, e.span(), "", e.message().to_owned()))?;
+    let deserializer =
+        toml::Deserializer::parse(text).map_err(|e| error::toml_syntax(path, text, e.span(), e.message()))?;
     let scenario: Scenario<S> = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         // Spanned values show up in serde's path as a private key: not the user's field.
         let field = e.path().to_string().replace(".$__serde_spanned_private_value", "");
@@ -59,74 +57,66 @@ pub fn parse<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Resu
 }
 
 /// Checks what serde cannot: references between fields and names from other lists.
+/// Every problem found is reported, in source order, in one error.
 fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&str]) -> Result<(), ScenarioError> {
-    let err = |span, field: &str, message: String| Err(ScenarioError::new(path, text, span, field, message));
+    let mut errors: Vec<ScenarioError> = Vec::new();
+    let mut err =
+        |span, field: &str, message: String| errors.push(ScenarioError::new(path, text, span, field, message));
     let f = &s.faults;
+    let too_often = format!("must be at least {}ms", EVERY_MIN.as_millis());
     let periodic = [("faults.process_crash", f.process_crash.as_ref()), ("faults.defect", f.defect.as_ref())];
+    let mut targets = Vec::new();
     for (field, spec) in periodic {
         let Some(spec) = spec else { continue };
         if spec.every.get_ref().0 < EVERY_MIN {
-            return err(
-                Some(spec.every.span()),
-                &format!("{field}.every"),
-                format!("must be at least {}ms", EVERY_MIN.as_millis()),
-            );
+            err(Some(spec.every.span()), &format!("{field}.every"), too_often.clone());
         }
         if spec.targets.is_empty() {
-            return err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
+            err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
         }
         for (i, target) in spec.targets.iter().enumerate() {
-            check_target::<S>(path, text, target, &format!("{field}.targets[{i}]"))?;
+            targets.push(check_target::<S>(path, text, target, &format!("{field}.targets[{i}]")));
         }
     }
     if let Some(n) = &f.node_crash {
         if n.every.get_ref().0 < EVERY_MIN {
-            return err(
-                Some(n.every.span()),
-                "faults.node_crash.every",
-                format!("must be at least {}ms", EVERY_MIN.as_millis()),
-            );
+            err(Some(n.every.span()), "faults.node_crash.every", too_often.clone());
         }
     }
     if let Some(p) = &f.partition {
         if p.every.get_ref().0 < EVERY_MIN {
-            return err(
-                Some(p.every.span()),
-                "faults.partition.every",
-                format!("must be at least {}ms", EVERY_MIN.as_millis()),
-            );
+            err(Some(p.every.span()), "faults.partition.every", too_often.clone());
         }
     }
     for (i, at) in f.at.iter().enumerate() {
         let field = format!("faults.at[{i}]");
         // The injector fires only faults before `until`: one at `until` would be silently dropped.
         if at.time.get_ref() >= &f.until {
-            return Err(ScenarioError::new(
+            targets.push(Err(ScenarioError::new(
                 path,
                 text,
                 Some(at.time.span()),
                 &format!("{field}.time"),
                 format!("is not before faults.until ({})", otpsim_runtime::units::format_duration(f.until.0)),
             )
-            .with_hint("explicit faults must happen before faults stop"));
+            .with_hint("explicit faults must happen before faults stop")));
         }
-        check_explicit_target::<S>(path, text, at, &format!("{field}.target"))?;
+        targets.push(check_explicit_target::<S>(path, text, at, &format!("{field}.target")));
     }
     let known = |name: &str| invariants.contains(&name);
     if let Some(list) = &s.check.invariants {
         for (i, name) in list.iter().enumerate() {
             if !known(name.get_ref()) {
-                return Err(unknown_invariant(path, text, name, &format!("check.invariants[{i}]"), invariants));
+                targets.push(Err(unknown_invariant(path, text, name, &format!("check.invariants[{i}]"), invariants)));
             }
         }
     }
     if let Some(expect) = &s.expect {
         if !known(expect.violation.get_ref()) {
-            return Err(unknown_invariant(path, text, &expect.violation, "expect.violation", invariants));
-        }
-        if let Some(list) = &s.check.invariants {
+            targets.push(Err(unknown_invariant(path, text, &expect.violation, "expect.violation", invariants)));
+        } else if let Some(list) = &s.check.invariants {
             if !list.iter().any(|n| n.get_ref() == expect.violation.get_ref()) {
-                return err(
+                err(
                     Some(expect.violation.span()),
                     "expect.violation",
                     "is not among check.invariants, so it can never be found".into(),
@@ -134,7 +124,8 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
             }
         }
     }
-    Ok(())
+    errors.extend(targets.into_iter().filter_map(Result::err));
+    ScenarioError::all(errors)
 }
 
 fn unknown_invariant(

@@ -7,16 +7,25 @@
 //! with another outcome (an error reported as success, say) is lost. Skips tasks that
 //! were never acknowledged: the system promised nothing for them.
 
+use std::collections::BTreeMap;
+
 use otpsim_foundation::task::true_outcome;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::{Observed, Record};
-use super::mentioning;
 
 const NAME: &str = "no_task_lost";
 
 /// Checks every acknowledged task.
 pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+    // Evidence is looked up per lost task: one pass over the trace, not one per task
+    // (a broken run can lose thousands of tasks over millions of events).
+    let mut by_task: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
+    for event in events {
+        if let Some(task) = event.get("task") {
+            by_task.entry(task).or_default().push(event);
+        }
+    }
     let mut violations = Vec::new();
     for planned in &record.plan.tasks {
         let id = planned.spec.id;
@@ -35,7 +44,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         violations.push(
             Violation::new(NAME, record.end, format!("task {id} {problem}"))
                 .id("task", id)
-                .evidence(mentioning(events, "task", &id_text)),
+                .evidence(by_task.get(id_text.as_str()).into_iter().flatten().copied()),
         );
     }
     violations

@@ -1,0 +1,131 @@
+//! What a seed's runner does every so many trace events, from the trace recorder (the
+//! one hook that sees a simulation's progress without taking part in it, so adding it
+//! changes no schedule and no trace).
+//!
+//! - The wall-time limit (`--seed-timeout`): past it, the simulated clock is pushed
+//!   beyond the seed's simulated-time limit, so madsim stops the run at its next step,
+//!   and the seed fails with a verdict that names the limit.
+//! - Finished tasks: madsim remembers every task a node ever spawned until the node is
+//!   killed; a long run spawns millions (one per timer). Asking madsim to count its
+//!   tasks makes it drop the finished ones, so memory does not grow with simulated time.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Events between two looks at the wall clock.
+const EVENTS_PER_CLOCK_CHECK: u64 = 1 << 10;
+/// Events between two sweeps of madsim's finished tasks.
+const EVENTS_PER_SWEEP: u64 = 1 << 16;
+
+/// How often the wall clock ticks.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Real time in ticks since the first watchdog. Simulated code cannot read the real
+/// clock (madsim answers `Instant::now` with simulated time on its threads), so a
+/// thread of its own, outside any simulation, counts real time for the watchdogs.
+fn wall_ticks() -> u64 {
+    static TICKS: OnceLock<&'static AtomicU64> = OnceLock::new();
+    let ticks = TICKS.get_or_init(|| {
+        let ticks: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
+        #[allow(clippy::disallowed_methods)] // a real clock thread: it never touches a simulation
+        std::thread::spawn(move || loop {
+            #[allow(clippy::disallowed_methods)] // real time, on a thread outside every simulation
+            std::thread::sleep(TICK);
+            ticks.fetch_add(1, Ordering::Relaxed);
+        });
+        ticks
+    });
+    ticks.load(Ordering::Relaxed)
+}
+
+/// One seed's watchdog.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Watchdog {
+    started: u64,
+    wall_limit: Option<Duration>,
+    sim_limit: Duration,
+    events: u64,
+    expired: bool,
+}
+
+impl Watchdog {
+    /// A watchdog for a seed that may run `wall_limit` of real time (none: no limit) and
+    /// `sim_limit` of simulated time. Made outside the simulation: it may start the
+    /// clock thread, which madsim forbids inside one.
+    pub(crate) fn new(wall_limit: Option<Duration>, sim_limit: Duration) -> Self {
+        // Without a limit the clock thread is not needed (a library user may never start it).
+        let started = if wall_limit.is_some() { wall_ticks() } else { 0 };
+        Watchdog { started, wall_limit, sim_limit, events: 0, expired: false }
+    }
+
+    /// True once the wall-time limit passed.
+    pub(crate) fn expired(&self) -> bool {
+        self.expired
+    }
+
+    /// Counts one event; returns what to do now (outside the recorder's lock).
+    pub(crate) fn on_event(&mut self) -> Chore {
+        self.events += 1;
+        if self.events.is_multiple_of(EVENTS_PER_CLOCK_CHECK) && !self.expired {
+            let elapsed = || TICK * u32::try_from(wall_ticks() - self.started).unwrap_or(u32::MAX);
+            if self.wall_limit.is_some_and(|limit| elapsed() > limit) {
+                self.expired = true;
+                return Chore::Stop(self.sim_limit);
+            }
+        }
+        if self.events.is_multiple_of(EVENTS_PER_SWEEP) {
+            return Chore::Sweep;
+        }
+        Chore::Nothing
+    }
+}
+
+/// Work the watchdog asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Chore {
+    /// Nothing to do.
+    Nothing,
+    /// Let madsim drop the tasks that finished.
+    Sweep,
+    /// End the run: push the simulated clock past its limit.
+    Stop(Duration),
+}
+
+impl Chore {
+    /// Does the chore on the runtime of this thread, if there is one.
+    pub(crate) fn run(self) {
+        let Ok(runtime) = madsim::runtime::Handle::try_current() else {
+            return;
+        };
+        match self {
+            Chore::Nothing => {}
+            Chore::Sweep => {
+                runtime.metrics().num_tasks();
+            }
+            Chore::Stop(sim_limit) => madsim::time::advance(sim_limit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watchdog_sweeps_periodically_and_stops_once_past_its_wall_limit() {
+        let mut patient = Watchdog::new(None, Duration::from_secs(9));
+        let chores: Vec<Chore> = (0..EVENTS_PER_SWEEP).map(|_| patient.on_event()).collect();
+        assert_eq!(chores.iter().filter(|c| **c == Chore::Sweep).count(), 1);
+        assert!(!chores.iter().any(|c| matches!(c, Chore::Stop(_))));
+
+        let mut hasty = Watchdog::new(Some(Duration::ZERO), Duration::from_secs(9));
+        while wall_ticks() == hasty.started {
+            #[allow(clippy::disallowed_methods)] // waits for the real clock thread, outside any simulation
+            std::thread::sleep(TICK / 4);
+        }
+        let stops: Vec<Chore> = (0..3 * EVENTS_PER_CLOCK_CHECK).map(|_| hasty.on_event()).collect();
+        assert_eq!(stops.iter().filter(|c| matches!(c, Chore::Stop(_))).count(), 1);
+        assert!(hasty.expired());
+    }
+}
