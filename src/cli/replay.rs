@@ -106,7 +106,8 @@ fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
     let Some(seed) = report.seeds.first() else {
         return text;
     };
-    let _ = writeln!(text, "replay {} seed {} ({})", output::shown(scenario.name()), seed.seed, scenario.path().display());
+    let _ =
+        writeln!(text, "replay {} seed {} ({})", output::shown(scenario.name()), seed.seed, scenario.path().display());
     text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(seed.seed), &seed.violations, ""));
     let _ = writeln!(text, "verdict: {}", seed.verdict);
     text.push_str(&violations(&seed.violations, VIOLATIONS_SHOWN, "  "));
