@@ -21,7 +21,7 @@ const CALLS: u64 = 200_000;
 const PROCESSES: u64 = 100_000;
 const EMPTY_SEEDS: u64 = 50_000;
 const LEAK_SEEDS: u64 = 20_000;
-const CALL_RATIO_MIN: f64 = 0.40;
+const CALL_RATIO_MIN: f64 = 0.60;
 const IDLE_PROCESS_BYTES_MAX: f64 = 2048.0;
 
 /// Seconds `f` takes by the real clock; call it outside any madsim runtime.

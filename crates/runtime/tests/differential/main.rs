@@ -163,6 +163,7 @@ scenarios! {
     processes::exit_normal_from_another_is_ignored,
     processes::names_are_unique_and_freed_on_exit,
     processes::send_to_unregistered_name_is_badarg,
+    processes::node_crash_is_noconnection,
     servers::gen_server_call_cast_and_info,
     servers::gen_server_call_timeout_discards_late_reply,
     servers::gen_server_call_to_dead_or_crashing_server,

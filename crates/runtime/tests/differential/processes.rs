@@ -1,6 +1,6 @@
 //! Monitors, links, exit signals and names (erlang/<name>.erl).
 
-use otpsim_runtime::{Ctx, Message, Pid, Reason};
+use otpsim_runtime::{Ctx, Message, Pid, Reason, SpawnOpts};
 
 use crate::helpers::*;
 use crate::trace::Trace;
@@ -176,5 +176,24 @@ async fn ask(ctx: &Ctx, who: Pid, name: &'static str) -> &'static str {
 
 pub async fn send_to_unregistered_name_is_badarg(ctx: Ctx, t: Trace) -> Reason {
     t.log2("send", ctx.send_named(ctx.node(), "nobody", "hello").map_or("badarg", |()| "hello"));
+    Reason::Normal
+}
+
+pub async fn node_crash_is_noconnection(ctx: Ctx, t: Trace) -> Reason {
+    ctx.trap_exit(true);
+    let cluster = ctx.cluster();
+    let peer = cluster.add_node("peer", |_, _| async {});
+    let idle = |_c: Ctx| std::future::pending::<()>();
+    let watched = ctx.spawn_opts(peer, SpawnOpts::default(), idle);
+    t.name(watched, "watched");
+    let linked = ctx.spawn_opts(peer, SpawnOpts::default(), idle);
+    t.name(linked, "linked");
+    t.name_ref(ctx.monitor(watched));
+    ctx.link(linked).unwrap();
+    cluster.crash_node(peer);
+    let down = ctx.recv_match(|m| matches!(m, Message::Down(_))).await;
+    t.log2("got", t.msg(&down));
+    let exit = ctx.recv_match(|m| matches!(m, Message::Exit { .. })).await;
+    t.log2("got", t.msg(&exit));
     Reason::Normal
 }
