@@ -221,3 +221,29 @@ fn zero_seeds_unknown_sims_and_broken_toml_are_rejected_where_they_are() {
     let e = error_of("name = \"unterminated\n[system]\n");
     assert_eq!(e.position.map(|(line, _)| line), Some(1), "{e}");
 }
+
+#[test]
+fn values_the_healthy_system_cannot_work_with_are_rejected_with_the_reason() {
+    let cases = [
+        ("[system]\ntask_agents = 0\n", "system.task_agents", "task_agents = 0: no agent could ever run a task"),
+        ("[system]\nnodes = 0\n", "system.nodes", "nodes = 0: no node could run the system"),
+        ("[config]\nmax_error_threshold = 0\n", "config.max_error_threshold", "max_error_threshold = 0: "),
+        ("[config]\nagent_queue_capacity = 0\n", "config.agent_queue_capacity", "agent_queue_capacity = 0: "),
+        ("[config]\ncircuit_breaker_threshold = 0\n", "config.circuit_breaker_threshold", "threshold = 0: "),
+        ("[config]\nbuffer_max_size = 0\n", "config.buffer_max_size", "buffer_max_size = 0: "),
+        ("[config.retry]\nmultiplier = 0\n", "config.retry.multiplier", "multiplier = 0: "),
+        ("[workload]\nclients = 0\n", "workload.clients", "clients = 0: "),
+        ("[workload]\nrequest_timeout = \"0\"\n", "workload.request_timeout", "request_timeout = \"0\": "),
+    ];
+    for (table, field, reason) in cases {
+        let e = error_of(&format!("name = \"x\"\n\n{table}"));
+        assert_eq!(field_and_line(&e), (field, Some(4)), "{e}");
+        assert!(e.message.contains(reason), "{e}");
+        assert!(e.to_string().starts_with("bad.toml:4:"), "{e}");
+    }
+    let e = error_of("name = \"x\"\n[config]\nretry = { initial_backoff = \"1s\", multiplier = 0 }\n");
+    assert_eq!(field_and_line(&e), ("config.retry.multiplier", Some(3)), "{e}");
+    for least in ["task_agents = 1", "nodes = 1"] {
+        assert!(load_text(Path::new("ok.toml"), &format!("name = \"x\"\n[system]\n{least}\n")).is_ok(), "{least}");
+    }
+}

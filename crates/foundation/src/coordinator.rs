@@ -15,7 +15,11 @@
 //!    lost its buffers; if it stays buffered longer than a breaker reset, it goes to
 //!    the next agent. New tasks avoid an agent whose route was buffered for one
 //!    breaker reset, unless no other agent is up.
-//! 3. The agent reports the outcome until acked; the first outcome recorded (and
+//! 3. An agent that cannot run a queued task soon (its downstream's breaker is open,
+//!    or it paused) releases it: it never starts it again under that assignment, and
+//!    sends the release until acked. The coordinator takes back only the release of
+//!    the task's current assignment and routes the task again, to the next agent.
+//! 4. The agent reports the outcome until acked; the first outcome recorded (and
 //!    synced) wins, later ones are acked and ignored.
 //!
 //! A restarted coordinator reloads the whole log and routes again every task that no
@@ -38,7 +42,7 @@ use crate::config::Config;
 use crate::durable::{self, TaskRecord, TaskState};
 use crate::events::TARGET;
 use crate::flaws::Flaw;
-use crate::protocol::{AgentRequest, OutcomeReport, ReportAck, RouteOutcome, REJECTED};
+use crate::protocol::{AgentRequest, OutcomeReport, Release, ReleaseAck, ReportAck, RouteOutcome, REJECTED};
 use crate::task::{TaskId, TaskOutcome, TaskSpec};
 use crate::workflow::god::GodWorkflows;
 use crate::workflow::{self, WorkflowError, WorkflowId, WorkflowSpec, WorkflowStatus};
@@ -57,6 +61,8 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(1);
 pub const ROUTE_BACKOFF: Duration = Duration::from_millis(50);
 /// The largest backoff between routes of one task.
 pub const ROUTE_BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// The longest pause before routing a task again after the pool refused it.
+pub const REJECTED_BACKOFF_MAX: Duration = Duration::from_millis(400);
 /// How often a buffered task is routed again (see the module doc).
 pub const BUFFERED_REDRIVE: Duration = Duration::from_secs(1);
 /// How often the coordinator looks for tasks to route.
@@ -279,7 +285,7 @@ impl Coordinator {
                 record.state = TaskState::Queued;
                 record.holder = None;
                 record.attempts = (record.attempts / 2 + 1) * 2;
-                routing.not_before = now + route_backoff(1);
+                routing.not_before = now + rejected_backoff(record.attempts, self.layout.task_agents);
                 self.save(ctx, id);
             }
             Ok(RouteOutcome::Failed(_)) | Err(_) => {
@@ -312,6 +318,32 @@ impl Coordinator {
         ctx.send(report.agent, ReportAck { task: id });
     }
 
+    /// Takes back a task an agent released: it is routed again, to the next agent.
+    /// Only the release of the task's current assignment counts; a release that races
+    /// ahead of its own delivery's confirmation is left unanswered (the agent sends it
+    /// again), and any other (stale, duplicated, or of a finished task) is acked.
+    fn released(&mut self, ctx: &Ctx, release: Release) {
+        let id = release.task;
+        let Some(record) = self.log.get_mut(&id) else {
+            return;
+        };
+        let current = record.attempts + 1 == release.attempt;
+        match record.state {
+            TaskState::Assigned { agent } if agent == release.index && current => {
+                record.state = TaskState::Queued;
+                record.holder = None;
+                record.attempts = (record.attempts / 2 + 1) * 2;
+                self.unowned.insert(id, Routing { not_before: ctx.now() + route_backoff(1), in_flight: false });
+                self.save(ctx, id);
+                debug!(target: TARGET, event = "task_released", task = %id, agent = %release.agent);
+            }
+            TaskState::Final(_) => {}
+            _ if current => return,
+            _ => {}
+        }
+        ctx.send(release.agent, ReleaseAck { task: id });
+    }
+
     fn tick(&mut self, ctx: &Ctx) {
         let due: Vec<TaskId> = self.unowned.keys().copied().collect();
         for id in due {
@@ -338,6 +370,14 @@ impl Coordinator {
 /// `step` agents that are down: each agent gets two tries, then the next one.
 fn candidate(id: TaskId, attempts: u32, step: u32, agents: u32) -> u32 {
     ((id.0 % u64::from(agents)) as u32 + attempts / 2 + step) % agents
+}
+
+/// The pause before routing a task again after a rejection: short while untried
+/// agents remain, then doubling with every round of refusals (every agent paused or
+/// full) up to [`REJECTED_BACKOFF_MAX`], so a pool that refuses everything is not
+/// flooded with routes, and one whose queues free up gets work again soon.
+fn rejected_backoff(attempts: u32, agents: u32) -> Duration {
+    route_backoff(1 + attempts / 2 / agents.max(1)).min(REJECTED_BACKOFF_MAX)
 }
 
 fn route_backoff(attempts: u32) -> Duration {
@@ -367,6 +407,8 @@ impl GenServer for Coordinator {
         }
         if let Some(report) = msg.info::<OutcomeReport>() {
             self.reported(ctx, report.clone());
+        } else if let Some(release) = msg.info::<Release>() {
+            self.released(ctx, release.clone());
         } else if let Some(routed) = msg.info::<Routed>() {
             self.routed(ctx, routed.clone());
             self.route(ctx, routed.task);

@@ -41,13 +41,19 @@ pub struct Report {
 pub struct AgentSnapshot {
     /// Tasks accepted and not started, in order.
     pub queue: VecDeque<Assignment>,
-    /// The task being executed.
-    pub running: Option<Assignment>,
+    /// Tasks started and not finished, in start order (one executes an attempt at a
+    /// time; the others wait for a backoff or their downstream's breaker).
+    pub running: Vec<Assignment>,
     /// Finished tasks whose outcome the coordinator has not acknowledged.
     pub outbox: BTreeMap<TaskId, Report>,
     /// Tasks whose outcome the coordinator acknowledged (so a late duplicate
     /// assignment is not run again).
     pub finished: BTreeSet<TaskId>,
+    /// Queued tasks handed back to the coordinator, with the assignment attempt they
+    /// came with; `true` once the coordinator acknowledged. An assignment of such a
+    /// task with a later attempt is new work; one with that attempt or an earlier one
+    /// is a stale duplicate.
+    pub released: BTreeMap<TaskId, (u32, bool)>,
     /// Tasks during which this agent crashed with a panic (a defect).
     pub crashed: BTreeSet<TaskId>,
     /// Tasks finished, any outcome.
@@ -61,7 +67,7 @@ pub struct AgentSnapshot {
 impl AgentSnapshot {
     /// True if the agent already holds or finished `task`.
     pub fn knows(&self, task: TaskId) -> bool {
-        self.running.as_ref().is_some_and(|a| a.task.id == task)
+        self.running.iter().any(|a| a.task.id == task)
             || self.queue.iter().any(|a| a.task.id == task)
             || self.outbox.contains_key(&task)
             || self.finished.contains(&task)

@@ -18,12 +18,14 @@
 //! | `agent_error` | agent, error_count | an agent counted an expected error |
 //! | `agent_paused` | agent, error_count, threshold | an agent paused itself |
 //! | `agent_resumed` | agent | a paused agent resumed |
-//! | `task_breaker_opened` | agent, failures, threshold | an agent's ProcessTask breaker opened (attempts wait for its reset) |
+//! | `task_breaker_opened` | agent, downstream, failures, threshold | an agent's breaker for one downstream (task type) opened (new tasks of that type wait for its reset or go elsewhere) |
+//! | `task_released` | task, agent | the coordinator took back a queued task an agent could not run soon |
 //! | `breaker_opened` | receiver, failures, threshold | the manager opened a receiver's breaker |
 //! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
 //! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
 //! | `buffer_overflow` | receiver, dropped, max | the buffer was full; the oldest message was dropped (dropped: its msg) |
 //! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered) |
+//! | `replay_refused` | receiver, msg, seq | the receiver refused a replayed message (paused, full): it went back to its sender |
 //! | `replay_failed` | receiver, msg, seq, kept | replaying failed; kept=true if it stays buffered |
 //! | `peer_tracked` | peer | the manager started holding state for a peer (and monitors it) |
 //! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |

@@ -28,8 +28,13 @@ pub enum AgentRequest {
 pub enum AgentReply {
     /// The task is durably queued (or was already known).
     Accepted,
-    /// The agent will not take the task (paused, full, ...): assign it elsewhere.
+    /// The agent refuses the request: a failed delivery, which a receiver's breaker
+    /// counts.
     Rejected(String),
+    /// The agent is healthy but takes no new work now (paused, queue full, the task's
+    /// downstream breaker open, or an assignment it released): assign it elsewhere.
+    /// Flow control, not a failure: no breaker counts it.
+    Busy(String),
     /// The agent's status.
     Status(AgentStatus),
 }
@@ -68,7 +73,7 @@ pub struct AgentStatus {
     pub queue_len: usize,
 }
 
-/// How a `Failed` route starts when the agent itself answered `Rejected`: a definite
+/// How a `Failed` route starts when the agent itself answered `Rejected` or `Busy`: a definite
 /// "I do not take (and do not hold) this task", unlike a timeout or a lost answer.
 pub const REJECTED: &str = "rejected: ";
 
@@ -100,6 +105,29 @@ pub struct OutcomeReport {
 /// The coordinator durably recorded the outcome of `task` (or already had one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReportAck {
+    /// The task.
+    pub task: crate::task::TaskId,
+}
+
+/// An agent hands back a queued task it cannot run soon (its downstream's breaker is
+/// open, or the agent paused). Sent again until a [`ReleaseAck`] comes back; the agent
+/// never starts the task meanwhile, so the task has one owner at every moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// The releasing agent, where the ack goes.
+    pub agent: otpsim_runtime::Pid,
+    /// The agent's index in the pool.
+    pub index: u32,
+    /// The task.
+    pub task: crate::task::TaskId,
+    /// The assignment attempt that delivered it (a stale or duplicated release, of an
+    /// earlier assignment, is acknowledged and otherwise ignored).
+    pub attempt: u32,
+}
+
+/// The coordinator owns `task` again (or it already had it back, or it is finished).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReleaseAck {
     /// The task.
     pub task: crate::task::TaskId,
 }

@@ -39,6 +39,21 @@ pub enum TaskType {
     Other(String),
 }
 
+impl TaskType {
+    /// The type's name, which is also the downstream service its handler calls (each
+    /// has its own circuit breaker in an agent).
+    pub fn name(&self) -> &str {
+        match self {
+            TaskType::DataProcessing => "data_processing",
+            TaskType::Validation => "validation",
+            TaskType::Transformation => "transformation",
+            TaskType::Analysis => "analysis",
+            TaskType::Notification => "notification",
+            TaskType::Other(name) => name,
+        }
+    }
+}
+
 /// How a task behaves when executed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use otpsim_foundation::coordinator::TaskStatus;
 use otpsim_foundation::protocol::AgentState;
 use otpsim_foundation::task::{self, RETRIES_EXHAUSTED};
-use otpsim_foundation::{agent, api, app, coordinator, manager, workflow, Behavior, Config, TaskId, TaskOutcome};
+use otpsim_foundation::{
+    agent, api, app, coordinator, manager, workflow, Behavior, Config, TaskId, TaskOutcome, TaskSpec, TaskType,
+};
 use otpsim_runtime::{NodeId, Pid};
 use tasks_support::{ms, sim, task, wait_ms, World};
 
@@ -84,7 +86,15 @@ fn tuned() -> Config {
 fn the_pause_threshold_and_cooldown_follow_the_config() {
     sim(3, |events| async move {
         let world = World::boot(tuned(), 2, 2).await;
-        let tasks: Vec<_> = [1, 3, 5].iter().map(|&id| task(id, 10, Behavior::FailPermanently)).collect();
+        // Transient errors count towards the pause; a task's own invalid input does not.
+        // Three task types, so no downstream's breaker (threshold 2) holds any back.
+        let kinds = [TaskType::Analysis, TaskType::Validation, TaskType::Transformation];
+        let mut tasks: Vec<_> = [1, 3, 5]
+            .iter()
+            .zip(kinds)
+            .map(|(&id, kind)| TaskSpec { kind, ..task(id, 10, Behavior::FailTransiently { times: 1 }) })
+            .collect();
+        tasks.push(task(7, 10, Behavior::FailPermanently));
         world.submit_all(tasks.iter().map(|t| (ms(0), t.clone())).collect());
         world.settle(&tasks.iter().map(|t| t.id).collect(), ms(30_000)).await;
         wait_ms(5000).await;
@@ -105,18 +115,40 @@ fn the_pause_threshold_and_cooldown_follow_the_config() {
 }
 
 #[test]
-fn the_breaker_threshold_and_reset_follow_the_config_and_only_delay_attempts() {
+fn the_breaker_opens_at_the_threshold_and_holds_back_only_new_tasks_of_its_downstream() {
     sim(4, |events| async move {
         let world = World::boot(tuned(), 2, 2).await;
-        let t = task(1, 10, Behavior::FailTransiently { times: 2 });
-        world.submit_all(vec![(ms(0), t.clone())]);
-        let statuses = world.settle(&BTreeSet::from([t.id]), ms(30_000)).await;
-        assert_eq!(statuses[&t.id], TaskStatus::Completed(task::result_of(t.id)), "an open breaker changes no outcome");
+        // Attempts at about 0, 110, 420 and 1330 ms (backoffs 100, 300, 900 ms): the
+        // second failure opens the breaker, the third re-opens it, the success closes it.
+        let failing = task(1, 10, Behavior::FailTransiently { times: 3 });
+        // Task 3 is routed to the same agent first, while its analysis breaker is open.
+        let later = task(3, 10, Behavior::Succeed);
+        let other_type = TaskSpec { kind: TaskType::Validation, ..task(5, 10, Behavior::Succeed) };
+        world.submit_all(vec![(ms(0), failing.clone()), (ms(200), later.clone()), (ms(200), other_type.clone())]);
+        let ids = BTreeSet::from([failing.id, later.id, other_type.id]);
+        let statuses = world.settle(&ids, ms(30_000)).await;
+        for t in [&failing, &later, &other_type] {
+            assert_eq!(statuses[&t.id], TaskStatus::Completed(task::result_of(t.id)), "the breaker changes no outcome");
+        }
         let opened = events.named("task_breaker_opened");
-        assert_eq!(opened.len(), 1);
+        assert_eq!(opened.len(), 2);
         assert_eq!((opened[0].get("failures"), opened[0].get("threshold")), ("2", "2"));
-        let finished = &events.named("task_finished")[0];
-        assert!(finished.at - opened[0].at >= ms(3000), "the third attempt waited for the 3 s reset");
+        assert_eq!(opened[0].get("downstream"), "analysis");
+        let finished_at =
+            |id: u64| events.named("task_finished").iter().find(|e| e.get("task") == id.to_string()).map(|e| e.at);
+        let agent_of = |id: u64| {
+            events
+                .named("task_started")
+                .iter()
+                .find(|e| e.get("task") == id.to_string())
+                .map(|e| e.get("agent").to_owned())
+        };
+        assert!(
+            finished_at(1).expect("task 1 ran") - opened[0].at < ms(3000),
+            "a started task's retries do not wait for the reset"
+        );
+        assert_ne!(agent_of(3), agent_of(1), "a new task of the open downstream went to the other agent");
+        assert_eq!(agent_of(5), agent_of(1), "another downstream's task still ran on the same agent");
         world.cluster.halt().await;
     });
 }

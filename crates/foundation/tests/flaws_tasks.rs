@@ -9,7 +9,7 @@ use otpsim_foundation::coordinator::TaskStatus;
 use otpsim_foundation::protocol::AgentState;
 use otpsim_foundation::task::{self, CRASHED, INVALID};
 use otpsim_foundation::workflow::{StepSpec, WorkflowId, WorkflowSpec, WorkflowStatus};
-use otpsim_foundation::{api, Behavior, Config, Flaw, TaskId, TaskSpec};
+use otpsim_foundation::{api, Behavior, Config, Flaw, TaskId, TaskSpec, TaskType};
 use otpsim_runtime::{NodeId, Pid};
 use tasks_support::{ms, sim, task, wait_ms, World};
 
@@ -89,13 +89,18 @@ fn errors_as_success_reports_a_failed_execution_as_completed() {
     assert_ne!(transient.0, completed(1), "the error itself became the result");
 }
 
-/// Three permanent failures on agent 1 with a pause threshold of 2 and a breaker
-/// threshold of 1; answers agent 1's state afterwards and the thresholds the agent
-/// reported when it paused and when its breaker opened.
+/// Three tasks of three types on agent 1, each failing transiently once, with a pause
+/// threshold of 2 and a breaker threshold of 1; answers agent 1's state afterwards and
+/// the thresholds the agent reported when it paused and when its breakers opened.
 fn thresholds_in_force(config: Config) -> (AgentState, Vec<String>, Vec<String>) {
     sim(3, move |events| async move {
         let world = World::boot(config, 2, 2).await;
-        let tasks: Vec<TaskSpec> = [1, 3, 5].iter().map(|&id| task(id, 20, Behavior::FailPermanently)).collect();
+        let kinds = [TaskType::Analysis, TaskType::Validation, TaskType::Transformation];
+        let tasks: Vec<TaskSpec> = [1, 3, 5]
+            .iter()
+            .zip(kinds)
+            .map(|(&id, kind)| TaskSpec { kind, ..task(id, 20, Behavior::FailTransiently { times: 1 }) })
+            .collect();
         world.submit_all(tasks.iter().map(|t| (ms(0), t.clone())).collect());
         world.settle(&tasks.iter().map(|t| t.id).collect(), ms(60_000)).await;
         let layout = world.spec.clone();
@@ -118,9 +123,9 @@ fn magic_thresholds_ignore_the_configured_pause_and_breaker_thresholds() {
         ..Config::default()
     };
     let fine = thresholds_in_force(with(Flaw::MagicThresholds, false, config.clone()));
-    // The breaker opens on the first failure and again on the failed trial; then the
-    // agent pauses at 2 errors and holds the third task.
-    assert_eq!(fine, (AgentState::Paused, vec!["2".to_owned()], vec!["1".to_owned(); 2]));
+    // Each of the first two tasks opens its own downstream's breaker; the agent pauses
+    // at 2 errors and hands the third task back, whose failure on agent 0 opens a third.
+    assert_eq!(fine, (AgentState::Paused, vec!["2".to_owned()], vec!["1".to_owned(); 3]));
     let flawed = thresholds_in_force(with(Flaw::MagicThresholds, true, config));
     assert_eq!(flawed, (AgentState::Idle, vec![], vec![]), "paused at 10 and opened at 5, never reached");
 }

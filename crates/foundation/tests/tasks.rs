@@ -171,13 +171,14 @@ fn submitting_a_known_task_again_changes_nothing() {
 }
 
 #[test]
-fn a_paused_agent_keeps_its_tasks_rejects_new_ones_and_resumes_on_request() {
+fn a_paused_agent_hands_back_its_queue_rejects_new_tasks_and_resumes_on_request() {
     sim(4, |events| async move {
         let config = Config { max_error_threshold: 1, agent_pause_cooldown: ms(3_600_000), ..Config::default() };
         let world = World::boot(config, 1, 1).await;
-        // Task 1 pauses the agent while task 2 waits in its queue; task 3 comes later.
+        // Task 1's transient error pauses the agent while task 2 waits in its queue;
+        // task 3 comes later.
         let tasks = vec![
-            task(1, 20, Behavior::FailPermanently),
+            task(1, 20, Behavior::FailTransiently { times: 1 }),
             task(2, 20, Behavior::Succeed),
             task(3, 20, Behavior::Succeed),
         ];
@@ -193,17 +194,18 @@ fn a_paused_agent_keeps_its_tasks_rejects_new_ones_and_resumes_on_request() {
             })
             .await;
         let paused = paused.expect("agent 0 answers");
-        let want = (otpsim_foundation::protocol::AgentState::Paused, 1, 1);
-        assert_eq!((paused.status, paused.error_count, paused.queue_len), want, "paused, holding task 2");
-        assert_eq!(kept.expect("the coordinator answers"), otpsim_foundation::coordinator::TaskStatus::Running);
+        let want = (otpsim_foundation::protocol::AgentState::Paused, 1, 0);
+        assert_eq!((paused.status, paused.error_count, paused.queue_len), want, "paused, task 2 handed back");
+        let queued = otpsim_foundation::coordinator::TaskStatus::Queued;
+        assert_eq!(kept.expect("the coordinator answers"), queued, "the coordinator owns task 2 again");
+        assert_eq!(events.named("task_released").len(), 1);
         assert_eq!(rejected.expect("the coordinator answers"), otpsim_foundation::coordinator::TaskStatus::Queued);
         let layout = world.spec.clone();
         let resumed = world
             .on_client(move |ctx| async move { otpsim_foundation::api::resume_agent(&ctx, &layout, 0, ms(1000)).await })
             .await;
         let resumed = resumed.expect("agent 0 answers");
-        let processing = otpsim_foundation::protocol::AgentState::Processing;
-        assert_eq!((resumed.status, resumed.error_count), (processing, 0), "it resumed with task 2 at once");
+        assert_eq!((resumed.status, resumed.error_count), (otpsim_foundation::protocol::AgentState::Idle, 0));
         let statuses = world.settle(&tasks.iter().map(|t| t.id).collect(), ms(60_000)).await;
         assert_eq!(
             wrong_outcomes(&tasks, &tasks.iter().map(|t| t.id).collect(), &statuses, &world.spec.config),

@@ -6,6 +6,7 @@
 //! settle, reads its end state, and checks the scenario's invariants against that
 //! state and the run's trace.
 
+pub mod bounds;
 pub mod invariants;
 pub mod record;
 pub mod run;
@@ -48,6 +49,7 @@ pub struct FoundationScenario {
 /// Parses and checks a foundation scenario.
 pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError> {
     let scenario: Scenario<Foundation> = scenario::parse(path, text, &invariant::NAMES)?;
+    bounds::check(path, text, &scenario)?;
     size::check(path, text, &scenario)?;
     let invariants = match &scenario.check.invariants {
         Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),

@@ -2,8 +2,9 @@
 //!
 //! It counts consecutive failed attempts; at the threshold it opens for the reset
 //! period, then lets one trial attempt through (half-open): a success closes it, a
-//! failure opens it again. An open breaker only delays attempts: the agent waits for
-//! it and then runs the attempt, so a task's outcome never depends on the breaker.
+//! failure opens it again. An open breaker only holds back the start of new tasks of
+//! its downstream (the agent releases them to others); started tasks keep their
+//! retry schedule, so a task's outcome never depends on the breaker.
 
 use std::time::Duration;
 

@@ -76,6 +76,14 @@ impl TaskError {
         matches!(self, TaskError::Transient(_))
     }
 
+    /// True if the error says the service or the agent is in trouble: a transient
+    /// error, or an exception. A permanent error (invalid input, an unsupported type)
+    /// is the task's own answer: it counts neither towards the breaker nor towards the
+    /// agent's pause, or a stream of bad input would stall a healthy pool.
+    pub fn signals_trouble(&self) -> bool {
+        matches!(self, TaskError::Transient(_) | TaskError::Exception(_))
+    }
+
     /// The failure reason a task that ends with this error reports.
     pub fn reason(&self) -> String {
         match self {
@@ -159,7 +167,11 @@ impl ProcessTask {
             }
             other => other,
         };
-        let transition = breaker.record(result.is_ok(), ctx.now());
+        let transition = match &result {
+            Ok(_) => breaker.record(true, ctx.now()),
+            Err(error) if error.signals_trouble() => breaker.record(false, ctx.now()),
+            Err(_) => Transition::None,
+        };
         match result {
             Ok(value) => Step { next: Next::Done(TaskOutcome::Completed(value)), error: None, breaker: transition },
             Err(error) => {

@@ -41,7 +41,8 @@ pub(crate) struct Verdict {
     pub outcome: RouteOutcome,
 }
 
-/// Judges an attempt. Only an answer other than `Rejected` is a delivery. The flaw
+/// Judges an attempt. Only an answer other than `Rejected` or `Busy` is a delivery;
+/// `Busy` is no breaker failure. The flaw
 /// paths: `ack_without_delivery` takes any answer as delivered; `raw_send` falls
 /// back to a plain send when the call timed out or the receiver was unreachable and
 /// claims delivery; `duplicate_delivery` sends the request again as a plain message
@@ -54,13 +55,18 @@ pub(crate) fn judge(
     result: &Result<AgentReply, CallError>,
 ) -> Verdict {
     let failure = match result {
-        Ok(AgentReply::Rejected(why)) => format!("{REJECTED}{why}"),
+        Ok(AgentReply::Rejected(why) | AgentReply::Busy(why)) => format!("{REJECTED}{why}"),
         Ok(_) => return Verdict { failure: None, outcome: RouteOutcome::Delivered },
         Err(e) => e.to_string(),
     };
     let answered = matches!(result, Ok(_) | Err(CallError::BadReply));
     if answered && flaws.contains(&Flaw::AckWithoutDelivery) {
         return Verdict { failure: None, outcome: RouteOutcome::Delivered };
+    }
+    if matches!(result, Ok(AgentReply::Busy(_))) {
+        // A healthy receiver's flow control ("paused", "queue_full"): the caller goes
+        // elsewhere. Counting it would turn every pause into a breaker-long outage.
+        return Verdict { failure: None, outcome: RouteOutcome::Failed(failure) };
     }
     let timed_out = matches!(result, Err(CallError::Timeout));
     let unreachable = matches!(result, Err(CallError::Exit(_)));

@@ -2,12 +2,15 @@
 //! guarding each receiver with a circuit breaker and a bounded buffer.
 //!
 //! - A receiver's breaker opens after `circuit_breaker_threshold` consecutive
-//!   failures (a timeout, an exit or `noproc`, a `Rejected` answer) and resets after
+//!   failures (a timeout, an exit or `noproc`, a `Rejected` answer; a `Busy` answer
+//!   is the receiver's flow control, not a failure) and resets after
 //!   `breaker_reset`, one timer per receiver.
 //! - While it is open, requests wait in the receiver's buffer (`buffer_max_size`; an
 //!   overflow drops the oldest, counted in [`ManagerStats::overflow_count`] and traced
 //!   as `buffer_overflow`). On reset the buffer is replayed oldest first; a request
-//!   that fails to replay stays where it was and the breaker opens again.
+//!   that fails to replay stays where it was and the breaker opens again; one the
+//!   receiver answers `Busy` goes back to its caller (`replay_refused`) and the replay
+//!   goes on: a busy receiver must not hold back the rest of its buffer forever.
 //! - The manager monitors exactly the receivers it holds state for and demonitors
 //!   (with flush) a receiver it drops; a receiver's DOWN drops all of its state.
 //! - Deliveries run in courier processes, so the manager never waits on an agent.

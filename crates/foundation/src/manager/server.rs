@@ -300,6 +300,14 @@ impl Manager {
             self.replay_next(ctx, receiver);
             return;
         }
+        if verdict.failure.is_none() {
+            // The receiver answered `Busy` (paused, full): the request goes back to
+            // its caller, who routes it elsewhere, and the replay goes on.
+            trace::replay_refused(receiver, entry.key, entry.seq);
+            settle(ctx, receiver, entry, verdict.outcome);
+            self.replay_next(ctx, receiver);
+            return;
+        }
         peer.failures += 1;
         trace::replay_failed(receiver, entry.key, entry.seq, !drops);
         if !drops {

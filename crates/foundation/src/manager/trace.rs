@@ -26,6 +26,10 @@ pub(crate) fn replayed(receiver: Pid, msg: MsgKey, seq: u64) {
     debug!(target: TARGET, event = "replayed", receiver = %receiver, msg = %msg, seq);
 }
 
+pub(crate) fn replay_refused(receiver: Pid, msg: MsgKey, seq: u64) {
+    debug!(target: TARGET, event = "replay_refused", receiver = %receiver, msg = %msg, seq);
+}
+
 pub(crate) fn replay_failed(receiver: Pid, msg: MsgKey, seq: u64, kept: bool) {
     debug!(target: TARGET, event = "replay_failed", receiver = %receiver, msg = %msg, seq, kept);
 }

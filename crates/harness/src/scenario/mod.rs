@@ -5,6 +5,7 @@
 //! supplies the types of its own part through [`SimSchema`].
 
 mod error;
+mod locate;
 mod schema;
 mod values;
 
@@ -12,6 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use error::{line_col, ScenarioError};
+pub use locate::value_span;
 pub use schema::{
     CheckSpec, Expect, ExplicitFault, FaultKind, FaultSpec, NodeCrash, Partition, PartitionShape, Periodic, Scenario,
     SimSchema,

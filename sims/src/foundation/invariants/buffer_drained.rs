@@ -1,13 +1,17 @@
 //! `buffer_drained`: every buffered message is delivered or accounted for.
 //!
 //! Eventually holds (after faults stop and breakers reset): the manager's buffers are
-//! empty, and every message that went into a buffer was replayed, dropped by a counted
+//! empty, and every message that went into a buffer was replayed (or refused by its
+//! receiver and handed back to its sender), dropped by a counted
 //! overflow, or released because its receiver went down — none deleted silently
-//! (`replay_failed` with `kept=false`) or left behind. Skips the end-state check when
-//! the manager did not answer.
+//! (`replay_failed` with `kept=false`), lost in a crash of the manager on a defect of
+//! its own (a panic no injected fault caused), or left behind. Buffers lost when a
+//! fault kills the manager or its node are the fault's doing and are skipped, as is
+//! the end-state check when the manager did not answer.
 
 use std::collections::BTreeMap;
 
+use otpsim_foundation::manager;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::Record;
@@ -18,13 +22,36 @@ const NAME: &str = "buffer_drained";
 pub fn buffer_drained(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let mut violations = Vec::new();
     let mut pending: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
+    let mut manager_pid = None;
+    let mut injected_defects: Vec<&str> = Vec::new();
     for e in events {
         let receiver = e.get("receiver").unwrap_or("");
         match e.kind.as_str() {
+            "child_start" | "child_restart" if e.get("child") == Some(manager::NAME) => {
+                manager_pid = e.get("pid").or(e.get("new_pid"));
+            }
+            "fault" if e.get("kind") == Some("Defect") => injected_defects.extend(e.get("pid")),
+            "exit" if manager_pid.is_some() && e.get("pid") == manager_pid => {
+                manager_pid = None;
+                let reason = e.get("reason").unwrap_or("");
+                let own_defect = reason.starts_with("panic") && !injected_defects.contains(&e.get("pid").unwrap_or(""));
+                if own_defect && !pending.is_empty() {
+                    let message = format!(
+                        "{} buffered messages were lost when the manager crashed on its own defect ({reason})",
+                        pending.len()
+                    );
+                    let shown = pending.values().copied().take(5).chain([e]);
+                    violations.push(
+                        Violation::new(NAME, e.time, message).id("pid", e.get("pid").unwrap_or("?")).evidence(shown),
+                    );
+                }
+                // The buffers lived in the manager's memory: they are gone either way.
+                pending.clear();
+            }
             "buffered" => {
                 pending.insert((receiver, e.get("msg").unwrap_or("")), e);
             }
-            "replayed" => {
+            "replayed" | "replay_refused" => {
                 pending.remove(&(receiver, e.get("msg").unwrap_or("")));
             }
             "buffer_overflow" => {
@@ -84,6 +111,21 @@ mod tests {
         let v = buffer_drained(&r, &e);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].evidence.len(), 2);
+    }
+
+    #[test]
+    fn buffers_lost_in_a_manager_crash_of_its_own_are_flagged_and_an_injected_one_is_not() {
+        let (r, _, _) = record_with_manager();
+        let start = "0.100000000s otpsim event=child_start supervisor=<0.1.0> child=coordination_manager pid=<0.2.0>";
+        let buffered = "1.000000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=1 seq=1";
+        let crash = r#"2.000000000s otpsim event=exit pid=<0.2.0> reason="panic: bad entry""#;
+        let v = buffer_drained(&r, &events(&[start, buffered, crash]));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("1 buffered messages were lost"), "{}", v[0].message);
+        let injected = "1.900000000s otpsim event=fault kind=Defect target=coordination_manager pid=<0.2.0>";
+        assert!(buffer_drained(&r, &events(&[start, buffered, injected, crash])).is_empty());
+        let killed = "2.000000000s otpsim event=exit pid=<0.2.0> reason=killed";
+        assert!(buffer_drained(&r, &events(&[start, buffered, killed])).is_empty());
     }
 
     #[test]

@@ -114,7 +114,9 @@ impl<'a> Buffers<'a> {
                 let gone = self.receivers.remove(e.get("peer")?)?;
                 return gone.over.map(|over| self.too_full(over, gone.in_buffer()));
             }
-            "buffered" | "buffer_overflow" | "breaker_reset" | "replayed" | "replay_failed" => e.get("receiver")?,
+            "buffered" | "buffer_overflow" | "breaker_reset" | "replayed" | "replay_refused" | "replay_failed" => {
+                e.get("receiver")?
+            }
             _ => return None,
         };
         let max = self.max;
@@ -144,7 +146,7 @@ impl<'a> Buffers<'a> {
                 }
             }
             "breaker_reset" => state.replaying = state.held > 0,
-            "replayed" => {
+            "replayed" | "replay_refused" => {
                 state.held = state.held.saturating_sub(1);
                 state.replaying = state.held > 0;
             }
