@@ -23,8 +23,8 @@ const UPSTREAM: [(&str, Option<&str>); 18] = [
     ("breaker_table_growth", Some("event=fault kind=crash")),
     // A task that hits a defect is rescued instead of crashing its agent.
     ("broad_rescue", Some("event=defect")),
-    // The buffer overflows under load alone.
-    ("buffer_overflow_crash", None),
+    // Lost messages leave routes unanswered, breakers open and the buffer overflows.
+    ("buffer_overflow_crash", Some("event=drop cause=loss")),
     // Cancellation is ignored; no fault needed.
     ("cancel_ignored", None),
     // A reply lost on a lossy, slow link makes the caller retry a task that ran.
@@ -33,20 +33,20 @@ const UPSTREAM: [(&str, Option<&str>); 18] = [
     ("errors_as_success", None),
     // One coordinator for all workflows; no fault needed.
     ("god_coordinator", None),
-    // Monitors are never removed; no fault needed.
-    ("leaky_monitor", None),
+    // A route left unanswered by a lost message opens a breaker, whose monitor leaks.
+    ("leaky_monitor", Some("event=drop cause=loss")),
     // Crashes past the restart intensity are tolerated.
     ("lenient_supervision", Some("event=fault kind=crash")),
-    // The buffer drains newest first; no fault needed.
-    ("lifo_drain", None),
+    // Lost messages open a breaker; the buffer behind it drains newest first.
+    ("lifo_drain", Some("event=drop cause=loss")),
     // Thresholds are hard-coded; no fault needed.
     ("magic_thresholds", None),
     // The agent running the task crashes and restores only part of its state.
     ("partial_restore", Some("event=fault kind=crash")),
     // A task sent to an agent over a lossy link is lost and still acknowledged.
     ("raw_send", Some("event=drop cause=loss")),
-    // Replaying the buffer drops messages; no fault needed.
-    ("replay_drops", None),
+    // Lost messages open a breaker; replaying its buffer drops messages.
+    ("replay_drops", Some("event=drop cause=loss")),
     // A spawned process outlives its parent; no fault needed.
     ("unsupervised_spawn", None),
     // A crash loses results kept only in memory.
