@@ -2,9 +2,9 @@
 //! one hook that sees a simulation's progress without taking part in it, so adding it
 //! changes no schedule and no trace).
 //!
-//! - The wall-time limit (`--seed-timeout`): past it, the simulated clock is pushed
-//!   beyond the seed's simulated-time limit, so madsim stops the run at its next step,
-//!   and the seed fails with a verdict that names the limit.
+//! - The wall-time limit (`--seed-timeout`): past it, the simulation's nodes are killed
+//!   and the simulated clock is pushed beyond the seed's simulated-time limit, so madsim
+//!   stops the run at its next step, and the seed fails with a verdict naming the limit.
 //! - Finished tasks: madsim remembers every task a node ever spawned until the node is
 //!   killed; a long run spawns millions (one per timer). Asking madsim to count its
 //!   tasks makes it drop the finished ones, so memory does not grow with simulated time.
@@ -103,9 +103,25 @@ impl Chore {
             Chore::Sweep => {
                 runtime.metrics().num_tasks();
             }
-            Chore::Stop(sim_limit) => madsim::time::advance(sim_limit),
+            Chore::Stop(sim_limit) => {
+                // Killing the nodes drops their tasks, so madsim's step ends even when the
+                // work is all at one instant (a hundred thousand processes starting);
+                // the clock past its limit then ends the run.
+                for name in runtime.metrics().num_tasks_by_node().into_keys() {
+                    if !is_unnamed(&name) {
+                        runtime.kill(name.as_str());
+                    }
+                }
+                madsim::time::advance(sim_limit);
+            }
         }
     }
+}
+
+/// madsim's stand-in name for a node without one ("node-0", the node of the main
+/// future): it cannot be looked up by that name.
+fn is_unnamed(name: &str) -> bool {
+    name.strip_prefix("node-").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
