@@ -67,4 +67,6 @@ pub struct Record {
     pub tables: Tables,
     /// Simulated time at the end.
     pub end: Duration,
+    /// The scenario's `check.settle` (the liveness verdict suggests a longer one).
+    pub settle: Duration,
 }

@@ -60,7 +60,9 @@ pub async fn run(cluster: Cluster, scenario: &Scenario<Foundation>, faults: &Fau
     inject(&cluster, faults).await;
     madsim::time::sleep(scenario.check.settle.0).await;
     let history = history.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    read_end_state(&cluster, clients, config, layout, plan, history, timeout).await
+    let mut record = read_end_state(&cluster, clients, config, layout, plan, history, timeout).await;
+    record.settle = scenario.check.settle.0;
+    record
 }
 
 fn spawn_clients(
@@ -160,6 +162,7 @@ async fn read_end_state(
             agents: Vec::new(),
             tables: Default::default(),
             end: Duration::ZERO,
+            settle: Duration::ZERO,
         };
         for id in record.history.submits.keys().copied().collect::<Vec<_>>() {
             let observed = match read(|| api::status(&ctx, id, timeout)).await {

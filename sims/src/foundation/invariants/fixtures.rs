@@ -36,6 +36,7 @@ pub fn empty_record() -> Record {
         agents: Vec::new(),
         tables: Tables::default(),
         end: Duration::from_secs(60),
+        settle: Duration::from_secs(30),
     }
 }
 

@@ -8,6 +8,7 @@
 mod buffer_drained;
 mod config_honored;
 mod fifo_delivery;
+pub mod liveness;
 mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;

@@ -4,8 +4,11 @@
 //! submission the coordinator acknowledged, the final status read through the API is
 //! completed or failed, and equals `task::true_outcome` of the task's spec under the
 //! run's config. A task still queued or running, unknown to the system, or finished
-//! with another outcome (an error reported as success, say) is lost. Skips tasks that
-//! were never acknowledged: the system promised nothing for them.
+//! with another outcome (an error reported as success, say) is lost. Pending tasks get
+//! a liveness diagnosis ([`super::liveness`]): if the system still finished tasks in
+//! the last part of settle, one "settle too short" verdict with the settle it needs;
+//! otherwise each stuck task with its last progress and what it waits on. Skips tasks
+//! that were never acknowledged: the system promised nothing for them.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +16,7 @@ use otpsim_foundation::task::true_outcome;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::{Observed, Record};
+use super::liveness;
 
 const NAME: &str = "no_task_lost";
 
@@ -27,6 +31,23 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         }
     }
     let mut violations = Vec::new();
+    let pending: Vec<_> = record
+        .plan
+        .tasks
+        .iter()
+        .map(|p| p.spec.id)
+        .filter(|id| record.history.submits.get(id).is_some_and(|op| op.acked.is_some()))
+        .filter(|id| matches!(record.tasks.get(id), Some(Observed::Pending(_))))
+        .collect();
+    let recent = liveness::finished_recently(events, record.end);
+    let slow = liveness::settle_too_short(pending.len(), recent, record.settle);
+    if let (Some(verdict), false) = (&slow, pending.is_empty()) {
+        let mut v = Violation::new(NAME, record.end, verdict.clone());
+        for id in pending.iter().take(5) {
+            v = v.id("task", id);
+        }
+        violations.push(v);
+    }
     for planned in &record.plan.tasks {
         let id = planned.spec.id;
         let Some(acked) = record.history.submits.get(&id).and_then(|op| op.acked) else { continue };
@@ -34,8 +55,10 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         let problem = match record.tasks.get(&id) {
             Some(Observed::Final(outcome)) if *outcome == expected => continue,
             Some(Observed::Final(outcome)) => format!("ended {outcome}, but its true outcome is {expected}"),
+            Some(Observed::Pending(_)) if slow.is_some() => continue,
             Some(Observed::Pending(status)) => {
-                format!("was acknowledged at {}ms and is still {status}", acked.as_millis())
+                let why = liveness::waiting_on(record, events, &id.to_string());
+                format!("was acknowledged at {}ms and is still {status}, stuck: {why}", acked.as_millis())
             }
             Some(Observed::NoAnswer(why)) => format!("has no final status: {why}"),
             None => "was never asked about".to_owned(),
@@ -54,6 +77,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
 mod tests {
     use super::super::fixtures::*;
     use super::*;
+    use otpsim_foundation::protocol::{AgentState, AgentStatus};
     use otpsim_foundation::{Behavior, TaskOutcome};
 
     #[test]
@@ -69,6 +93,35 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].ids[0], ("task".to_owned(), "1".to_owned()));
         assert_eq!(v[0].evidence.len(), 1);
+    }
+
+    #[test]
+    fn a_stuck_task_names_what_it_waits_on() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("running".into())));
+        let agent = pid(7);
+        r.tables.names.push(otpsim_runtime::NameRow { node: agent.node, name: "task_agent/0".into(), pid: agent });
+        let paused = AgentStatus { status: AgentState::Paused, processed_count: 0, error_count: 1, queue_len: 0 };
+        r.agents.push(("task_agent/0".into(), Some(paused)));
+        let started = format!("2.000000000s otpsim::foundation event=task_started task=1 agent={agent} attempt=1");
+        let v = no_task_lost(&r, &events(&["1.000000000s otpsim::foundation event=task_accepted task=1", &started]));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].message.contains("stuck: waiting on: held by task_agent/0, which is paused"), "{}", v[0]);
+        assert!(v[0].message.contains("last progress: task_started at 2000ms"), "{}", v[0]);
+    }
+
+    #[test]
+    fn a_system_still_finishing_work_gets_settle_too_short_with_a_suggested_settle() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
+        r.settle = std::time::Duration::from_secs(30);
+        // Five tasks recorded in the last 10 s of a run that ends at 60 s: 0.5 per second.
+        let lines: Vec<String> =
+            (0..5).map(|i| format!("5{i}.000000000s otpsim::foundation event=task_recorded task={}", i + 10)).collect();
+        let v = no_task_lost(&r, &events(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_eq!(v.len(), 1, "{v:?}");
+        let m = &v[0].message;
+        assert!(m.starts_with("settle too short: 5 tasks finished in the last 10 s, about 2 s more needed"), "{m}");
+        assert!(m.contains("try settle = \"42s\""), "{m}");
+        assert!(!m.contains("lost"), "{m}");
     }
 
     #[test]
