@@ -38,15 +38,16 @@ pub fn all(paths: &[PathBuf]) -> Vec<Loaded> {
     loaded
 }
 
-/// Every scenario at `paths`, or `None` after printing each load error to stderr.
-pub fn all_or_report(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
+/// Every scenario at `paths`, or `None` after printing each load error (as a JSON
+/// `error` line on stdout when `as_json`: `--json` readers parse stdout only).
+pub fn all_or_report(paths: &[PathBuf], as_json: bool) -> Option<Vec<Box<dyn BoundScenario>>> {
     let mut scenarios = Vec::new();
     let mut good = true;
     for loaded in all(paths) {
         match loaded.scenario {
             Ok(scenario) => scenarios.push(scenario),
             Err(message) => {
-                eprintln!("{message}");
+                report(&loaded.path, &message, as_json);
                 good = false;
             }
         }
@@ -55,48 +56,20 @@ pub fn all_or_report(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
 }
 
 /// The one scenario file at `path` (for `replay` and `shrink`), or `None` after
-/// printing why not (as a JSON `error` line on stdout when `as_json`). A directory is
-/// an error: picking one of its files would be a guess.
+/// printing why not. A directory is an error: picking one of its files would be a guess.
 pub fn one(path: &Path, as_json: bool) -> Option<Box<dyn BoundScenario>> {
-    registry::load(path)
-        .map_err(|e| {
-            if as_json {
-                let message = e.to_string();
-                let error = ErrorLine {
-                    kind: "error",
-                    path: Some(path.display().to_string()),
-                    message: &message,
-                    exit_code: exit::BAD_INPUT,
-                };
-                println!("{}", json::line(&error));
-            } else {
-                eprintln!("{e}");
-            }
-        })
-        .ok()
+    registry::load(path).map_err(|e| report(path, &e.to_string(), as_json)).ok()
 }
 
-/// Every scenario at `paths`, or `None` after printing each load error as a JSON
-/// `error` line on stdout (for `--json`, whose readers parse stdout only).
-pub fn all_or_report_json(paths: &[PathBuf]) -> Option<Vec<Box<dyn BoundScenario>>> {
-    let mut scenarios = Vec::new();
-    let mut good = true;
-    for loaded in all(paths) {
-        match loaded.scenario {
-            Ok(scenario) => scenarios.push(scenario),
-            Err(message) => {
-                let error = ErrorLine {
-                    kind: "error",
-                    path: Some(loaded.path.display().to_string()),
-                    message: &message,
-                    exit_code: exit::BAD_INPUT,
-                };
-                println!("{}", json::line(&error));
-                good = false;
-            }
-        }
+/// Prints a load error: to stderr, or as a JSON `error` line on stdout.
+fn report(path: &Path, message: &str, as_json: bool) {
+    if as_json {
+        let error =
+            ErrorLine { kind: "error", path: Some(path.display().to_string()), message, exit_code: exit::BAD_INPUT };
+        println!("{}", json::line(&error));
+    } else {
+        eprintln!("{message}");
     }
-    good.then_some(scenarios)
 }
 
 fn files(path: &Path) -> Result<Vec<PathBuf>, String> {

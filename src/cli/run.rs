@@ -80,7 +80,7 @@ pub fn jobs(asked: Option<u16>, force: bool) -> usize {
 
 /// Runs `otpsim run`; returns the exit code.
 pub fn run(args: &RunArgs) -> u8 {
-    let loaded = if args.json { load::all_or_report_json(&args.paths) } else { load::all_or_report(&args.paths) };
+    let loaded = load::all_or_report(&args.paths, args.json);
     let Some(scenarios) = loaded else {
         return exit::BAD_INPUT;
     };
