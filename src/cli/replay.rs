@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use otpsim_harness::export::{self, Picture, TraceHeader};
+use otpsim_harness::export::{self, Picture};
 use otpsim_harness::invariant::TraceEvent;
 use otpsim_harness::suite::{run_scenario, BoundScenario, ScenarioReport};
 use otpsim_harness::RunConfig;
@@ -58,26 +58,30 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         return exit::BAD_INPUT;
     };
     let lines = seed.trace.lines.as_deref().unwrap_or_default();
-    let events = TraceEvent::parse_all(lines);
-    let mut written: Vec<(&str, &Path, usize)> = Vec::new();
+    let mut written: Vec<(&str, &Path, String)> = Vec::new();
     let mut failed_write = None;
+    if let Some(file) = &args.trace {
+        // Streamed: a long run's trace is written line by line, never held as one text.
+        let write = |out: &mut dyn std::io::Write| {
+            export::write_json_lines(out, scenario.name(), args.seed, seed.trace.hash, lines)
+        };
+        match files::write_streamed(file, write) {
+            Ok(events) => written.push(("trace", file, counted(events, "event"))),
+            Err(e) => failed_write = Some(format!("{}: cannot write the trace: {e}", file.display())),
+        }
+    }
     let title = format!("{} seed {}", scenario.name(), args.seed);
-    let picture = (args.html.is_some() || args.chrome_trace.is_some()).then(|| Picture::of(&events));
-    let outputs: [(&str, &Option<PathBuf>); 3] =
-        [("trace", &args.trace), ("html", &args.html), ("chrome_trace", &args.chrome_trace)];
-    for (what, file) in outputs {
-        let Some(file) = file else { continue };
-        let text = match (what, &picture) {
-            ("trace", _) => export::json_lines(
-                &TraceHeader::new(scenario.name(), args.seed, events.len(), seed.trace.hash),
-                &events,
-            ),
-            ("html", Some(picture)) => export::html(&title, picture, &seed.violations),
-            (_, Some(picture)) => export::chrome_trace(picture, &seed.violations),
-            _ => continue,
+    let picture =
+        (args.html.is_some() || args.chrome_trace.is_some()).then(|| Picture::of(&TraceEvent::parse_all(lines)));
+    let pictures: [(&str, &Option<PathBuf>); 2] = [("html", &args.html), ("chrome_trace", &args.chrome_trace)];
+    for (what, file) in pictures {
+        let (Some(file), Some(picture)) = (file, &picture) else { continue };
+        let text = match what {
+            "html" => export::html(&title, picture, &seed.violations),
+            _ => export::chrome_trace(picture, &seed.violations),
         };
         match files::write_whole(file, &text) {
-            Ok(()) => written.push((what, file, text.len())),
+            Ok(()) => written.push((what, file, format!("{} bytes", text.len()))),
             Err(e) => failed_write = Some(format!("{}: cannot write the {what}: {e}", file.display())),
         }
     }
@@ -85,10 +89,8 @@ pub fn replay(args: &ReplayArgs) -> u8 {
         print_json(scenario.as_ref(), &report, &written, failed_write.as_deref());
     } else {
         print!("{}", told(scenario.as_ref(), &report));
-        for (what, file, bytes) in &written {
-            let what = what.replace('_', " ");
-            let size = if *what == *"trace" { counted(events.len(), "event") } else { format!("{bytes} bytes") };
-            println!("{what}: {size} written to {}", file.display());
+        for (what, file, size) in &written {
+            println!("{}: {size} written to {}", what.replace('_', " "), file.display());
         }
         if let Some(message) = &failed_write {
             eprintln!("{message}");
@@ -127,7 +129,7 @@ fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
 fn print_json(
     scenario: &dyn BoundScenario,
     report: &ScenarioReport,
-    written: &[(&str, &Path, usize)],
+    written: &[(&str, &Path, String)],
     error: Option<&str>,
 ) {
     let Some(seed) = report.seeds.first() else { return };

@@ -21,32 +21,38 @@ impl Roles {
     pub fn of(events: &[TraceEvent]) -> Self {
         let mut roles = Roles::default();
         for e in events {
-            let field = |key: &str| e.get(key).map(str::to_owned);
-            match e.kind.as_str() {
-                "spawn" => {
-                    if let (Some(pid), Some(label)) = (field("pid"), field("label")) {
-                        roles.role.entry(pid).or_insert(label);
-                    }
-                }
-                "child_start" => {
-                    if let (Some(pid), Some(child)) = (field("pid"), field("child")) {
-                        roles.role.insert(pid, child);
-                    }
-                }
-                "child_restart" => {
-                    if let (Some(pid), Some(child)) = (field("new_pid"), field("child")) {
-                        roles.role.insert(pid, child);
-                    }
-                }
-                "register" => {
-                    if let (Some(pid), Some(name)) = (field("pid"), field("name")) {
-                        roles.name.insert(pid, name);
-                    }
-                }
-                _ => {}
-            }
+            roles.learn(e);
         }
         roles
+    }
+
+    /// Learns what `e` says of a pid, if anything (one event at a time, for a trace
+    /// too long to hold parsed).
+    pub fn learn(&mut self, e: &TraceEvent) {
+        let field = |key: &str| e.get(key).map(str::to_owned);
+        match e.kind.as_str() {
+            "spawn" => {
+                if let (Some(pid), Some(label)) = (field("pid"), field("label")) {
+                    self.role.entry(pid).or_insert(label);
+                }
+            }
+            "child_start" => {
+                if let (Some(pid), Some(child)) = (field("pid"), field("child")) {
+                    self.role.insert(pid, child);
+                }
+            }
+            "child_restart" => {
+                if let (Some(pid), Some(child)) = (field("new_pid"), field("child")) {
+                    self.role.insert(pid, child);
+                }
+            }
+            "register" => {
+                if let (Some(pid), Some(name)) = (field("pid"), field("name")) {
+                    self.name.insert(pid, name);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// "task_agent/2", "coordinator (foundation_coordinator)", or None for a pid the

@@ -1,6 +1,8 @@
 //! The written trace: a header line, then one JSON object per event with typed
 //! values and the role of every pid it names.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -41,16 +43,30 @@ impl TraceHeader {
     }
 }
 
-/// The header and every event, one JSON object per line.
-pub fn json_lines(header: &TraceHeader, events: &[TraceEvent]) -> String {
-    let roles = Roles::of(events);
-    let mut text = serde_json::to_string(header).unwrap_or_default();
-    text.push('\n');
-    for e in events {
-        text.push_str(&event_line(e, &roles).to_string());
-        text.push('\n');
+/// Writes the header and every event of `lines` (a trace's lines, in order) to `out`,
+/// one JSON object per line; returns how many events were written. Lines are parsed
+/// one at a time, twice (roles first), so a long trace is never held parsed or as one
+/// string.
+pub fn write_json_lines(
+    out: &mut dyn Write,
+    scenario: &str,
+    seed: u64,
+    hash: u64,
+    lines: &[String],
+) -> io::Result<usize> {
+    let parsed = || lines.iter().enumerate().filter_map(|(i, line)| TraceEvent::parse(i + 1, line));
+    let mut roles = Roles::default();
+    let mut events = 0;
+    for e in parsed() {
+        roles.learn(&e);
+        events += 1;
     }
-    text
+    let header = TraceHeader::new(scenario, seed, events, hash);
+    writeln!(out, "{}", serde_json::to_string(&header).map_err(io::Error::other)?)?;
+    for e in parsed() {
+        writeln!(out, "{}", event_line(&e, &roles))?;
+    }
+    Ok(events)
 }
 
 /// One event as a JSON object: `{"i","time_ns","target","event","fields","roles"}`.
@@ -105,11 +121,13 @@ mod tests {
         ]
         .map(String::from)
         .into();
-        let events = TraceEvent::parse_all(&lines);
-        let text = json_lines(&TraceHeader::new("calm", 4, 2, 0xab), &events);
+        let mut out = Vec::new();
+        assert_eq!(write_json_lines(&mut out, "calm", 4, 0xab, &lines).unwrap(), 2);
+        let text = String::from_utf8(out).unwrap();
         let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(rows[0]["version"], TRACE_FORMAT_VERSION);
         assert_eq!(rows[0]["trace_hash"], "00000000000000ab");
+        assert_eq!(rows[0]["events"], 2);
         assert_eq!(rows[1]["time_ns"], 1_000_000_002u64);
         assert_eq!(rows[2]["fields"]["task"], 85);
         assert_eq!(rows[2]["fields"]["attempt"], 1);

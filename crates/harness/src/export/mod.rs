@@ -13,5 +13,5 @@ mod picture;
 
 pub use chrome::chrome_trace;
 pub use html::html;
-pub use json_lines::{json_lines, typed, TraceHeader, TRACE_FORMAT_VERSION};
+pub use json_lines::{typed, write_json_lines, TraceHeader, TRACE_FORMAT_VERSION};
 pub use picture::{Fate, Mark, Message, Picture, Process};
