@@ -216,17 +216,8 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     }
 
     fn report(expect: Option<&str>, seeds: Vec<SeedReport>) -> Tally {
-        let mut tally = Tally {
-            name: "stormy".to_owned(),
-            path: "scenarios/my storm.toml".into(),
-            expect: expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 4 }),
-            seeds: 0,
-            failed: Vec::new(),
-            kept: Vec::new(),
-            detected_by: None,
-            finders: 0,
-            found: Default::default(),
-        };
+        let expect = expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 4 });
+        let mut tally = Tally::empty("stormy", Path::new("scenarios/my storm.toml"), expect);
         for seed in seeds {
             tally.add(seed);
         }

@@ -132,8 +132,7 @@ mod tests {
     use super::*;
 
     fn events(lines: &[&str]) -> Vec<TraceEvent> {
-        let lines: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-        TraceEvent::parse_all(&lines)
+        TraceEvent::parse_strs(lines)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! the summary need), and only the first few failing seeds in full, for people to read.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::runner::SeedReport;
 use crate::suite::{BoundScenario, Expectation};
@@ -56,10 +56,15 @@ pub struct Tally {
 impl Tally {
     /// An empty tally of `scenario`.
     pub fn new(scenario: &dyn BoundScenario) -> Self {
+        Self::empty(scenario.name(), scenario.path(), scenario.expect())
+    }
+
+    /// An empty tally of the scenario `name` at `path`, expecting `expect`.
+    pub fn empty(name: &str, path: &Path, expect: Option<Expectation>) -> Self {
         Tally {
-            name: scenario.name().to_owned(),
-            path: scenario.path().to_owned(),
-            expect: scenario.expect(),
+            name: name.to_owned(),
+            path: path.to_owned(),
+            expect,
             seeds: 0,
             failed: Vec::new(),
             kept: Vec::new(),
@@ -122,7 +127,6 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::time::Duration;
 
     use super::*;
@@ -145,17 +149,8 @@ mod tests {
     }
 
     fn tally(expect: Option<&str>) -> Tally {
-        Tally {
-            name: "storm".to_owned(),
-            path: Path::new("storm.toml").to_owned(),
-            expect: expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 9 }),
-            seeds: 0,
-            failed: Vec::new(),
-            kept: Vec::new(),
-            detected_by: None,
-            finders: 0,
-            found: BTreeMap::new(),
-        }
+        let expect = expect.map(|v| Expectation { violation: v.to_owned(), within_seeds: 9 });
+        Tally::empty("storm", Path::new("storm.toml"), expect)
     }
 
     #[test]

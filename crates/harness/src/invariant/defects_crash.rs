@@ -50,7 +50,7 @@ mod tests {
     use super::*;
 
     fn events(lines: &[&str]) -> Vec<TraceEvent> {
-        TraceEvent::parse_all(&lines.iter().map(|l| l.to_string()).collect::<Vec<_>>())
+        TraceEvent::parse_strs(lines)
     }
 
     const GRACE: Duration = Duration::from_secs(1);

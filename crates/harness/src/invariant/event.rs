@@ -48,6 +48,12 @@ impl TraceEvent {
         Self::parse_where(lines, |_| true)
     }
 
+    /// [`parse_all`](Self::parse_all) of lines written as string literals: histories
+    /// in checker tests.
+    pub fn parse_strs(lines: &[&str]) -> Vec<TraceEvent> {
+        Self::parse_all(&lines.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>())
+    }
+
     /// Reads the lines whose `event` value `keep` accepts, keeping each line's position
     /// in the whole trace. Checkers that need only some kinds skip the bulk (message
     /// deliveries) without paying to parse it.

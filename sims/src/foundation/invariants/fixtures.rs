@@ -14,7 +14,7 @@ use super::super::record::{History, Observed, Op, Record};
 use super::super::workload::{Plan, PlannedTask, PlannedWorkflow};
 
 pub fn events(lines: &[&str]) -> Vec<TraceEvent> {
-    TraceEvent::parse_all(&lines.iter().map(|l| l.to_string()).collect::<Vec<_>>())
+    TraceEvent::parse_strs(lines)
 }
 
 pub fn pid(serial: u64) -> Pid {
