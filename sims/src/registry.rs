@@ -35,7 +35,7 @@ pub fn load(path: &Path) -> Result<Box<dyn BoundScenario>, ScenarioError> {
 
 /// Binds a scenario text (named `path` in errors) to its sim.
 pub fn load_text(path: &Path, text: &str) -> Result<Box<dyn BoundScenario>, ScenarioError> {
-    match sim_name(path, text)?.as_str() {
+    match sim_name(path, text)?.as_deref().unwrap_or(foundation::NAME) {
         foundation::NAME => Ok(Box::new(foundation::bind(path, text)?)),
         other => {
             // The line that starts with `sim`: the word may also sit earlier in a comment or a name.

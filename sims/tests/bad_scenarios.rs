@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use otpsim_harness::invariant::NAMES;
 use otpsim_harness::scenario::ScenarioError;
 use otpsim_runtime::rng::stream;
 use otpsim_sims::registry::{discover, load_text};
@@ -173,7 +172,10 @@ fn unknown_flaws_and_invariants_are_rejected_with_the_known_names() {
     let e = error_of("name = \"x\"\n[expect]\nviolation = \"no_tasks_lost\"\n");
     assert_eq!(field_and_line(&e), ("expect.violation", Some(3)), "{e}");
     let hint = e.hint.clone().unwrap_or_default();
-    assert!(NAMES.iter().all(|name| hint.contains(name)), "the hint lists every invariant: {e}");
+    assert!(
+        otpsim_sims::foundation::invariants::names().iter().all(|name| hint.contains(name)),
+        "the hint lists every invariant: {e}"
+    );
     let e = error_of("name = \"x\"\n[check]\ninvariants = [\n  \"no_task_lost\",\n  \"fifo\",\n]\n");
     assert_eq!(field_and_line(&e), ("check.invariants[1]", Some(5)), "{e}");
 }

@@ -284,7 +284,7 @@ pub fn explain(mut violations: Vec<Violation>, events: &[TraceEvent]) -> Vec<Vio
             causes.sort_unstable();
             causes.dedup();
         }
-        violation.evidence = lines.values().map(|e| format!("#{} {}", e.index, roles.annotate(&e.line))).collect();
+        violation.evidence = lines.values().map(|e| format!("#{} {}", e.index, roles.annotate(&e.line()))).collect();
         violation.message = roles.annotate(&violation.message);
         violation.causes = causes;
     }

@@ -11,6 +11,8 @@
 //! - [`determinism`]: [`check_determinism`] runs a seed twice and names the first event
 //!   where the traces differ.
 //! - [`summary`]: totals over a batch of reports.
+//! - [`system`]: what a system under test supplies (build, workload, observe, schema,
+//!   invariants); [`bound`] binds a scenario file to it and runs each seed's phases.
 //! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
 //!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
 //! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
@@ -45,6 +47,7 @@
 #[cfg(not(madsim))]
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
+pub mod bound;
 pub mod causal;
 pub mod determinism;
 pub mod export;
@@ -61,11 +64,14 @@ pub mod shrink;
 pub mod stop;
 pub mod suite;
 pub mod summary;
+pub mod system;
 pub mod tally;
 pub mod trace;
 mod watchdog;
 
+pub use bound::{bind, Bound};
 pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};
 pub use runner::{default_jobs, run_seed, run_seeds, RunConfig, SeedOutcome, SeedReport, Stopwatch, Verdict};
 pub use summary::Summary;
+pub use system::{Invariant, InvariantKind, Run, System};
 pub use trace::{Fnv64, Trace, TraceRecorder};

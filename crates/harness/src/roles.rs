@@ -55,7 +55,7 @@ impl Roles {
         }
     }
 
-    /// "task_agent/2", "coordinator (foundation_coordinator)", or None for a pid the
+    /// "task_agent/2", "coordinator (shop_coordinator)", or None for a pid the
     /// trace gives no role or name.
     pub fn describe(&self, pid: &str) -> Option<String> {
         match (self.role.get(pid), self.name.get(pid)) {

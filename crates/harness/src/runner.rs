@@ -18,7 +18,7 @@ use std::time::Duration;
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
-use crate::trace::{Trace, TraceRecorder};
+use crate::trace::{Keep, Trace, TraceRecorder};
 use crate::watchdog::Watchdog;
 use crate::{panics, stop};
 
@@ -31,7 +31,10 @@ pub struct RunConfig {
     pub time_limit: Duration,
     /// Keep every trace line in the reports (not only the hash).
     pub keep_lines: bool,
-    /// Event kinds whose lines are not kept even with `keep_lines` (still hashed and
+    /// Keep the events during the run (for its checks and a violation's evidence),
+    /// without making text lines.
+    pub keep_events: bool,
+    /// Event kinds not kept even with `keep_lines` or `keep_events` (still hashed and
     /// counted): what the simulation never reads, so memory does not grow with it.
     pub skip_kinds: &'static [&'static str],
     /// Real time after which a seed is stopped and fails (none: no limit).
@@ -44,6 +47,7 @@ impl Default for RunConfig {
             jobs: default_jobs(),
             time_limit: Duration::from_secs(600),
             keep_lines: false,
+            keep_events: false,
             skip_kinds: &[],
             wall_limit: None,
         }
@@ -66,6 +70,12 @@ impl RunConfig {
     /// The same settings, keeping every trace line.
     pub fn keep_lines(mut self, keep: bool) -> Self {
         self.keep_lines = keep;
+        self
+    }
+
+    /// The same settings, keeping the events (not their lines) during the run.
+    pub fn keep_events(mut self, keep: bool) -> Self {
+        self.keep_events = keep;
         self
     }
 
@@ -263,7 +273,7 @@ where
     F: Future<Output = SeedOutcome>,
 {
     let report = run_once(recorder, sim, seed, config);
-    if report.violations.is_empty() || config.skip_kinds.is_empty() || !config.keep_lines {
+    if report.violations.is_empty() || config.skip_kinds.is_empty() || !(config.keep_lines || config.keep_events) {
         return report;
     }
     let mut full = run_once(recorder, sim, seed, &config.clone().skip_kinds(&[]));
@@ -280,7 +290,12 @@ where
     let stopwatch = Stopwatch::start();
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
     rt.set_time_limit(config.time_limit);
-    recorder.start_skipping(config.keep_lines, config.skip_kinds);
+    let keep = match (config.keep_lines, config.keep_events) {
+        (true, _) => Keep::Lines,
+        (false, true) => Keep::Events,
+        (false, false) => Keep::Hash,
+    };
+    recorder.start_keeping(keep, config.skip_kinds);
     recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
@@ -298,10 +313,11 @@ where
         )),
         None => outcome,
     };
-    let trace = recorder.finish();
+    let (trace, events) = recorder.finish_with_events();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
     let violations =
-        if config.skip_kinds.is_empty() { explained(outcome.violations, &trace) } else { outcome.violations };
+        if config.skip_kinds.is_empty() { explained(outcome.violations, &events) } else { outcome.violations };
+    drop(events);
     // Teardown must run even past the time limit: kill every node and step once so
     // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
     rt.set_time_limit(Duration::MAX);
@@ -334,12 +350,12 @@ where
 }
 
 /// The violations in time order, their evidence traced back to its causes when the
-/// trace's lines were kept.
-fn explained(violations: Vec<Violation>, trace: &Trace) -> Vec<Violation> {
-    match trace.lines.as_deref() {
-        Some(lines) if !violations.is_empty() => crate::causal::explain(violations, &TraceEvent::parse_all(lines)),
-        _ => violations,
+/// trace's events were kept.
+fn explained(violations: Vec<Violation>, events: &[TraceEvent]) -> Vec<Violation> {
+    if violations.is_empty() || events.is_empty() {
+        return violations;
     }
+    crate::causal::explain(violations, events)
 }
 
 /// Real time elapsed since it was started: how long seeds take to run, never seen by

@@ -137,11 +137,11 @@ pub fn seed_plan(
 }
 
 /// Runs `seeds` of `scenario` with `config` (its time limit comes from the scenario).
-/// The sim reads the trace lines it needs; with `config.keep_lines` the reports keep
-/// every line (to export a trace), else only those the scenario reads.
+/// The run keeps the events the scenario's checks read; with `config.keep_lines` the
+/// reports keep every event as a text line (to export a trace).
 pub fn run_scenario(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig) -> ScenarioReport {
     let skip = if config.keep_lines { &[][..] } else { scenario.unread_kinds() };
-    let config = config.clone().time_limit(scenario.time_limit()).keep_lines(true).skip_kinds(skip);
+    let config = config.clone().time_limit(scenario.time_limit()).keep_events(true).skip_kinds(skip);
     let sim = |cluster: Cluster| {
         let seed = cluster.seed();
         scenario.run(cluster, seed)

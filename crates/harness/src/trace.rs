@@ -1,13 +1,15 @@
-//! The event trace of one run: every `otpsim*` tracing event as one canonical line
-//! stamped with simulated time, and a stable hash of those lines.
+//! The event trace of one run: every `otpsim*` tracing event recorded as values
+//! (simulated time, target, kind, fields), and a stable hash of them.
 //!
 //! The runtime runs each process inside a `process` span carrying its pid; an event
-//! emitted while a process runs ends with ` by=<pid>`, so every line says which
+//! emitted while a process runs gets a `by=<pid>` field, so every event says which
 //! process acted (the causal evidence reads timelines from it).
 //!
-//! Two runs of one seed must produce the same lines, so the hash of the trace is the
-//! determinism fingerprint of a run. Lines are kept only when asked (the
-//! determinism check and trace export need them; a plain run needs the hash alone).
+//! Two runs of one seed must record the same events, so the hash of the trace is the
+//! determinism fingerprint of a run. It is computed over a compact encoding of each
+//! event (time as 8 bytes, then target and fields), never over text. Events are kept
+//! when the run's checks need them; text lines are made only when asked (the
+//! determinism check and trace export need them; a passing run needs none).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -21,6 +23,7 @@ use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
+use crate::invariant::TraceEvent;
 use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
@@ -32,13 +35,13 @@ pub const PROCESS_SPAN: &str = "process";
 /// What one run emitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
-    /// FNV-1a over every line, each followed by a newline.
+    /// FNV-1a over the compact encoding of every event.
     pub hash: u64,
     /// Number of events.
     pub events: u64,
     /// How many events carried each value of the `event` field ("spawn", "exit", …).
     pub kinds: BTreeMap<String, u64>,
-    /// The lines themselves, if they were kept.
+    /// The events as text lines ([`TraceEvent::line`]), if they were asked for.
     pub lines: Option<Vec<String>>,
 }
 
@@ -69,6 +72,11 @@ impl Fnv64 {
         }
     }
 
+    /// Feeds a number as its 8 little-endian bytes.
+    pub fn write_u64(&mut self, n: u64) {
+        self.write(&n.to_le_bytes());
+    }
+
     /// The hash so far.
     pub fn finish(&self) -> u64 {
         self.0
@@ -82,15 +90,18 @@ struct Recording {
     hash: Fnv64,
     events: u64,
     kinds: BTreeMap<String, u64>,
-    lines: Option<Vec<String>>,
-    /// The position in the trace (from 1) of each kept line, when some kinds are
-    /// skipped (else a line's position is its index plus one).
-    numbers: Vec<u64>,
-    /// Kinds whose lines are hashed and counted but not kept: the bulk no checker reads,
+    /// Keep the events (for the run's checks and evidence).
+    keep_events: bool,
+    /// Render the kept events as text lines at the end.
+    keep_lines: bool,
+    /// The events kept so far, each numbered by its position in the whole trace.
+    kept: Vec<TraceEvent>,
+    /// Kinds that are hashed and counted but not kept: the bulk no checker reads,
     /// which would otherwise grow with simulated time.
     skip: &'static [&'static str],
-    /// The line buffer.
+    /// The current event's field values, back to back, and where each one is.
     scratch: String,
+    fields: Vec<(&'static str, Range<usize>)>,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
     /// Process spans alive on this thread; they outlive a recording.
@@ -116,23 +127,38 @@ impl Spans {
 
 impl Recording {
     /// A fresh recording that keeps the open spans of this one.
-    fn restarted(&mut self, active: bool, keep_lines: bool, skip: &'static [&'static str]) -> Recording {
+    fn restarted(&mut self, active: bool, keep: Keep, skip: &'static [&'static str]) -> Recording {
         let spans = std::mem::take(&mut self.spans);
-        Recording { active, lines: keep_lines.then(Vec::new), skip, spans, ..Recording::default() }
+        let (keep_events, keep_lines) = match keep {
+            Keep::Hash => (false, false),
+            Keep::Events => (true, false),
+            Keep::Lines => (true, true),
+        };
+        Recording { active, keep_events, keep_lines, skip, spans, ..Recording::default() }
     }
 
     fn record(&mut self, event: &Event<'_>) {
-        let mut line = std::mem::take(&mut self.scratch);
-        line.clear();
-        let kind = write_line(&mut line, event);
+        self.scratch.clear();
+        self.fields.clear();
+        event.record(&mut Fields { scratch: &mut self.scratch, fields: &mut self.fields });
         if let Some(pid) = self.spans.current() {
-            line.push_str(" by=");
-            line.push_str(pid);
+            let start = self.scratch.len();
+            self.scratch.push_str(pid);
+            self.fields.push(("by", start..self.scratch.len()));
         }
-        self.hash.write(line.as_bytes());
+        let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
+        let target = event.metadata().target();
+        self.hash.write_u64(time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)));
+        self.hash.write(target.as_bytes());
+        for (name, range) in &self.fields {
+            self.hash.write(&[0]);
+            self.hash.write(name.as_bytes());
+            self.hash.write(b"=");
+            self.hash.write(self.scratch[range.clone()].as_bytes());
+        }
         self.hash.write(b"\n");
         self.events += 1;
-        let kind = kind.map_or("", |range| &line[range]);
+        let kind = self.fields.iter().find(|(name, _)| *name == "event").map_or("", |(_, r)| &self.scratch[r.clone()]);
         match self.kinds.get_mut(kind) {
             Some(count) => *count += 1,
             None if kind.is_empty() => {}
@@ -140,14 +166,42 @@ impl Recording {
                 self.kinds.insert(kind.to_owned(), 1);
             }
         }
-        if let Some(lines) = self.lines.as_mut().filter(|_| !self.skip.contains(&kind)) {
-            lines.push(line.clone());
-            if !self.skip.is_empty() {
-                self.numbers.push(self.events);
+        if self.keep_events && !self.skip.contains(&kind) {
+            let event = self.event(time, target, kind);
+            self.kept.push(event);
+        }
+    }
+
+    /// The current event as a [`TraceEvent`].
+    fn event(&self, time: Option<Duration>, target: &str, kind: &str) -> TraceEvent {
+        let mut fields = BTreeMap::new();
+        let mut order = Vec::with_capacity(self.fields.len());
+        for (name, range) in self.fields.iter().filter(|(name, _)| *name != "event") {
+            if fields.insert((*name).to_owned(), self.scratch[range.clone()].to_owned()).is_none() {
+                order.push(Cow::Borrowed(*name));
             }
         }
-        self.scratch = line;
+        TraceEvent {
+            index: usize::try_from(self.events).unwrap_or(usize::MAX),
+            time: time.unwrap_or_default(),
+            target: target.to_owned(),
+            kind: kind.to_owned(),
+            fields,
+            order,
+            timed: time.is_some(),
+        }
     }
+}
+
+/// What a recording keeps besides the hash and the counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing: a plain run needs the hash alone.
+    Hash,
+    /// The events, for the run's checks and a violation's evidence.
+    Events,
+    /// The events, and their text lines in the trace at the end.
+    Lines,
 }
 
 /// A `tracing` subscriber that records the trace of one run at a time.
@@ -171,16 +225,17 @@ impl TraceRecorder {
         self.recording.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Starts a fresh recording; `keep_lines` keeps every line, not just the hash.
+    /// Starts a fresh recording; `keep_lines` keeps every event and its line, not
+    /// just the hash.
     pub fn start(&self, keep_lines: bool) {
-        self.start_skipping(keep_lines, &[]);
+        self.start_keeping(if keep_lines { Keep::Lines } else { Keep::Hash }, &[]);
     }
 
-    /// Starts a fresh recording that keeps lines (if `keep_lines`) except those whose
+    /// Starts a fresh recording that keeps what `keep` says, except events whose
     /// `event` is one of `skip`; every event is still hashed and counted.
-    pub fn start_skipping(&self, keep_lines: bool, skip: &'static [&'static str]) {
+    pub fn start_keeping(&self, keep: Keep, skip: &'static [&'static str]) {
         let mut recording = self.lock();
-        *recording = recording.restarted(true, keep_lines, skip);
+        *recording = recording.restarted(true, keep, skip);
     }
 
     /// Watches the recording started last with `watchdog` (see [`crate::watchdog`]).
@@ -195,15 +250,17 @@ impl TraceRecorder {
 
     /// Ends the recording and returns its trace.
     pub fn finish(&self) -> Trace {
+        self.finish_with_events().0
+    }
+
+    /// Ends the recording and returns its trace and the events it kept.
+    pub fn finish_with_events(&self) -> (Trace, Vec<TraceEvent>) {
         let mut guard = self.lock();
-        let idle = guard.restarted(false, false, &[]);
+        let idle = guard.restarted(false, Keep::Hash, &[]);
         let recording = std::mem::replace(&mut *guard, idle);
-        Trace {
-            hash: recording.hash.finish(),
-            events: recording.events,
-            kinds: recording.kinds,
-            lines: recording.lines,
-        }
+        let lines = recording.keep_lines.then(|| recording.kept.iter().map(TraceEvent::line).collect());
+        let trace = Trace { hash: recording.hash.finish(), events: recording.events, kinds: recording.kinds, lines };
+        (trace, recording.kept)
     }
 }
 
@@ -305,50 +362,18 @@ impl Visit for PidField {
     }
 }
 
-/// Writes "12.000345678s otpsim event=exit pid=<1.4.0> reason=killed" into `line`;
-/// returns where the `event` field's value is in it.
-fn write_line(line: &mut String, event: &Event<'_>) -> Option<Range<usize>> {
-    match madsim::time::TimeHandle::try_current() {
-        Some(time) => write_sim_time(line, time.elapsed()),
-        None => line.push('-'),
-    }
-    line.push(' ');
-    line.push_str(event.metadata().target());
-    let mut fields = Fields { line, kind: None };
-    event.record(&mut fields);
-    fields.kind
-}
-
-/// Simulated time with nanoseconds: every scheduler step moves the clock, so the time
-/// stamps alone reveal a run that took a different path.
-fn write_sim_time(out: &mut String, elapsed: Duration) {
-    let _ = write!(out, "{}.{:09}s", elapsed.as_secs(), elapsed.subsec_nanos());
-}
-
+/// Collects an event's fields: each value written once into `scratch`.
 struct Fields<'a> {
-    line: &'a mut String,
-    kind: Option<Range<usize>>,
+    scratch: &'a mut String,
+    fields: &'a mut Vec<(&'static str, Range<usize>)>,
 }
 
 impl Fields<'_> {
-    /// Appends " name=value", quoting the value unless it is a plain token.
     fn push(&mut self, field: &Field, value: impl fmt::Display) {
-        let _ = write!(self.line, " {}=", field.name());
-        let start = self.line.len();
-        let _ = write!(self.line, "{value}");
-        if !is_token(&self.line[start..]) {
-            let raw = self.line.split_off(start);
-            let _ = write!(self.line, "{raw:?}");
-        }
-        if field.name() == "event" {
-            self.kind = Some(start..self.line.len());
-        }
+        let start = self.scratch.len();
+        let _ = write!(self.scratch, "{value}");
+        self.fields.push((field.name(), start..self.scratch.len()));
     }
-}
-
-/// Values that read back unambiguously without quotes.
-fn is_token(value: &str) -> bool {
-    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '=' || c.is_control())
 }
 
 /// Shows a `Debug` value through `Display`, so every field goes through one path.
@@ -362,7 +387,9 @@ impl fmt::Display for AsDebug<'_> {
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.push(field, value);
+        let start = self.scratch.len();
+        self.scratch.push_str(value);
+        self.fields.push((field.name(), start..self.scratch.len()));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -382,30 +409,19 @@ impl Visit for Fields<'_> {
     }
 }
 
-/// Runs `f` on the lines recorded so far by the recorder installed on this thread (no
-/// lines if it keeps none). A simulation's own end-of-run checks read its trace
-/// through this, without copying it.
-pub fn with_current_lines<R>(f: impl FnOnce(&[String]) -> R) -> R {
-    with_current_numbered_lines(|lines, _| f(lines))
-}
-
-/// Like [`with_current_lines`], with the position in the whole trace (from 1) of each
-/// line: a recording that skips kinds keeps only some lines.
-pub fn with_current_numbered_lines<R>(f: impl FnOnce(&[String], &[u64]) -> R) -> R {
+/// Runs `f` on the events kept so far by the recorder installed on this thread (none
+/// if it keeps none): how the harness hands a run's events to its checks.
+pub(crate) fn with_current_events<R>(f: impl FnOnce(&[TraceEvent]) -> R) -> R {
     let mut f = Some(f);
     let result = tracing::dispatcher::get_default(|dispatch| {
         let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
         let recording = recorder.lock();
-        let lines = recording.lines.as_deref().filter(|_| recording.active).unwrap_or_default();
-        let numbers: Cow<'_, [u64]> = match recording.skip {
-            [] => (1..=lines.len() as u64).collect(),
-            _ => Cow::Borrowed(&recording.numbers[..lines.len()]),
-        };
-        f.take().map(|f| f(lines, &numbers))
+        let events = if recording.active { &recording.kept[..] } else { &[] };
+        f.take().map(|f| f(events))
     });
     match (result, f) {
         (Some(result), _) => result,
-        (None, Some(f)) => f(&[], &[]),
+        (None, Some(f)) => f(&[]),
         (None, None) => unreachable!("f runs at most once, and only when it returns a result"),
     }
 }
@@ -452,9 +468,17 @@ mod tests {
         let (kept, hashed) = (recorded(true, emit), recorded(false, emit));
         assert_eq!(kept.hash, hashed.hash);
         assert!(hashed.lines.is_none());
+        // The hash is over the compact encoding, never over the text lines.
         let mut fnv = Fnv64::default();
-        for line in kept.lines.expect("kept") {
-            fnv.write(line.as_bytes());
+        for i in 0..5u64 {
+            fnv.write_u64(u64::MAX);
+            fnv.write(b"otpsim");
+            for (name, value) in [("event", "spawn".to_owned()), ("serial", i.to_string())] {
+                fnv.write(&[0]);
+                fnv.write(name.as_bytes());
+                fnv.write(b"=");
+                fnv.write(value.as_bytes());
+            }
             fnv.write(b"\n");
         }
         assert_eq!(fnv.finish(), kept.hash);
@@ -482,12 +506,12 @@ mod tests {
         };
         let all = recorded(true, emit);
         let recorder = TraceRecorder::new();
-        recorder.start_skipping(true, &["deliver"]);
+        recorder.start_keeping(Keep::Lines, &["deliver"]);
         let numbers = tracing::subscriber::with_default(recorder.clone(), || {
             emit();
-            with_current_numbered_lines(|lines, numbers| {
-                assert!(lines.iter().all(|l| l.contains("event=exit")));
-                numbers.to_vec()
+            with_current_events(|events| {
+                assert!(events.iter().all(|e| e.kind == "exit"));
+                events.iter().map(|e| e.index).collect::<Vec<_>>()
             })
         });
         let lean = recorder.finish();

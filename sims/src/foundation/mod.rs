@@ -1,10 +1,10 @@
 //! The foundation sim: the ported coordination layer under a client workload, judged
 //! by the invariants.
 //!
-//! [`bind`] turns a scenario text into a [`BoundScenario`] the harness runs: each seed
-//! builds the cluster, drives the clients under the seed's fault plan, lets the system
-//! settle, reads its end state, and checks the scenario's invariants against that
-//! state and the run's trace.
+//! [`FoundationSim`] is the system as the harness sees it: how to build the cluster,
+//! start the clients and read the end state, its scenario schema and its invariants.
+//! The harness runs each seed's phases; [`bind`] turns a scenario text into one ready
+//! to run.
 
 pub mod bounds;
 pub mod invariants;
@@ -14,128 +14,79 @@ pub mod schema;
 pub mod size;
 pub mod workload;
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use otpsim_harness::invariant::{self, TraceEvent};
-use otpsim_harness::plan::FaultPlan;
-use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Rate, Scenario, ScenarioError};
-use otpsim_harness::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
-use otpsim_harness::{trace, SeedOutcome};
+use otpsim_harness::plan::Topology;
+use otpsim_harness::scenario::{Scenario, ScenarioError};
+use otpsim_harness::suite::SeedCost;
+use otpsim_harness::{Bound, Invariant, Run, System};
 use otpsim_runtime::Cluster;
-use toml::Spanned;
 
 pub use schema::Foundation;
 
-/// The sim's name in scenario files.
+/// The sim's name in scenario files (the default when a file names none).
 pub const NAME: &str = "foundation";
 
 /// Runtime events no checker reads: message traffic and table bookkeeping, most of a
-/// trace. They stay in the trace (and its hash); the checkers just do not parse them.
+/// trace. They stay in the trace (and its hash); the checkers just do not read them.
 const BULK: &[&str] = &["deliver", "drop", "duplicate", "monitor", "demonitor", "link", "spawn"];
 
-/// Simulated time a seed may run past `until + settle` before it counts as hung.
-const HANG_MARGIN: Duration = Duration::from_secs(300);
+/// The ported coordination layer, as the harness sees it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FoundationSim;
 
 /// A foundation scenario ready to run.
-#[derive(Clone, Debug)]
-pub struct FoundationScenario {
-    /// The parsed file.
-    pub scenario: Scenario<Foundation>,
-    path: PathBuf,
-    invariants: Vec<String>,
-}
+pub type FoundationScenario = Bound<FoundationSim>;
 
 /// Parses and checks a foundation scenario.
 pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError> {
-    let scenario: Scenario<Foundation> = scenario::parse(path, text, &invariant::NAMES)?;
-    bounds::check(path, text, &scenario)?;
-    size::check(path, text, &scenario)?;
-    let invariants = match &scenario.check.invariants {
-        Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),
-        None => invariant::NAMES.iter().map(|n| n.to_string()).collect(),
-    };
-    Ok(FoundationScenario { scenario, path: path.to_owned(), invariants })
+    otpsim_harness::bind(FoundationSim, path, text)
 }
 
-impl BoundScenario for FoundationScenario {
-    fn name(&self) -> &str {
-        &self.scenario.name
+impl System for FoundationSim {
+    type Schema = Foundation;
+    type Running = run::Running;
+    type Observed = record::Record;
+
+    fn name(&self) -> &'static str {
+        NAME
     }
 
-    fn path(&self) -> &Path {
-        &self.path
+    fn invariants(&self) -> Vec<Invariant<record::Record>> {
+        invariants::all()
     }
 
-    fn seeds(&self) -> u64 {
-        self.scenario.seeds.get()
+    fn topology(&self, scenario: &Scenario<Foundation>) -> Topology {
+        run::topology(scenario)
     }
 
-    fn expect(&self) -> Option<Expectation> {
-        self.scenario.expect.as_ref().map(|e| Expectation {
-            violation: e.violation.get_ref().clone(),
-            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
-        })
+    fn validate(&self, path: &Path, text: &str, scenario: &Scenario<Foundation>) -> Result<(), ScenarioError> {
+        bounds::check(path, text, scenario)?;
+        size::check(path, text, scenario)
     }
 
-    fn fault_plan(&self, seed: u64) -> FaultPlan {
-        FaultPlan::derive(seed, &self.scenario.faults, &run::topology(&self.scenario))
+    fn build(&self, cluster: &Cluster, run: &Run<'_, Foundation>) -> run::Running {
+        run::build(cluster, run)
     }
 
-    fn time_limit(&self) -> Duration {
-        self.scenario.faults.until.0 + self.scenario.check.settle.0 + HANG_MARGIN
+    fn workload(&self, cluster: &Cluster, run: &Run<'_, Foundation>, running: &mut run::Running) {
+        run::workload(cluster, run, running);
     }
 
-    fn run(&self, cluster: Cluster, seed: u64) -> SeedRun<'_> {
-        let plan = self.fault_plan(seed);
-        Box::pin(async move {
-            let record = run::run(cluster, &self.scenario, &plan).await;
-            let events = trace::with_current_numbered_lines(|lines, numbers| {
-                TraceEvent::parse_numbered(lines, numbers, |kind| !BULK.contains(&kind))
-            });
-            let violations =
-                self.invariants.iter().flat_map(|name| invariants::check(name, &record, &events)).collect();
-            let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
-            SeedOutcome::judged(violations)
-                .with_counter("tasks_acknowledged", acked)
-                .with_counter("workflows_started", record.history.starts.len() as u64)
-        })
+    async fn observe(&self, cluster: &Cluster, run: &Run<'_, Foundation>, running: run::Running) -> record::Record {
+        run::observe(cluster, run, running).await
     }
 
-    fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
-        let mut explicit = self.clone();
-        let faults = &mut explicit.scenario.faults;
-        faults.process_crash = None;
-        faults.defect = None;
-        faults.node_crash = None;
-        faults.partition = None;
-        faults.swarm = false;
-        faults.message_loss = Rate::Fixed(plan.message_loss);
-        faults.message_duplication = Rate::Fixed(plan.message_duplication);
-        faults.message_delay = plan.message_delay.map(|[min, max]| DelayRange { min: min.0, max: max.0 });
-        // Positions mean nothing in a generated file: every span is empty.
-        faults.at = plan
-            .events
-            .iter()
-            .filter(|e| e.time < faults.until)
-            .map(|e| ExplicitFault {
-                time: Spanned::new(0..0, e.time),
-                kind: e.kind,
-                target: (!e.target.is_empty()).then(|| Spanned::new(0..0, e.target.clone())),
-            })
-            .collect();
-        Box::new(explicit)
-    }
-
-    fn to_toml(&self) -> String {
-        toml::to_string(&self.scenario).unwrap_or_else(|e| format!("# the scenario could not be written: {e}\n"))
+    fn counters(&self, record: &record::Record) -> Vec<(&'static str, u64)> {
+        let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
+        vec![("tasks_acknowledged", acked), ("workflows_started", record.history.starts.len() as u64)]
     }
 
     fn unread_kinds(&self) -> &'static [&'static str] {
         BULK
     }
 
-    fn seed_cost(&self) -> Option<SeedCost> {
-        Some(size::estimate(&self.scenario))
+    fn seed_cost(&self, scenario: &Scenario<Foundation>) -> Option<SeedCost> {
+        Some(size::estimate(scenario))
     }
 }

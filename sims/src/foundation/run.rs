@@ -1,5 +1,5 @@
-//! One run of a foundation scenario: build the cluster, drive the clients under the
-//! seed's fault plan, let the system settle, then read its end state.
+//! The phases of a foundation run the harness calls: build the cluster, start the
+//! clients, and (after the harness's faults and settle) read the end state.
 //!
 //! Clients behave as real ones would: a submission that times out or fails is sent
 //! again with the same task id (the idempotency key) after a short backoff, until the
@@ -13,9 +13,9 @@ use otpsim_foundation::app::{self, AppSpec, PRIMARY};
 use otpsim_foundation::coordinator::TaskStatus;
 use otpsim_foundation::workflow::WorkflowId;
 use otpsim_foundation::{api, manager, Config, Flaws};
-use otpsim_harness::inject::inject;
-use otpsim_harness::plan::{FaultPlan, Topology};
+use otpsim_harness::plan::Topology;
 use otpsim_harness::scenario::Scenario;
+use otpsim_harness::Run;
 use otpsim_runtime::{Cluster, Ctx, NodeId, SpawnOpts};
 
 use super::record::{History, Observed, Op, Record};
@@ -42,8 +42,19 @@ pub fn topology(scenario: &Scenario<Foundation>) -> Topology {
     Topology { crashable: (0..nodes).collect(), partitionable: (0..=nodes).collect() }
 }
 
-/// Runs one seed of `scenario` on `cluster` under `faults` and returns the end state.
-pub async fn run(cluster: Cluster, scenario: &Scenario<Foundation>, faults: &FaultPlan) -> Record {
+/// What a started run leaves for its end: where the clients run, what they were
+/// told to do, and the history they are writing.
+pub struct Running {
+    config: Config,
+    layout: AppSpec,
+    clients: NodeId,
+    plan: Plan,
+    history: Arc<Mutex<History>>,
+}
+
+/// Adds the system's nodes (each boots the application) and the clients' node.
+pub fn build(cluster: &Cluster, run: &Run<'_, Foundation>) -> Running {
+    let scenario = run.scenario;
     let config = config_of(scenario);
     let system = &scenario.system;
     let layout = AppSpec { config: config.clone(), nodes: system.nodes, task_agents: system.task_agents };
@@ -52,16 +63,26 @@ pub async fn run(cluster: Cluster, scenario: &Scenario<Foundation>, faults: &Fau
         cluster.add_node(&format!("n{i}"), move |c, node| app::boot(c, node, &spec));
     }
     let clients = cluster.add_node("clients", |_, _| async {});
-    let plan = Plan::draw(cluster.seed(), system, &scenario.workload);
+    let plan = Plan::draw(run.seed, system, &scenario.workload);
+    Running { config, layout, clients, plan, history: Arc::new(Mutex::new(History::default())) }
+}
+
+/// Starts the clients: they give up on a request halfway through the settle phase.
+pub fn workload(cluster: &Cluster, run: &Run<'_, Foundation>, running: &Running) {
+    let scenario = run.scenario;
     let timeout = scenario.workload.request_timeout.0;
-    let give_up = faults.until.0 + scenario.check.settle.0 / 2;
-    let history = Arc::new(Mutex::new(History::default()));
-    spawn_clients(&cluster, clients, &plan, scenario.workload.clients, timeout, give_up, &history);
-    inject(&cluster, faults).await;
-    madsim::time::sleep(scenario.check.settle.0).await;
+    let give_up = run.plan.until.0 + scenario.check.settle.0 / 2;
+    let clients = scenario.workload.clients;
+    spawn_clients(cluster, running.clients, &running.plan, clients, timeout, give_up, &running.history);
+}
+
+/// Reads the end state through the system's public API, from a client process.
+pub async fn observe(cluster: &Cluster, run: &Run<'_, Foundation>, running: Running) -> Record {
+    let Running { config, layout, clients, plan, history } = running;
     let history = history.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let mut record = read_end_state(&cluster, clients, config, layout, plan, history, timeout).await;
-    record.settle = scenario.check.settle.0;
+    let timeout = run.scenario.workload.request_timeout.0;
+    let mut record = read_end_state(cluster, clients, config, layout, plan, history, timeout).await;
+    record.settle = run.scenario.check.settle.0;
     record
 }
 

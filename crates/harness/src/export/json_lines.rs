@@ -78,7 +78,7 @@ pub fn event_line(e: &TraceEvent, roles: &Roles) -> Value {
     object.insert("event".into(), Value::from(e.kind.as_str()));
     let fields: Map<String, Value> = e.fields.iter().map(|(k, v)| (k.clone(), typed(v))).collect();
     object.insert("fields".into(), Value::Object(fields));
-    let named = roles.named_in(&e.line);
+    let named = roles.named_in(&e.line());
     if !named.is_empty() {
         let named: Map<String, Value> = named.into_iter().map(|(pid, role)| (pid, Value::from(role))).collect();
         object.insert("roles".into(), Value::Object(named));

@@ -154,7 +154,7 @@ impl Picture {
                 }
                 kind => {
                     let Some((mark, process, node)) = mark_of(e, kind, &pid_lane) else { continue };
-                    picture.marks.push(Mark { index: e.index, at_ns, kind: mark, process, node, text: e.line.clone() });
+                    picture.marks.push(Mark { index: e.index, at_ns, kind: mark, process, node, text: e.line() });
                 }
             }
         }

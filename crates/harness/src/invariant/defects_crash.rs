@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn a_defect_followed_by_a_panic_exit_holds() {
         let e = events(&[
-            "1.000000000s otpsim::foundation event=defect task=3 pid=<1.4.0>",
+            "1.000000000s otpsim::shop event=defect task=3 pid=<1.4.0>",
             r#"1.000000100s otpsim event=exit pid=<1.4.0> reason="panic: defect""#,
         ]);
         assert!(defects_crash(&e, Duration::from_secs(9), GRACE).is_empty());
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_swallowed_defect_is_flagged() {
-        let e = events(&["1.000000000s otpsim::foundation event=defect task=3 pid=<1.4.0>"]);
+        let e = events(&["1.000000000s otpsim::shop event=defect task=3 pid=<1.4.0>"]);
         let v = defects_crash(&e, Duration::from_secs(9), GRACE);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].ids, vec![("pid".to_owned(), "<1.4.0>".to_owned())]);

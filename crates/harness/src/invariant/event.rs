@@ -1,6 +1,9 @@
-//! Trace events read back from their canonical lines, for invariant checkers.
+//! Trace events as checkers read them: recorded as values, written as text only when
+//! a trace is written or evidence printed ([`TraceEvent::line`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// One event of a run's trace.
@@ -10,14 +13,16 @@ pub struct TraceEvent {
     pub index: usize,
     /// Simulated time.
     pub time: Duration,
-    /// The tracing target (`otpsim`, `otpsim::foundation`, ...).
+    /// The tracing target (`otpsim`, `otpsim::shop`, ...).
     pub target: String,
     /// The `event` field.
     pub kind: String,
     /// Every other field.
     pub fields: BTreeMap<String, String>,
-    /// The line it was read from.
-    pub line: String,
+    /// The fields' names in the order they were emitted, for the text line.
+    pub(crate) order: Vec<Cow<'static, str>>,
+    /// False for an event emitted outside a simulation (its line shows `-` for the time).
+    pub(crate) timed: bool,
 }
 
 impl TraceEvent {
@@ -26,21 +31,49 @@ impl TraceEvent {
         self.fields.get(key).map(String::as_str)
     }
 
+    /// The event as one canonical line:
+    /// `12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: boom"`.
+    pub fn line(&self) -> String {
+        let mut line = String::with_capacity(64);
+        if self.timed {
+            let _ = write!(line, "{}.{:09}s", self.time.as_secs(), self.time.subsec_nanos());
+        } else {
+            line.push('-');
+        }
+        line.push(' ');
+        line.push_str(&self.target);
+        if !self.kind.is_empty() {
+            push_field(&mut line, "event", &self.kind);
+        }
+        for key in &self.order {
+            if let Some(value) = self.fields.get(key.as_ref()) {
+                push_field(&mut line, key, value);
+            }
+        }
+        line
+    }
+
     /// Reads a canonical line: `12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: boom"`.
     pub fn parse(index: usize, line: &str) -> Option<TraceEvent> {
         let (time, rest) = line.split_once(' ')?;
         let time = parse_time(time)?;
         let (target, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
         let mut fields = BTreeMap::new();
+        let mut order = Vec::new();
         while !rest.is_empty() {
             let (key, after) = rest.split_once('=')?;
             let (value, after) =
                 if let Some(quoted) = after.strip_prefix('"') { unquote(quoted)? } else { token(after) };
-            fields.insert(key.trim().to_owned(), value);
+            let key = key.trim().to_owned();
+            if key != "event" && !fields.contains_key(&key) {
+                order.push(Cow::Owned(key.clone()));
+            }
+            fields.insert(key, value);
             rest = after.trim_start();
         }
         let kind = fields.remove("event").unwrap_or_default();
-        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, line: line.to_owned() })
+        let timed = !line.starts_with('-');
+        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, order, timed })
     }
 
     /// Reads every line of a trace; lines that do not parse are skipped.
@@ -76,6 +109,23 @@ impl TraceEvent {
             .filter_map(|(line, &n)| TraceEvent::parse(usize::try_from(n).unwrap_or(usize::MAX), line))
             .collect()
     }
+}
+
+/// Appends " name=value", quoting the value unless it is a plain token.
+fn push_field(line: &mut String, name: &str, value: &str) {
+    line.push(' ');
+    line.push_str(name);
+    line.push('=');
+    if is_token(value) {
+        line.push_str(value);
+    } else {
+        let _ = write!(line, "{value:?}");
+    }
+}
+
+/// Values that read back unambiguously without quotes.
+pub(crate) fn is_token(value: &str) -> bool {
+    !value.is_empty() && !value.chars().any(|c| c.is_whitespace() || c == '"' || c == '=' || c.is_control())
 }
 
 /// The `event` value of a canonical line, found without parsing the rest.
@@ -146,11 +196,12 @@ mod tests {
         assert_eq!(e.get("pid"), Some("<1.4.0>"));
         assert_eq!(e.get("reason"), Some("panic: \"boom\""));
         assert_eq!(e.index, 3);
+        assert_eq!(e.line(), r#"12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: \"boom\"""#);
     }
 
     #[test]
     fn lines_without_fields_or_time_still_parse() {
-        let e = TraceEvent::parse(1, "- otpsim::foundation event=heal").unwrap();
+        let e = TraceEvent::parse(1, "- otpsim::shop event=heal").unwrap();
         assert_eq!((e.time, e.kind.as_str()), (Duration::ZERO, "heal"));
         assert!(TraceEvent::parse(1, "garbage").is_none());
     }

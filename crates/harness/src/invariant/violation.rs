@@ -52,7 +52,7 @@ impl Violation {
     /// Adds trace events as evidence (the first few).
     pub fn evidence<'a>(mut self, events: impl IntoIterator<Item = &'a TraceEvent>) -> Self {
         for e in events.into_iter().take(EVIDENCE_MAX.saturating_sub(self.evidence.len())) {
-            self.evidence.push(format!("#{} {}", e.index, e.line));
+            self.evidence.push(format!("#{} {}", e.index, e.line()));
         }
         self
     }

@@ -24,12 +24,13 @@ pub use values::{DelayRange, Dur, Probability, Rate};
 /// faults per simulated second.
 pub const EVERY_MIN: Duration = Duration::from_millis(1);
 
-/// The `sim` a scenario text names (`foundation` when it names none).
-pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
+/// The `sim` a scenario text names, if it names one (the registry of sims picks a
+/// default for files that do not).
+pub fn sim_name(path: &Path, text: &str) -> Result<Option<String>, ScenarioError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| error::toml_syntax(path, text, e.span(), e.message()))?;
     match table.get("sim") {
-        None => Ok("foundation".to_owned()),
-        Some(toml::Value::String(name)) => Ok(name.clone()),
+        None => Ok(None),
+        Some(toml::Value::String(name)) => Ok(Some(name.clone())),
         Some(other) => {
             Err(ScenarioError::new(path, text, None, "sim", format!("expected a string, found {}", other.type_str())))
         }

@@ -34,8 +34,8 @@ pub trait SimSchema: Clone + Debug + Send + Sync + 'static {
 pub struct Scenario<S: SimSchema> {
     /// The scenario's name (run ids are `name` plus seed).
     pub name: String,
-    /// Which sim binds this file.
-    #[serde(default = "default_sim")]
+    /// Which sim binds this file (empty until bound: then the sim's name).
+    #[serde(default)]
     pub sim: String,
     /// Seeds `cargo test` runs (`OTPSIM_SEEDS` overrides).
     #[serde(default = "default_seeds")]
@@ -61,10 +61,6 @@ pub struct Scenario<S: SimSchema> {
     /// Only in flaw scenarios: the violation the run must produce.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Expect>,
-}
-
-fn default_sim() -> String {
-    "foundation".to_owned()
 }
 
 fn default_seeds() -> NonZeroU64 {

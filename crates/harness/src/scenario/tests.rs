@@ -138,8 +138,8 @@ fn expected_violation_must_be_checked() {
 }
 
 #[test]
-fn the_sim_name_defaults_to_foundation() {
-    assert_eq!(sim_name(Path::new("a"), "name = \"x\"").unwrap(), "foundation");
-    assert_eq!(sim_name(Path::new("a"), "sim = \"toy\"").unwrap(), "toy");
+fn the_sim_name_is_read_when_given() {
+    assert_eq!(sim_name(Path::new("a"), "name = \"x\"").unwrap(), None);
+    assert_eq!(sim_name(Path::new("a"), "sim = \"toy\"").unwrap().as_deref(), Some("toy"));
     assert!(sim_name(Path::new("a"), "sim = [").is_err());
 }

@@ -20,7 +20,8 @@ mod fixtures;
 
 use std::time::Duration;
 
-use otpsim_harness::invariant::{self, TraceEvent, Violation};
+use otpsim_harness::invariant::{self, TraceEvent};
+use otpsim_harness::Invariant;
 
 use super::record::Record;
 
@@ -42,23 +43,30 @@ pub const EXEMPT: &[&str] =
 /// How long a process may take to crash after it hit a defect.
 const DEFECT_GRACE: Duration = Duration::from_secs(1);
 
-/// Runs the invariant `name` over a run.
-pub fn check(name: &str, record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
-    let config = &record.config;
-    match name {
-        "no_task_lost" => no_task_lost(record, events),
-        "no_duplicate_completion" => no_duplicate_completion(events),
-        "monitors_never_leak" => monitors_never_leak(record),
-        "no_orphan_processes" => invariant::no_orphan_processes(events, &record.tables, EXEMPT, record.end),
-        "fifo_delivery" => fifo_delivery(events),
-        "defects_crash" => invariant::defects_crash(events, record.end, DEFECT_GRACE),
-        "restart_intensity" => invariant::restart_intensity(events, config.max_restarts, config.restart_window),
-        "workflow_isolation" => workflow_isolation(events),
-        "workflows_finish" => workflows_finish(record, events),
-        "config_honored" => config_honored(config, events),
-        "buffer_drained" => buffer_drained(record, events),
-        other => vec![Violation::new(other, record.end, "unknown invariant")],
-    }
+/// Every invariant a foundation scenario can name, each with when it must hold.
+pub fn all() -> Vec<Invariant<Record>> {
+    vec![
+        Invariant::eventually("no_task_lost", no_task_lost),
+        Invariant::always("no_duplicate_completion", |_, events| no_duplicate_completion(events)),
+        Invariant::at_end("monitors_never_leak", |record, _| monitors_never_leak(record)),
+        Invariant::at_end("no_orphan_processes", |record, events| {
+            invariant::no_orphan_processes(events, &record.tables, EXEMPT, record.end)
+        }),
+        Invariant::always("fifo_delivery", |_, events| fifo_delivery(events)),
+        Invariant::always("defects_crash", |record, events| invariant::defects_crash(events, record.end, DEFECT_GRACE)),
+        Invariant::always("restart_intensity", |record, events| {
+            invariant::restart_intensity(events, record.config.max_restarts, record.config.restart_window)
+        }),
+        Invariant::always("workflow_isolation", |_, events| workflow_isolation(events)),
+        Invariant::eventually("workflows_finish", workflows_finish),
+        Invariant::always("config_honored", |record, events| config_honored(&record.config, events)),
+        Invariant::eventually("buffer_drained", buffer_drained),
+    ]
+}
+
+/// The names of [`all`], as scenario files and reports write them.
+pub fn names() -> Vec<&'static str> {
+    all().iter().map(|i| i.name).collect()
 }
 
 /// Events that mention `key=value`, for evidence.

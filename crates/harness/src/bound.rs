@@ -1,0 +1,178 @@
+//! A scenario file bound to a [`System`]: the harness's run of each seed.
+//!
+//! [`bind`] parses a scenario against the system's schema and invariant names;
+//! the resulting [`Bound`] is a [`BoundScenario`] the suite, the CLI and `shrink`
+//! run. Each seed: derive the fault plan once; build; start the workload; inject the
+//! faults; lift them; settle; observe; check every chosen invariant over the end
+//! state and the run's events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use otpsim_runtime::Cluster;
+use toml::Spanned;
+
+use crate::inject::inject;
+use crate::invariant::TraceEvent;
+use crate::plan::FaultPlan;
+use crate::runner::SeedOutcome;
+use crate::scenario::{self, DelayRange, ExplicitFault, FaultSpec, Rate, Scenario, ScenarioError};
+use crate::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
+use crate::system::{Invariant, Run, System};
+use crate::trace;
+
+/// A scenario ready to run against its system.
+pub struct Bound<S: System> {
+    /// The system.
+    pub system: Arc<S>,
+    /// The parsed file.
+    pub scenario: Scenario<S::Schema>,
+    path: PathBuf,
+    /// The invariants the scenario checks, in the order it names them.
+    checks: Vec<Invariant<S::Observed>>,
+}
+
+impl<S: System> Clone for Bound<S> {
+    fn clone(&self) -> Self {
+        Bound {
+            system: self.system.clone(),
+            scenario: self.scenario.clone(),
+            path: self.path.clone(),
+            checks: self.checks.clone(),
+        }
+    }
+}
+
+impl<S: System> std::fmt::Debug for Bound<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound").field("scenario", &self.scenario).field("checks", &self.checks).finish()
+    }
+}
+
+/// Parses and checks a scenario text (named `path` in errors) for `system`.
+pub fn bind<S: System>(system: S, path: &Path, text: &str) -> Result<Bound<S>, ScenarioError> {
+    let declared = system.invariants();
+    let names: Vec<&str> = declared.iter().map(|i| i.name).collect();
+    let mut scenario: Scenario<S::Schema> = scenario::parse(path, text, &names)?;
+    if scenario.sim.is_empty() {
+        scenario.sim = system.name().to_owned();
+    }
+    system.validate(path, text, &scenario)?;
+    let checks = match &scenario.check.invariants {
+        Some(list) => list.iter().filter_map(|n| declared.iter().find(|i| i.name == n.get_ref()).cloned()).collect(),
+        None => declared,
+    };
+    Ok(Bound { system: Arc::new(system), scenario, path: path.to_owned(), checks })
+}
+
+impl<S: System> Bound<S> {
+    /// The invariants this scenario checks.
+    pub fn checks(&self) -> &[Invariant<S::Observed>] {
+        &self.checks
+    }
+
+    /// Runs one seed under `plan`: the phases every system goes through.
+    async fn run_phases(&self, cluster: Cluster, seed: u64, plan: FaultPlan) -> SeedOutcome {
+        let run = Run { seed, scenario: &self.scenario, plan: &plan };
+        let mut running = self.system.build(&cluster, &run);
+        self.system.workload(&cluster, &run, &mut running);
+        inject(&cluster, &plan).await;
+        madsim::time::sleep(self.scenario.check.settle.0).await;
+        let observed = self.system.observe(&cluster, &run, running).await;
+        let unread = self.system.unread_kinds();
+        let violations = trace::with_current_events(|events| {
+            // A run that keeps every event (to write its trace) hands the checks only
+            // the kinds they read, as a lean run does.
+            let read: Vec<TraceEvent>;
+            let events = if events.iter().any(|e| unread.contains(&e.kind.as_str())) {
+                read = events.iter().filter(|e| !unread.contains(&e.kind.as_str())).cloned().collect();
+                &read[..]
+            } else {
+                events
+            };
+            self.checks.iter().flat_map(|i| (i.check)(&observed, events)).collect()
+        });
+        let counters = self.system.counters(&observed);
+        counters.into_iter().fold(SeedOutcome::judged(violations), |outcome, (name, n)| outcome.with_counter(name, n))
+    }
+}
+
+impl<S: System> BoundScenario for Bound<S> {
+    fn name(&self) -> &str {
+        &self.scenario.name
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn seeds(&self) -> u64 {
+        self.scenario.seeds.get()
+    }
+
+    fn expect(&self) -> Option<Expectation> {
+        self.scenario.expect.as_ref().map(|e| Expectation {
+            violation: e.violation.get_ref().clone(),
+            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        })
+    }
+
+    fn fault_plan(&self, seed: u64) -> FaultPlan {
+        FaultPlan::derive(seed, &self.scenario.faults, &self.system.topology(&self.scenario))
+    }
+
+    fn time_limit(&self) -> Duration {
+        self.scenario.faults.until.0 + self.scenario.check.settle.0 + self.system.hang_margin()
+    }
+
+    fn run(&self, cluster: Cluster, seed: u64) -> SeedRun<'_> {
+        let plan = self.fault_plan(seed);
+        Box::pin(self.run_phases(cluster, seed, plan))
+    }
+
+    fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
+        let mut explicit = self.clone();
+        explicit.scenario.faults = explicit_faults(&self.scenario.faults, plan);
+        Box::new(explicit)
+    }
+
+    fn to_toml(&self) -> String {
+        toml::to_string(&self.scenario).unwrap_or_else(|e| format!("# the scenario could not be written: {e}\n"))
+    }
+
+    fn unread_kinds(&self) -> &'static [&'static str] {
+        self.system.unread_kinds()
+    }
+
+    fn seed_cost(&self) -> Option<SeedCost> {
+        self.system.seed_cost(&self.scenario)
+    }
+}
+
+/// `faults` with `plan`'s faults as its explicit list: no recurring faults, no swarm,
+/// the plan's message rates fixed.
+fn explicit_faults(faults: &FaultSpec, plan: &FaultPlan) -> FaultSpec {
+    FaultSpec {
+        until: faults.until,
+        process_crash: None,
+        defect: None,
+        node_crash: None,
+        partition: None,
+        swarm: false,
+        message_loss: Rate::Fixed(plan.message_loss),
+        message_duplication: Rate::Fixed(plan.message_duplication),
+        message_delay: plan.message_delay.map(|[min, max]| DelayRange { min: min.0, max: max.0 }),
+        // Positions mean nothing in a generated file: every span is empty.
+        at: plan
+            .events
+            .iter()
+            .filter(|e| e.time < faults.until)
+            .map(|e| ExplicitFault {
+                time: Spanned::new(0..0, e.time),
+                kind: e.kind,
+                target: (!e.target.is_empty()).then(|| Spanned::new(0..0, e.target.clone())),
+            })
+            .collect(),
+    }
+}
