@@ -18,6 +18,7 @@ use otpsim_runtime::{Cluster, Ctx, Message, NodeId, Reason, SpawnOpts};
 use tracing::debug;
 
 use crate::config::Config;
+use crate::events::kind;
 use crate::events::TARGET;
 use crate::flaws::Flaw;
 use crate::{agent, coordinator, manager, workflow};
@@ -139,7 +140,7 @@ async fn master(ctx: Ctx, tree: SupervisorSpec, pause: Duration) {
             },
             Err(error) => Reason::from(error),
         };
-        debug!(target: TARGET, event = "tree_restart", node = %ctx.node(), reason = %reason);
+        debug!(target: TARGET, event = kind::TREE_RESTART, node = %ctx.node(), reason = %reason);
         ctx.sleep(pause).await;
     }
 }

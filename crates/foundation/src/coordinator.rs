@@ -40,6 +40,7 @@ use tracing::debug;
 use crate::app::AppSpec;
 use crate::config::Config;
 use crate::durable::{self, TaskRecord, TaskState};
+use crate::events::kind;
 use crate::events::TARGET;
 use crate::flaws::Flaw;
 use crate::protocol::{AgentRequest, OutcomeReport, Release, ReleaseAck, ReportAck, RouteOutcome, REJECTED};
@@ -197,7 +198,7 @@ impl Coordinator {
         }
         self.log.insert(id, TaskRecord { id, spec: Some(spec), state: TaskState::Queued, attempts: 0, holder: None });
         self.save(ctx, id);
-        debug!(target: TARGET, event = "task_accepted", task = %id);
+        debug!(target: TARGET, event = kind::TASK_ACCEPTED, task = %id);
         self.unowned.insert(id, Routing::default());
         self.route(ctx, id);
         Reply::Submitted
@@ -270,7 +271,7 @@ impl Coordinator {
                 record.state = TaskState::Assigned { agent: routed.agent };
                 self.unowned.remove(&id);
                 self.save(ctx, id);
-                debug!(target: TARGET, event = "task_assigned", task = %id, agent = %routed.receiver,
+                debug!(target: TARGET, event = kind::TASK_ASSIGNED, task = %id, agent = %routed.receiver,
                     attempt = routed.attempt);
             }
             Ok(RouteOutcome::Buffered) => {
@@ -313,7 +314,7 @@ impl Coordinator {
             record.state = TaskState::Final(report.outcome.clone());
             self.unowned.remove(&id);
             self.save(ctx, id);
-            debug!(target: TARGET, event = "task_recorded", task = %id, outcome = %report.outcome);
+            debug!(target: TARGET, event = kind::TASK_RECORDED, task = %id, outcome = %report.outcome);
         }
         ctx.send(report.agent, ReportAck { task: id });
     }
@@ -335,7 +336,7 @@ impl Coordinator {
                 record.attempts = (record.attempts / 2 + 1) * 2;
                 self.unowned.insert(id, Routing { not_before: ctx.now() + route_backoff(1), in_flight: false });
                 self.save(ctx, id);
-                debug!(target: TARGET, event = "task_released", task = %id, agent = %release.agent);
+                debug!(target: TARGET, event = kind::TASK_RELEASED, task = %id, agent = %release.agent);
             }
             TaskState::Final(_) => {}
             _ if current => return,

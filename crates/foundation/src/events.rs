@@ -37,3 +37,99 @@
 
 /// The tracing target of every foundation event.
 pub const TARGET: &str = "otpsim::foundation";
+
+/// Event kinds: the runtime's, and the foundation's own.
+pub mod kind {
+    pub use otpsim_runtime::event::kind::*;
+
+    /// The coordinator durably recorded a new task.
+    pub const TASK_ACCEPTED: &str = "task_accepted";
+    /// The coordinator handed a task to an agent.
+    pub const TASK_ASSIGNED: &str = "task_assigned";
+    /// An agent starts executing a task.
+    pub const TASK_STARTED: &str = "task_started";
+    /// An agent finished executing a task.
+    pub const TASK_FINISHED: &str = "task_finished";
+    /// The coordinator durably recorded a task's final outcome.
+    pub const TASK_RECORDED: &str = "task_recorded";
+    /// An agent counted an expected error.
+    pub const AGENT_ERROR: &str = "agent_error";
+    /// An agent paused itself.
+    pub const AGENT_PAUSED: &str = "agent_paused";
+    /// A paused agent resumed.
+    pub const AGENT_RESUMED: &str = "agent_resumed";
+    /// An agent's breaker for one downstream opened.
+    pub const TASK_BREAKER_OPENED: &str = "task_breaker_opened";
+    /// The coordinator took back a queued task.
+    pub const TASK_RELEASED: &str = "task_released";
+    /// The manager opened a receiver's breaker.
+    pub const BREAKER_OPENED: &str = "breaker_opened";
+    /// The manager reset a receiver's breaker.
+    pub const BREAKER_RESET: &str = "breaker_reset";
+    /// A message went into a receiver's buffer.
+    pub const BUFFERED: &str = "buffered";
+    /// The buffer was full; the oldest message was dropped.
+    pub const BUFFER_OVERFLOW: &str = "buffer_overflow";
+    /// A buffered message was replayed.
+    pub const REPLAYED: &str = "replayed";
+    /// The receiver refused a replayed message.
+    pub const REPLAY_REFUSED: &str = "replay_refused";
+    /// Replaying failed.
+    pub const REPLAY_FAILED: &str = "replay_failed";
+    /// The manager started holding state for a peer.
+    pub const PEER_TRACKED: &str = "peer_tracked";
+    /// The manager dropped all state for a peer.
+    pub const PEER_DROPPED: &str = "peer_dropped";
+    /// A workflow step starts executing.
+    pub const STEP_RUN: &str = "step_run";
+    /// A step's result was persisted.
+    pub const STEP_DONE: &str = "step_done";
+    /// A workflow changed status.
+    pub const WORKFLOW_STATUS: &str = "workflow_status";
+    /// A cancel request reached an unfinished workflow.
+    pub const WORKFLOW_CANCEL: &str = "workflow_cancel";
+    /// A node's application master starts its tree again.
+    pub const TREE_RESTART: &str = "tree_restart";
+}
+
+/// Field names: the runtime's, and the foundation's own.
+pub mod field {
+    pub use otpsim_runtime::event::field::*;
+
+    /// A task id.
+    pub const TASK: &str = "task";
+    /// A task agent's pid.
+    pub const AGENT: &str = "agent";
+    /// Which attempt of a task.
+    pub const ATTEMPT: &str = "attempt";
+    /// A task's outcome, as [`crate::TaskOutcome`] prints.
+    pub const OUTCOME: &str = "outcome";
+    /// An agent's error count.
+    pub const ERROR_COUNT: &str = "error_count";
+    /// A threshold that was reached.
+    pub const THRESHOLD: &str = "threshold";
+    /// A downstream (task type) of an agent's breaker.
+    pub const DOWNSTREAM: &str = "downstream";
+    /// Failures counted by a breaker.
+    pub const FAILURES: &str = "failures";
+    /// The receiver a manager buffer belongs to.
+    pub const RECEIVER: &str = "receiver";
+    /// A buffered message's position in push order.
+    pub const SEQ: &str = "seq";
+    /// The message a full buffer dropped.
+    pub const DROPPED: &str = "dropped";
+    /// A buffer's capacity.
+    pub const MAX: &str = "max";
+    /// Whether a message whose replay failed stays buffered.
+    pub const KEPT: &str = "kept";
+    /// A peer the manager holds state for.
+    pub const PEER: &str = "peer";
+    /// A workflow id.
+    pub const WORKFLOW: &str = "workflow";
+    /// A workflow step's index.
+    pub const STEP: &str = "step";
+    /// The process hosting a workflow.
+    pub const HOST: &str = "host";
+    /// A workflow's status.
+    pub const STATUS: &str = "status";
+}

@@ -13,6 +13,7 @@ use tracing::debug;
 
 use crate::plan::{FaultPlan, PlannedFault};
 use crate::scenario::FaultKind;
+use otpsim_runtime::event::kind;
 
 /// Runs `plan` against `cluster` and returns once faults have stopped and been lifted.
 pub async fn inject(cluster: &Cluster, plan: &FaultPlan) {
@@ -35,7 +36,7 @@ pub fn lift(cluster: &Cluster) {
             cluster.restart_node(node);
         }
     }
-    debug!(target: "otpsim", event = "faults_lifted");
+    debug!(target: "otpsim", event = kind::FAULTS_LIFTED);
 }
 
 async fn sleep_until(at: Duration) {
@@ -50,21 +51,21 @@ fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng:
     match event.kind {
         FaultKind::Crash | FaultKind::Defect => match resolve(cluster, target, rng) {
             Some(pid) => {
-                debug!(target: "otpsim", event = "fault", kind = event.kind.name(), target, %pid);
+                debug!(target: "otpsim", event = kind::FAULT, kind = event.kind.name(), target, %pid);
                 if event.kind == FaultKind::Crash {
                     cluster.kill(pid);
                 } else {
                     cluster.inject_defect(pid);
                 }
             }
-            None => debug!(target: "otpsim", event = "fault_skipped", kind = event.kind.name(), target),
+            None => debug!(target: "otpsim", event = kind::FAULT_SKIPPED, kind = event.kind.name(), target),
         },
         FaultKind::NodeCrash | FaultKind::NodeRestart => {
             let Some(node) = target.parse().ok().map(NodeId).filter(|n| cluster.nodes().contains(n)) else {
-                debug!(target: "otpsim", event = "fault_skipped", kind = event.kind.name(), target);
+                debug!(target: "otpsim", event = kind::FAULT_SKIPPED, kind = event.kind.name(), target);
                 return;
             };
-            debug!(target: "otpsim", event = "fault", kind = event.kind.name(), target);
+            debug!(target: "otpsim", event = kind::FAULT, kind = event.kind.name(), target);
             if event.kind == FaultKind::NodeCrash {
                 cluster.crash_node(node);
             } else if !cluster.is_up(node) {
@@ -75,7 +76,7 @@ fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng:
             let side =
                 |s: &str| -> Vec<NodeId> { s.split(',').filter_map(|n| n.trim().parse().ok()).map(NodeId).collect() };
             if let Some((a, b)) = target.split_once('|') {
-                debug!(target: "otpsim", event = "fault", kind = event.kind.name(), target);
+                debug!(target: "otpsim", event = kind::FAULT, kind = event.kind.name(), target);
                 cluster.partition(&side(a), &side(b));
             }
         }
@@ -83,12 +84,12 @@ fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng:
             let parsed =
                 target.split_once('>').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
             if let Some((from, to)) = parsed {
-                debug!(target: "otpsim", event = "fault", kind = event.kind.name(), target);
+                debug!(target: "otpsim", event = kind::FAULT, kind = event.kind.name(), target);
                 cluster.partition_one_way(NodeId(from), NodeId(to));
             }
         }
         FaultKind::Heal => {
-            debug!(target: "otpsim", event = "fault", kind = event.kind.name());
+            debug!(target: "otpsim", event = kind::FAULT, kind = event.kind.name());
             cluster.heal();
         }
     }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::invariant::TraceEvent;
+use otpsim_runtime::event::{field, kind};
 
 /// Roles and registered names of the pids of one trace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,25 +30,25 @@ impl Roles {
     /// Learns what `e` says of a pid, if anything (one event at a time, for a trace
     /// too long to hold parsed).
     pub fn learn(&mut self, e: &TraceEvent) {
-        let field = |key: &str| e.get(key).map(str::to_owned);
+        let value = |key: &str| e.get(key).map(str::to_owned);
         match e.kind.as_str() {
-            "spawn" => {
-                if let (Some(pid), Some(label)) = (field("pid"), field("label")) {
+            kind::SPAWN => {
+                if let (Some(pid), Some(label)) = (value(field::PID), value(field::LABEL)) {
                     self.role.entry(pid).or_insert(label);
                 }
             }
-            "child_start" => {
-                if let (Some(pid), Some(child)) = (field("pid"), field("child")) {
+            kind::CHILD_START => {
+                if let (Some(pid), Some(child)) = (value(field::PID), value(field::CHILD)) {
                     self.role.insert(pid, child);
                 }
             }
-            "child_restart" => {
-                if let (Some(pid), Some(child)) = (field("new_pid"), field("child")) {
+            kind::CHILD_RESTART => {
+                if let (Some(pid), Some(child)) = (value(field::NEW_PID), value(field::CHILD)) {
                     self.role.insert(pid, child);
                 }
             }
-            "register" => {
-                if let (Some(pid), Some(name)) = (field("pid"), field("name")) {
+            kind::REGISTER => {
+                if let (Some(pid), Some(name)) = (value(field::PID), value(field::NAME)) {
                     self.name.insert(pid, name);
                 }
             }

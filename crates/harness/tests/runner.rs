@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use otpsim_harness::invariant::TraceEvent;
 use otpsim_harness::{check_determinism, run_seeds, RunConfig, SeedOutcome, SeedReport, Verdict};
 use otpsim_runtime::rng::stream;
 use otpsim_runtime::{Cluster, SpawnOpts};
@@ -143,4 +144,45 @@ fn seeds_whose_processes_still_wait_at_the_end_do_not_grow_memory() {
     assert_eq!(passed, seeds.len());
     // Leaking a seed's tasks costs about 40 KiB here: 20,000 seeds would take 800 MiB.
     assert!(grown < 16 * 1024, "memory grew by {grown} KiB over {} seeds", seeds.len());
+}
+
+/// The runtime's events carry the kinds and field names its vocabulary declares, so
+/// checkers that match on the constants read what the runtime emits.
+#[test]
+fn runtime_events_use_the_declared_kinds_and_fields() {
+    use otpsim_runtime::event::{field, kind};
+    let sim = |cluster: Cluster| async move {
+        let (a, b) = (cluster.add_node("n0", |_, _| async {}), cluster.add_node("n1", |_, _| async {}));
+        let sleeper = cluster.spawn(b, SpawnOpts::labelled("sleeper"), |ctx| async move {
+            ctx.register("sleeper").expect("free name");
+            ctx.sleep(Duration::from_secs(5)).await;
+        });
+        cluster.spawn(a, SpawnOpts::default(), move |ctx| async move {
+            let mref = ctx.monitor(sleeper);
+            ctx.demonitor(mref);
+            ctx.link(sleeper).expect("alive");
+            ctx.send(sleeper, 1u8);
+        });
+        madsim::time::sleep(Duration::from_millis(50)).await;
+        cluster.partition(&[a], &[b]);
+        cluster.heal();
+        cluster.crash_node(b);
+        madsim::time::sleep(Duration::from_millis(50)).await;
+        SeedOutcome::pass()
+    };
+    let report = &run_seeds(&sim, &[1], &config().keep_lines(true))[0];
+    let lines = report.trace.lines.as_deref().expect("kept");
+    let events: Vec<_> = lines.iter().enumerate().filter_map(|(i, l)| TraceEvent::parse(i + 1, l)).collect();
+    let has =
+        |k: &str, fields: &[&str]| events.iter().any(|e| e.kind == k && fields.iter().all(|f| e.get(f).is_some()));
+    assert!(has(kind::SPAWN, &[field::PID, field::LABEL]), "{lines:#?}");
+    assert!(has(kind::REGISTER, &[field::PID, field::NAME, field::BY]), "{lines:#?}");
+    assert!(has(kind::MONITOR, &[field::WATCHER, field::TARGET, field::MONITOR]), "{lines:#?}");
+    assert!(has(kind::DEMONITOR, &[field::WATCHER, field::MONITOR]), "{lines:#?}");
+    assert!(has(kind::LINK, &[field::PID, field::OTHER]), "{lines:#?}");
+    assert!(has(kind::DELIVER, &[field::MSG, field::FROM, field::TO, field::KIND]), "{lines:#?}");
+    assert!(has(kind::PARTITION, &[field::A, field::B]), "{lines:#?}");
+    assert!(has(kind::HEAL, &[]), "{lines:#?}");
+    assert!(has(kind::NODE_CRASH, &[field::NODE]), "{lines:#?}");
+    assert!(has(kind::EXIT, &[field::PID, field::REASON]), "{lines:#?}");
 }

@@ -169,7 +169,7 @@ impl Cluster {
         self.kernel.act(|s| match s.procs.get_mut(&pid) {
             Some(p) => {
                 p.defect = true;
-                tracing::debug!(target: "otpsim", event = "defect_injected", %pid);
+                tracing::debug!(target: "otpsim", event = crate::event::kind::DEFECT_INJECTED, %pid);
                 if let Some(w) = p.waker.take() {
                     w.wake();
                 }

@@ -25,6 +25,7 @@ use crate::task::{self, Behavior, TaskOutcome, TaskSpec, TaskType};
 
 use super::breaker::{CircuitBreaker, Transition};
 use super::retry::{self, Decision};
+use crate::events::kind;
 
 /// A transient error, retried with backoff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,7 +198,7 @@ fn handle(ctx: &Ctx, spec: &TaskSpec, attempt: u32) -> Result<u64, TaskError> {
         Behavior::FailTransiently { .. } => Ok(task::result_of(spec.id)),
         Behavior::FailPermanently => Err(TaskError::Invalid),
         Behavior::Defect => {
-            debug!(target: TARGET, event = "defect", task = %spec.id, pid = %ctx.pid());
+            debug!(target: TARGET, event = kind::DEFECT, task = %spec.id, pid = %ctx.pid());
             panic!("programming defect in the handler of task {}", spec.id)
         }
     }

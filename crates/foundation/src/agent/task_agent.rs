@@ -39,6 +39,7 @@ use crate::task::{self, TaskOutcome};
 
 use super::breaker::{CircuitBreaker, Transition};
 use super::process_task::{Next, ProcessTask, Step, TaskError};
+use crate::events::kind;
 
 /// The label task agents are spawned with (fault injection picks targets by it).
 pub const LABEL: &str = "task_agent";
@@ -292,7 +293,7 @@ impl TaskAgent {
         self.state.running.push(next.clone());
         self.save(ctx);
         let (task, attempt) = (next.task.id, next.attempt);
-        debug!(target: TARGET, event = "task_started", task = %task, agent = %ctx.pid(), attempt);
+        debug!(target: TARGET, event = kind::TASK_STARTED, task = %task, agent = %ctx.pid(), attempt);
         self.seq += 1;
         let process = ProcessTask::new(next.task);
         let invalid = process.validate();
@@ -317,7 +318,7 @@ impl TaskAgent {
         };
         let step = run.process.attempt(ctx, &config, breaker, || durable::record_crash(ctx, index, task, &config));
         if let Transition::Opened(failures) = step.breaker {
-            debug!(target: TARGET, event = "task_breaker_opened", agent = %ctx.pid(), downstream = %downstream,
+            debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = %ctx.pid(), downstream = %downstream,
                 failures, threshold = breaker.threshold());
         }
         self.apply(ctx, seq, step);
@@ -343,7 +344,7 @@ impl TaskAgent {
     fn count_error(&mut self, ctx: &Ctx) {
         self.state.error_count = self.state.error_count.saturating_add(1);
         let error_count = self.state.error_count;
-        debug!(target: TARGET, event = "agent_error", agent = %ctx.pid(), error_count);
+        debug!(target: TARGET, event = kind::AGENT_ERROR, agent = %ctx.pid(), error_count);
         let threshold = if self.config.has(Flaw::MagicThresholds) {
             MAGIC_PAUSE_THRESHOLD
         } else {
@@ -351,7 +352,7 @@ impl TaskAgent {
         };
         if !self.state.paused && error_count >= threshold {
             self.state.paused = true;
-            debug!(target: TARGET, event = "agent_paused", agent = %ctx.pid(), error_count, threshold);
+            debug!(target: TARGET, event = kind::AGENT_PAUSED, agent = %ctx.pid(), error_count, threshold);
             self.cooldown = Some(ctx.send_after(ctx.pid(), Tick::Cooldown, self.config.agent_pause_cooldown));
         }
         self.save(ctx);
@@ -366,7 +367,7 @@ impl TaskAgent {
         }
         self.state.paused = false;
         self.state.error_count = 0;
-        debug!(target: TARGET, event = "agent_resumed", agent = %ctx.pid());
+        debug!(target: TARGET, event = kind::AGENT_RESUMED, agent = %ctx.pid());
         self.save(ctx);
         self.pump(ctx);
     }
@@ -387,7 +388,7 @@ impl TaskAgent {
     /// Moves a finished task to the outbox (durably) and reports it.
     fn record_outcome(&mut self, ctx: &Ctx, done: Assignment, outcome: TaskOutcome) {
         let task = done.task.id;
-        debug!(target: TARGET, event = "task_finished", task = %task, agent = %ctx.pid(), attempt = done.attempt,
+        debug!(target: TARGET, event = kind::TASK_FINISHED, task = %task, agent = %ctx.pid(), attempt = done.attempt,
             outcome = %outcome);
         self.state.processed_count += 1;
         self.state.outbox.insert(task, Report { outcome, attempt: done.attempt });

@@ -4,40 +4,41 @@ use otpsim_runtime::Pid;
 use tracing::debug;
 
 use super::buffer::MsgKey;
+use crate::events::kind;
 use crate::events::TARGET;
 
 pub(crate) fn breaker_opened(receiver: Pid, failures: u32, threshold: u32) {
-    debug!(target: TARGET, event = "breaker_opened", receiver = %receiver, failures, threshold);
+    debug!(target: TARGET, event = kind::BREAKER_OPENED, receiver = %receiver, failures, threshold);
 }
 
 pub(crate) fn breaker_reset(receiver: Pid) {
-    debug!(target: TARGET, event = "breaker_reset", receiver = %receiver);
+    debug!(target: TARGET, event = kind::BREAKER_RESET, receiver = %receiver);
 }
 
 pub(crate) fn buffered(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = "buffered", receiver = %receiver, msg = %msg, seq);
+    debug!(target: TARGET, event = kind::BUFFERED, receiver = %receiver, msg = %msg, seq);
 }
 
 pub(crate) fn buffer_overflow(receiver: Pid, dropped: MsgKey, max: usize) {
-    debug!(target: TARGET, event = "buffer_overflow", receiver = %receiver, dropped = %dropped, max);
+    debug!(target: TARGET, event = kind::BUFFER_OVERFLOW, receiver = %receiver, dropped = %dropped, max);
 }
 
 pub(crate) fn replayed(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = "replayed", receiver = %receiver, msg = %msg, seq);
+    debug!(target: TARGET, event = kind::REPLAYED, receiver = %receiver, msg = %msg, seq);
 }
 
 pub(crate) fn replay_refused(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = "replay_refused", receiver = %receiver, msg = %msg, seq);
+    debug!(target: TARGET, event = kind::REPLAY_REFUSED, receiver = %receiver, msg = %msg, seq);
 }
 
 pub(crate) fn replay_failed(receiver: Pid, msg: MsgKey, seq: u64, kept: bool) {
-    debug!(target: TARGET, event = "replay_failed", receiver = %receiver, msg = %msg, seq, kept);
+    debug!(target: TARGET, event = kind::REPLAY_FAILED, receiver = %receiver, msg = %msg, seq, kept);
 }
 
 pub(crate) fn peer_tracked(peer: Pid) {
-    debug!(target: TARGET, event = "peer_tracked", peer = %peer);
+    debug!(target: TARGET, event = kind::PEER_TRACKED, peer = %peer);
 }
 
 pub(crate) fn peer_dropped(peer: Pid) {
-    debug!(target: TARGET, event = "peer_dropped", peer = %peer);
+    debug!(target: TARGET, event = kind::PEER_DROPPED, peer = %peer);
 }

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::events::kind;
 use otpsim_runtime::supervisor::SupervisorError;
 use otpsim_runtime::{CallError, Pid};
 use serde::{Deserialize, Serialize};
@@ -139,22 +140,22 @@ pub fn step_result(id: WorkflowId, step: usize) -> u64 {
 
 /// The `step_run` event: step `step` starts executing in process `host`.
 fn emit_step_run(id: WorkflowId, step: usize, host: Pid) {
-    tracing::debug!(target: "otpsim::foundation", event = "step_run", workflow = %id, step = step as u64, host = %host);
+    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_RUN, workflow = %id, step = step as u64, host = %host);
 }
 
 /// The `step_done` event: step `step`'s result is recorded.
 fn emit_step_done(id: WorkflowId, step: usize) {
-    tracing::debug!(target: "otpsim::foundation", event = "step_done", workflow = %id, step = step as u64);
+    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_DONE, workflow = %id, step = step as u64);
 }
 
 /// The `workflow_status` event: the workflow hosted by `host` changed status.
 fn emit_status(id: WorkflowId, status: &WorkflowStatus, host: Pid) {
-    tracing::debug!(target: "otpsim::foundation", event = "workflow_status", workflow = %id, status = status.name(), host = %host);
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_STATUS, workflow = %id, status = status.name(), host = %host);
 }
 
 /// The `workflow_cancel` event: a cancel request reached the workflow side.
 fn emit_cancel(id: WorkflowId) {
-    tracing::debug!(target: "otpsim::foundation", event = "workflow_cancel", workflow = %id);
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_CANCEL, workflow = %id);
 }
 
 #[cfg(test)]

@@ -10,20 +10,23 @@
 use std::time::Duration;
 
 use super::{TraceEvent, Violation};
+use otpsim_runtime::event::{field, kind};
 
 const NAME: &str = "defects_crash";
 
 /// Checks every defect in `events`; `end` is the run's final simulated time.
 pub fn defects_crash(events: &[TraceEvent], end: Duration, grace: Duration) -> Vec<Violation> {
     let mut violations = Vec::new();
-    for (i, defect) in events.iter().enumerate().filter(|(_, e)| e.kind == "defect" || e.kind == "defect_injected") {
-        let Some(pid) = defect.get("pid") else { continue };
-        let exit = events[i..].iter().find(|e| e.kind == "exit" && e.get("pid") == Some(pid));
+    for (i, defect) in
+        events.iter().enumerate().filter(|(_, e)| e.kind == kind::DEFECT || e.kind == kind::DEFECT_INJECTED)
+    {
+        let Some(pid) = defect.get(field::PID) else { continue };
+        let exit = events[i..].iter().find(|e| e.kind == kind::EXIT && e.get(field::PID) == Some(pid));
         let violation = match exit {
             None if end.saturating_sub(defect.time) < grace => None,
             None => Some(format!("process {pid} hit a defect and was still alive {}ms later", grace.as_millis())),
             Some(exit) => {
-                let reason = exit.get("reason").unwrap_or("");
+                let reason = exit.get(field::REASON).unwrap_or("");
                 let crashed = reason.starts_with("panic") || reason == "killed" || reason == "noconnection";
                 if exit.time.saturating_sub(defect.time) > grace {
                     Some(format!(

@@ -16,6 +16,7 @@ use std::time::Duration;
 use otpsim_runtime::Tables;
 
 use super::{TraceEvent, Violation};
+use otpsim_runtime::event::{field, kind};
 
 const NAME: &str = "no_orphan_processes";
 
@@ -23,14 +24,15 @@ const NAME: &str = "no_orphan_processes";
 /// processes that legitimately have no supervisor.
 pub fn no_orphan_processes(events: &[TraceEvent], tables: &Tables, exempt: &[&str], end: Duration) -> Vec<Violation> {
     let mut parent: BTreeMap<&str, (&str, &TraceEvent)> = BTreeMap::new();
-    let roots: Vec<&str> = events.iter().filter(|e| e.kind == "root_start").filter_map(|e| e.get("pid")).collect();
+    let roots: Vec<&str> =
+        events.iter().filter(|e| e.kind == kind::ROOT_START).filter_map(|e| e.get(field::PID)).collect();
     for e in events {
         let child = match e.kind.as_str() {
-            "child_start" => e.get("pid"),
-            "child_restart" => e.get("new_pid"),
+            kind::CHILD_START => e.get(field::PID),
+            kind::CHILD_RESTART => e.get(field::NEW_PID),
             _ => None,
         };
-        if let (Some(child), Some(sup)) = (child, e.get("supervisor")) {
+        if let (Some(child), Some(sup)) = (child, e.get(field::SUPERVISOR)) {
             parent.insert(child, (sup, e));
         }
     }

@@ -11,14 +11,15 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{of_kind, TraceEvent, Violation};
+use otpsim_runtime::event::{field, kind};
 
 const NAME: &str = "restart_intensity";
 
 /// Checks restart decisions against `max_restarts` within `within`.
 pub fn restart_intensity(events: &[TraceEvent], max_restarts: u32, within: Duration) -> Vec<Violation> {
     let mut by_supervisor: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
-    for e in of_kind(events, "restart_counted") {
-        if let Some(sup) = e.get("supervisor") {
+    for e in of_kind(events, kind::RESTART_COUNTED) {
+        if let Some(sup) = e.get(field::SUPERVISOR) {
             by_supervisor.entry(sup).or_default().push(e);
         }
     }

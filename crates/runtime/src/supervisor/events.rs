@@ -40,45 +40,45 @@ impl fmt::Display for MaybePid {
 }
 
 pub(super) fn root_start(pid: Pid) {
-    debug!(target: "otpsim", event = "root_start", %pid);
+    debug!(target: "otpsim", event = crate::event::kind::ROOT_START, %pid);
 }
 
 pub(super) fn supervisor_start(supervisor: Pid, strategy: &str, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = "supervisor_start", %supervisor, strategy, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_START, %supervisor, strategy, max_restarts, within_ms);
 }
 
 pub(super) fn child_start(supervisor: Pid, child: &str, pid: Pid) {
-    debug!(target: "otpsim", event = "child_start", %supervisor, child, %pid);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_START, %supervisor, child, %pid);
 }
 
 pub(super) fn child_start_failed(supervisor: Pid, child: &str, reason: &Reason) {
-    debug!(target: "otpsim", event = "child_start_failed", %supervisor, child, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_START_FAILED, %supervisor, child, %reason);
 }
 
 pub(super) fn child_exit(supervisor: Pid, child: &str, pid: Pid, reason: &Reason, restart: bool) {
-    debug!(target: "otpsim", event = "child_exit", %supervisor, child, %pid, %reason, restart);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_EXIT, %supervisor, child, %pid, %reason, restart);
 }
 
 pub(super) fn child_stop(supervisor: Pid, child: &str, pid: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = "child_stop", %supervisor, child, %pid, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_STOP, %supervisor, child, %pid, %reason);
 }
 
 pub(super) fn restart_counted(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = "restart_counted", %supervisor, child, restarts, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::RESTART_COUNTED, %supervisor, child, restarts, max_restarts, within_ms);
 }
 
 pub(super) fn child_restart(supervisor: Pid, child: &str, old_pid: Option<Pid>, new_pid: Pid, reason: &Reason) {
     let old_pid = MaybePid(old_pid);
-    debug!(target: "otpsim", event = "child_restart", %supervisor, child, %old_pid, %new_pid, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_RESTART, %supervisor, child, %old_pid, %new_pid, %reason);
 }
 
 pub(super) fn intensity_exceeded(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = "intensity_exceeded", %supervisor, child, restarts, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::INTENSITY_EXCEEDED, %supervisor, child, restarts, max_restarts, within_ms);
 }
 
 pub(super) fn supervisor_shutdown(supervisor: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = "supervisor_shutdown", %supervisor, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_SHUTDOWN, %supervisor, %reason);
 }

@@ -15,6 +15,7 @@ use otpsim_foundation::manager;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::Record;
+use otpsim_foundation::events::{field, kind};
 
 const NAME: &str = "buffer_drained";
 
@@ -25,16 +26,17 @@ pub fn buffer_drained(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     let mut manager_pid = None;
     let mut injected_defects: Vec<&str> = Vec::new();
     for e in events {
-        let receiver = e.get("receiver").unwrap_or("");
+        let receiver = e.get(field::RECEIVER).unwrap_or("");
         match e.kind.as_str() {
-            "child_start" | "child_restart" if e.get("child") == Some(manager::NAME) => {
-                manager_pid = e.get("pid").or(e.get("new_pid"));
+            kind::CHILD_START | kind::CHILD_RESTART if e.get(field::CHILD) == Some(manager::NAME) => {
+                manager_pid = e.get(field::PID).or(e.get(field::NEW_PID));
             }
-            "fault" if e.get("kind") == Some("Defect") => injected_defects.extend(e.get("pid")),
-            "exit" if manager_pid.is_some() && e.get("pid") == manager_pid => {
+            kind::FAULT if e.get(field::KIND) == Some("Defect") => injected_defects.extend(e.get(field::PID)),
+            kind::EXIT if manager_pid.is_some() && e.get(field::PID) == manager_pid => {
                 manager_pid = None;
-                let reason = e.get("reason").unwrap_or("");
-                let own_defect = reason.starts_with("panic") && !injected_defects.contains(&e.get("pid").unwrap_or(""));
+                let reason = e.get(field::REASON).unwrap_or("");
+                let own_defect =
+                    reason.starts_with("panic") && !injected_defects.contains(&e.get(field::PID).unwrap_or(""));
                 if own_defect && !pending.is_empty() {
                     let message = format!(
                         "{} buffered messages were lost when the manager crashed on its own defect ({reason})",
@@ -42,31 +44,33 @@ pub fn buffer_drained(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
                     );
                     let shown = pending.values().copied().take(5).chain([e]);
                     violations.push(
-                        Violation::new(NAME, e.time, message).id("pid", e.get("pid").unwrap_or("?")).evidence(shown),
+                        Violation::new(NAME, e.time, message)
+                            .id("pid", e.get(field::PID).unwrap_or("?"))
+                            .evidence(shown),
                     );
                 }
                 // The buffers lived in the manager's memory: they are gone either way.
                 pending.clear();
             }
-            "buffered" => {
-                pending.insert((receiver, e.get("msg").unwrap_or("")), e);
+            kind::BUFFERED => {
+                pending.insert((receiver, e.get(field::MSG).unwrap_or("")), e);
             }
-            "replayed" | "replay_refused" => {
-                pending.remove(&(receiver, e.get("msg").unwrap_or("")));
+            kind::REPLAYED | kind::REPLAY_REFUSED => {
+                pending.remove(&(receiver, e.get(field::MSG).unwrap_or("")));
             }
-            "buffer_overflow" => {
-                pending.remove(&(receiver, e.get("dropped").unwrap_or("")));
+            kind::BUFFER_OVERFLOW => {
+                pending.remove(&(receiver, e.get(field::DROPPED).unwrap_or("")));
             }
-            "replay_failed" if e.get("kept") == Some("false") => {
-                let msg = e.get("msg").unwrap_or("");
+            kind::REPLAY_FAILED if e.get(field::KEPT) == Some("false") => {
+                let msg = e.get(field::MSG).unwrap_or("");
                 let message = format!("buffered message {msg} for {receiver} was deleted after a failed replay");
                 let first = pending.remove(&(receiver, msg));
                 violations.push(
                     Violation::new(NAME, e.time, message).id("pid", receiver).evidence(first.into_iter().chain([e])),
                 );
             }
-            "peer_dropped" => {
-                let peer = e.get("peer").unwrap_or("");
+            kind::PEER_DROPPED => {
+                let peer = e.get(field::PEER).unwrap_or("");
                 pending.retain(|(r, _), _| *r != peer);
             }
             _ => {}

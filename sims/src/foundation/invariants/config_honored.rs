@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use otpsim_foundation::events::{field, kind};
 use otpsim_foundation::{manager, Config};
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
@@ -30,30 +31,30 @@ pub fn config_honored(config: &Config, events: &[TraceEvent]) -> Vec<Violation> 
     let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
     let mut reopening: BTreeMap<&str, bool> = BTreeMap::new();
     for e in events {
-        let receiver = e.get("receiver").unwrap_or("?");
-        let agent = e.get("agent").unwrap_or("?");
+        let receiver = e.get(field::RECEIVER).unwrap_or("?");
+        let agent = e.get(field::AGENT).unwrap_or("?");
         let flagged = match e.kind.as_str() {
-            "agent_error" if paused.get(agent).copied().unwrap_or(false) => None,
-            "agent_error" => number(e, "error_count")
+            kind::AGENT_ERROR if paused.get(agent).copied().unwrap_or(false) => None,
+            kind::AGENT_ERROR => number(e, field::ERROR_COUNT)
                 .filter(|count| *count > pause_at)
                 .map(|count| format!("agent {agent} counted error {count} without pausing at {pause_at}")),
-            "agent_paused" => {
+            kind::AGENT_PAUSED => {
                 paused.insert(agent, true);
-                number(e, "error_count")
+                number(e, field::ERROR_COUNT)
                     .filter(|count| *count != pause_at)
                     .map(|count| format!("agent {agent} paused after {count} errors, not {pause_at}"))
             }
-            "agent_resumed" => {
+            kind::AGENT_RESUMED => {
                 paused.insert(agent, false);
                 None
             }
-            "replay_failed" => {
+            kind::REPLAY_FAILED => {
                 reopening.insert(receiver, true);
                 None
             }
-            "breaker_opened" => {
+            kind::BREAKER_OPENED => {
                 let again = reopening.remove(receiver).unwrap_or(false);
-                number(e, "failures")
+                number(e, field::FAILURES)
                     .filter(|f| if again { *f < open_at } else { *f != open_at })
                     .map(|f| format!("breaker of {receiver} opened after {f} failures, not {open_at}"))
             }
@@ -100,41 +101,44 @@ impl Occupancy<'_> {
 impl<'a> Buffers<'a> {
     fn see(&mut self, e: &'a TraceEvent) -> Option<Violation> {
         let receiver = match e.kind.as_str() {
-            "child_start" | "child_restart" if e.get("child") == Some(manager::NAME) => {
-                self.manager = e.get("pid").or(e.get("new_pid"));
+            kind::CHILD_START | kind::CHILD_RESTART if e.get(field::CHILD) == Some(manager::NAME) => {
+                self.manager = e.get(field::PID).or(e.get(field::NEW_PID));
                 return None;
             }
-            "exit" if self.manager.is_some() && e.get("pid") == self.manager => {
+            kind::EXIT if self.manager.is_some() && e.get(field::PID) == self.manager => {
                 self.manager = None;
                 let lost = self.finish();
                 self.receivers.clear();
                 return lost.into_iter().next();
             }
-            "peer_dropped" => {
-                let gone = self.receivers.remove(e.get("peer")?)?;
+            kind::PEER_DROPPED => {
+                let gone = self.receivers.remove(e.get(field::PEER)?)?;
                 return gone.over.map(|over| self.too_full(over, gone.in_buffer()));
             }
-            "buffered" | "buffer_overflow" | "breaker_reset" | "replayed" | "replay_refused" | "replay_failed" => {
-                e.get("receiver")?
-            }
+            kind::BUFFERED
+            | kind::BUFFER_OVERFLOW
+            | kind::BREAKER_RESET
+            | kind::REPLAYED
+            | kind::REPLAY_REFUSED
+            | kind::REPLAY_FAILED => e.get(field::RECEIVER)?,
             _ => return None,
         };
         let max = self.max;
         let state = self.receivers.entry(receiver).or_default();
         let mut flagged = None;
-        if e.kind != "buffer_overflow" {
+        if e.kind != kind::BUFFER_OVERFLOW {
             if let Some(over) = state.over.take() {
                 flagged = Some((over, state.in_buffer()));
             }
         }
         match e.kind.as_str() {
-            "buffered" => {
+            kind::BUFFERED => {
                 state.held += 1;
                 if state.in_buffer() > max {
                     state.over = Some(e);
                 }
             }
-            "buffer_overflow" => {
+            kind::BUFFER_OVERFLOW => {
                 let before = state.in_buffer();
                 state.held = state.held.saturating_sub(1);
                 if state.in_buffer() <= max {
@@ -145,13 +149,13 @@ impl<'a> Buffers<'a> {
                     return Some(Violation::new(NAME, e.time, message).evidence([e]));
                 }
             }
-            "breaker_reset" => state.replaying = state.held > 0,
-            "replayed" | "replay_refused" => {
+            kind::BREAKER_RESET => state.replaying = state.held > 0,
+            kind::REPLAYED | kind::REPLAY_REFUSED => {
                 state.held = state.held.saturating_sub(1);
                 state.replaying = state.held > 0;
             }
             _ => {
-                if e.get("kept") == Some("false") {
+                if e.get(field::KEPT) == Some("false") {
                     state.held = state.held.saturating_sub(1);
                 }
                 state.replaying = false;
@@ -167,7 +171,7 @@ impl<'a> Buffers<'a> {
     }
 
     fn too_full(&self, e: &TraceEvent, held: u64) -> Violation {
-        let receiver = e.get("receiver").unwrap_or("?");
+        let receiver = e.get(field::RECEIVER).unwrap_or("?");
         let message = format!("buffer of {receiver} holds {held} messages, more than {}", self.max);
         Violation::new(NAME, e.time, message).evidence([e])
     }

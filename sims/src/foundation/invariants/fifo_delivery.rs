@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use otpsim_foundation::events::{field, kind};
 use otpsim_harness::invariant::{of_kind, TraceEvent, Violation};
 
 const NAME: &str = "fifo_delivery";
@@ -15,8 +16,10 @@ const NAME: &str = "fifo_delivery";
 pub fn fifo_delivery(events: &[TraceEvent]) -> Vec<Violation> {
     let mut last: BTreeMap<&str, (u64, &TraceEvent)> = BTreeMap::new();
     let mut violations = Vec::new();
-    for e in of_kind(events, "replayed") {
-        let (Some(receiver), Some(seq)) = (e.get("receiver"), e.get("seq").and_then(|s| s.parse::<u64>().ok())) else {
+    for e in of_kind(events, kind::REPLAYED) {
+        let (Some(receiver), Some(seq)) =
+            (e.get(field::RECEIVER), e.get(field::SEQ).and_then(|s| s.parse::<u64>().ok()))
+        else {
             continue;
         };
         if let Some((previous, before)) = last.get(receiver) {

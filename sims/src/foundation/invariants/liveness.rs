@@ -12,6 +12,7 @@ use otpsim_foundation::protocol::AgentState;
 use otpsim_harness::invariant::TraceEvent;
 
 use super::super::record::Record;
+use otpsim_foundation::events::{field, kind};
 
 /// The last part of the run whose throughput tells slow from stuck.
 pub const WINDOW: Duration = Duration::from_secs(10);
@@ -19,7 +20,7 @@ pub const WINDOW: Duration = Duration::from_secs(10);
 /// Tasks whose outcome the coordinator recorded in the last [`WINDOW`] before `end`.
 pub fn finished_recently(events: &[TraceEvent], end: Duration) -> usize {
     let from = end.saturating_sub(WINDOW);
-    events.iter().filter(|e| e.kind == "task_recorded" && e.time >= from).count()
+    events.iter().filter(|e| e.kind == kind::TASK_RECORDED && e.time >= from).count()
 }
 
 /// The verdict for `pending` tasks when `recent` finished in the last window, or
@@ -41,15 +42,16 @@ pub fn settle_too_short(pending: usize, recent: usize, settle: Duration) -> Opti
 /// A pending task's last progress and what it waits on, from the trace and the
 /// agents' end state.
 pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String {
-    let kinds = ["task_accepted", "task_assigned", "task_started", "task_released", "task_finished"];
-    let Some(last) = events.iter().rev().find(|e| e.get("task") == Some(task) && kinds.contains(&e.kind.as_str()))
+    let kinds =
+        [kind::TASK_ACCEPTED, kind::TASK_ASSIGNED, kind::TASK_STARTED, kind::TASK_RELEASED, kind::TASK_FINISHED];
+    let Some(last) = events.iter().rev().find(|e| e.get(field::TASK) == Some(task) && kinds.contains(&e.kind.as_str()))
     else {
         return "no progress since it was acknowledged".to_owned();
     };
     let at = format!("last progress: {} at {}ms", last.kind, last.time.as_millis());
     let why = match last.kind.as_str() {
-        "task_assigned" | "task_started" => {
-            let agent = last.get("agent").unwrap_or("?");
+        kind::TASK_ASSIGNED | kind::TASK_STARTED => {
+            let agent = last.get(field::AGENT).unwrap_or("?");
             let name = record.tables.names.iter().find(|n| n.pid.to_string() == agent).map(|n| n.name.clone());
             let status = name.as_ref().and_then(|n| record.agents.iter().find(|(a, _)| a == n)).map(|(_, s)| s);
             match (name, status) {
@@ -59,7 +61,7 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
                 (Some(n), _) => format!("held by {n}, which is alive and not running it"),
             }
         }
-        "task_finished" => "finished by an agent, outcome not recorded by the coordinator".to_owned(),
+        kind::TASK_FINISHED => "finished by an agent, outcome not recorded by the coordinator".to_owned(),
         _ => {
             let answering: Vec<_> = record.agents.iter().filter_map(|(_, s)| s.as_ref()).collect();
             if answering.is_empty() {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::mentioning;
+use otpsim_foundation::events::{field, kind};
 
 const NAME: &str = "no_duplicate_completion";
 
@@ -19,11 +20,11 @@ pub fn no_duplicate_completion(events: &[TraceEvent]) -> Vec<Violation> {
     let mut completions: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
     let mut recorded: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
     for e in events {
-        let Some(task) = e.get("task") else { continue };
-        let completed = e.get("outcome").is_some_and(|o| o.starts_with("completed"));
+        let Some(task) = e.get(field::TASK) else { continue };
+        let completed = e.get(field::OUTCOME).is_some_and(|o| o.starts_with("completed"));
         match e.kind.as_str() {
-            "task_finished" if completed => completions.entry(task).or_default().push(e),
-            "task_recorded" => recorded.entry(task).or_default().push(e),
+            kind::TASK_FINISHED if completed => completions.entry(task).or_default().push(e),
+            kind::TASK_RECORDED => recorded.entry(task).or_default().push(e),
             _ => {}
         }
     }
@@ -31,17 +32,19 @@ pub fn no_duplicate_completion(events: &[TraceEvent]) -> Vec<Violation> {
     for (task, done) in completions {
         if done.len() > 1 {
             let message = format!("task {task} completed {} times", done.len());
-            violations.push(
-                Violation::new(NAME, done[1].time, message).id("task", task).evidence(mentioning(events, "task", task)),
-            );
+            violations.push(Violation::new(NAME, done[1].time, message).id("task", task).evidence(mentioning(
+                events,
+                field::TASK,
+                task,
+            )));
         }
     }
     for (task, records) in recorded {
-        if let Some(changed) = records.iter().find(|r| r.get("outcome") != records[0].get("outcome")) {
+        if let Some(changed) = records.iter().find(|r| r.get(field::OUTCOME) != records[0].get(field::OUTCOME)) {
             let message = format!(
                 "task {task} was recorded as {} and later as {}",
-                records[0].get("outcome").unwrap_or("?"),
-                changed.get("outcome").unwrap_or("?")
+                records[0].get(field::OUTCOME).unwrap_or("?"),
+                changed.get(field::OUTCOME).unwrap_or("?")
             );
             violations
                 .push(Violation::new(NAME, changed.time, message).id("task", task).evidence(records.iter().copied()));

@@ -17,6 +17,7 @@ use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::{Observed, Record};
 use super::liveness;
+use otpsim_foundation::events::field;
 
 const NAME: &str = "no_task_lost";
 
@@ -26,7 +27,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     // (a broken run can lose thousands of tasks over millions of events).
     let mut by_task: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
     for event in events {
-        if let Some(task) = event.get("task") {
+        if let Some(task) = event.get(field::TASK) {
             by_task.entry(task).or_default().push(event);
         }
     }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use otpsim_foundation::events::{field, kind};
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 const NAME: &str = "workflow_isolation";
@@ -19,13 +20,13 @@ pub fn workflow_isolation(events: &[TraceEvent]) -> Vec<Violation> {
     let mut violations = Vec::new();
     for e in events {
         match e.kind.as_str() {
-            "step_run" | "workflow_status" => {
-                let (Some(w), Some(host)) = (e.get("workflow"), e.get("host")) else { continue };
-                let finished = e.get("status").is_some_and(|s| FINISHED.iter().any(|f| s.starts_with(f)));
+            kind::STEP_RUN | kind::WORKFLOW_STATUS => {
+                let (Some(w), Some(host)) = (e.get(field::WORKFLOW), e.get(field::HOST)) else { continue };
+                let finished = e.get(field::STATUS).is_some_and(|s| FINISHED.iter().any(|f| s.starts_with(f)));
                 hosted.insert(w, (host, finished, e));
             }
-            "exit" => {
-                let (Some(pid), Some(reason)) = (e.get("pid"), e.get("reason")) else { continue };
+            kind::EXIT => {
+                let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { continue };
                 if reason == "normal" || reason == "shutdown" {
                     continue;
                 }

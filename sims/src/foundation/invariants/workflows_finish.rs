@@ -15,6 +15,7 @@ use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::Record;
 use super::mentioning;
+use otpsim_foundation::events::{field, kind};
 
 const NAME: &str = "workflows_finish";
 
@@ -23,12 +24,12 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
     let mut violations = Vec::new();
     let completed_at: BTreeMap<&str, usize> = events
         .iter()
-        .filter(|e| e.kind == "workflow_status" && e.get("status") == Some("completed"))
-        .filter_map(|e| Some((e.get("workflow")?, e.index)))
+        .filter(|e| e.kind == kind::WORKFLOW_STATUS && e.get(field::STATUS) == Some("completed"))
+        .filter_map(|e| Some((e.get(field::WORKFLOW)?, e.index)))
         .collect();
     let mut cancel_reached: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in events.iter().filter(|e| e.kind == "workflow_cancel") {
-        if let Some(w) = e.get("workflow") {
+    for e in events.iter().filter(|e| e.kind == kind::WORKFLOW_CANCEL) {
+        if let Some(w) = e.get(field::WORKFLOW) {
             cancel_reached.entry(w).or_insert(e.index);
         }
     }
@@ -55,18 +56,18 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             violations.push(
                 Violation::new(NAME, record.end, format!("workflow {id} {problem}"))
                     .id("workflow", id)
-                    .evidence(mentioning(events, "workflow", &id_text)),
+                    .evidence(mentioning(events, field::WORKFLOW, &id_text)),
             );
         }
     }
     let mut done: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
     for e in events {
-        let (Some(w), Some(step)) = (e.get("workflow"), e.get("step")) else { continue };
+        let (Some(w), Some(step)) = (e.get(field::WORKFLOW), e.get(field::STEP)) else { continue };
         match e.kind.as_str() {
-            "step_done" => {
+            kind::STEP_DONE => {
                 done.insert((w, step), e);
             }
-            "step_run" => {
+            kind::STEP_RUN => {
                 if let Some(first) = done.get(&(w, step)) {
                     let message = format!("workflow {w} ran step {step} again after it completed");
                     violations.push(Violation::new(NAME, e.time, message).id("workflow", w).evidence([*first, e]));
@@ -78,12 +79,13 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
     for (id, cancel) in &record.history.cancels {
         let Some(acked) = cancel.acked else { continue };
         let id_text = id.to_string();
-        if let Some(late) =
-            events.iter().find(|e| e.kind == "step_run" && e.get("workflow") == Some(&id_text) && e.time > acked)
+        if let Some(late) = events
+            .iter()
+            .find(|e| e.kind == kind::STEP_RUN && e.get(field::WORKFLOW) == Some(&id_text) && e.time > acked)
         {
             let message = format!(
                 "workflow {id} started step {} after its cancel was acknowledged",
-                late.get("step").unwrap_or("?")
+                late.get(field::STEP).unwrap_or("?")
             );
             violations.push(Violation::new(NAME, late.time, message).id("workflow", id).evidence([late]));
         }
