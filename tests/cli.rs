@@ -83,7 +83,7 @@ fn check_rejects_bad_ranges_with_exit_two_naming_file_line_and_field() {
     let expected = [
         ("reversed.toml", "reversed.toml:4:19: `config.buffer_max_size`: range [200, 1] is reversed"),
         ("no-range.toml", "no-range.toml:4:9: `faults.until`: invalid type: sequence"),
-        ("low-end.toml", "low-end.toml:4:15: `system.task_agents`: task_agents = 0: no agent could ever run a task"),
+        ("low-end.toml", "low-end.toml:4:14: `system.task_agents`: task_agents = 0: no agent could ever run a task"),
     ];
     for (file, start) in expected {
         let output = otpsim(&scratch.0, &["check", file]);
