@@ -6,6 +6,7 @@
 //! faults; lift them; settle; observe; check every chosen invariant over the end
 //! state and the run's events.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,9 @@ use crate::inject::inject;
 use crate::invariant::TraceEvent;
 use crate::plan::FaultPlan;
 use crate::runner::SeedOutcome;
-use crate::scenario::{self, DelayRange, ExplicitFault, FaultSpec, Rate, Scenario, ScenarioError};
+use crate::scenario::{
+    self, DelayRange, ExplicitFault, FaultSpec, Ranged, Ranges, Rate, Scenario, ScenarioError, SimSchema,
+};
 use crate::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
 use crate::system::{Invariant, Run, System};
 use crate::trace;
@@ -26,9 +29,13 @@ use crate::trace;
 pub struct Bound<S: System> {
     /// The system.
     pub system: Arc<S>,
-    /// The parsed file.
+    /// The parsed file, every `[low, high]` range at its low end.
     pub scenario: Scenario<S::Schema>,
+    /// The file with its ranges, which each seed draws from.
+    ranged: Ranged<S::Schema>,
     path: PathBuf,
+    /// Every invariant name the system declares (for re-reading ranged files).
+    names: Vec<&'static str>,
     /// The invariants the scenario checks, in the order it names them.
     checks: Vec<Invariant<S::Observed>>,
 }
@@ -38,7 +45,9 @@ impl<S: System> Clone for Bound<S> {
         Bound {
             system: self.system.clone(),
             scenario: self.scenario.clone(),
+            ranged: self.ranged.clone(),
             path: self.path.clone(),
+            names: self.names.clone(),
             checks: self.checks.clone(),
         }
     }
@@ -50,23 +59,42 @@ impl<S: System> std::fmt::Debug for Bound<S> {
     }
 }
 
-/// Parses and checks a scenario text (named `path` in errors) for `system`.
+/// Parses and checks a scenario text (named `path` in errors) for `system`; the
+/// system's own checks apply to both ends of every range.
 pub fn bind<S: System>(system: S, path: &Path, text: &str) -> Result<Bound<S>, ScenarioError> {
     let declared = system.invariants();
-    let names: Vec<&str> = declared.iter().map(|i| i.name).collect();
-    let mut scenario: Scenario<S::Schema> = scenario::parse(path, text, &names)?;
-    if scenario.sim.is_empty() {
-        scenario.sim = system.name().to_owned();
+    let names: Vec<&'static str> = declared.iter().map(|i| i.name).collect();
+    let mut ranged: Ranged<S::Schema> = scenario::parse_ranged(path, text, &names)?;
+    for end in [&mut ranged.low, &mut ranged.high] {
+        named(end, system.name());
     }
-    system.validate(path, text, &scenario)?;
+    system.validate(path, text, &ranged)?;
+    let scenario = ranged.low.clone();
     let checks = match &scenario.check.invariants {
         Some(list) => list.iter().filter_map(|n| declared.iter().find(|i| i.name == n.get_ref()).cloned()).collect(),
         None => declared,
     };
-    Ok(Bound { system: Arc::new(system), scenario, path: path.to_owned(), checks })
+    Ok(Bound { system: Arc::new(system), scenario, ranged, path: path.to_owned(), names, checks })
+}
+
+/// A file that names no sim is bound to the one that read it.
+fn named<S: SimSchema>(scenario: &mut Scenario<S>, sim: &str) {
+    if scenario.sim.is_empty() {
+        scenario.sim = sim.to_owned();
+    }
 }
 
 impl<S: System> Bound<S> {
+    /// The scenario `seed` runs: its ranges at the values the seed draws.
+    pub fn at_seed(&self, seed: u64) -> Cow<'_, Scenario<S::Schema>> {
+        if self.ranged.ranges.is_empty() {
+            return Cow::Borrowed(&self.scenario);
+        }
+        let mut scenario = self.ranged.at_seed(&self.path, seed, &self.names);
+        named(&mut scenario, self.system.name());
+        Cow::Owned(scenario)
+    }
+
     /// The invariants this scenario checks.
     pub fn checks(&self) -> &[Invariant<S::Observed>] {
         &self.checks
@@ -74,11 +102,12 @@ impl<S: System> Bound<S> {
 
     /// Runs one seed under `plan`: the phases every system goes through.
     async fn run_phases(&self, cluster: Cluster, seed: u64, plan: FaultPlan) -> SeedOutcome {
-        let run = Run { seed, scenario: &self.scenario, plan: &plan };
+        let scenario = self.at_seed(seed);
+        let run = Run { seed, scenario: &scenario, plan: &plan };
         let mut running = self.system.build(&cluster, &run);
         self.system.workload(&cluster, &run, &mut running);
         inject(&cluster, &plan).await;
-        madsim::time::sleep(self.scenario.check.settle.0).await;
+        madsim::time::sleep(scenario.check.settle.0).await;
         let observed = self.system.observe(&cluster, &run, running).await;
         let unread = self.system.unread_kinds();
         let violations = trace::with_current_events(|events| {
@@ -119,7 +148,10 @@ impl<S: System> BoundScenario for Bound<S> {
     }
 
     fn fault_plan(&self, seed: u64) -> FaultPlan {
-        FaultPlan::derive(seed, &self.scenario.faults, &self.system.topology(&self.scenario))
+        let scenario = self.at_seed(seed);
+        let mut plan = FaultPlan::derive(seed, &scenario.faults, &self.system.topology(&scenario));
+        plan.drawn = self.ranged.ranges.draw(seed);
+        plan
     }
 
     fn time_limit(&self) -> Duration {
@@ -133,7 +165,12 @@ impl<S: System> BoundScenario for Bound<S> {
 
     fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
         let mut explicit = self.clone();
-        explicit.scenario.faults = explicit_faults(&self.scenario.faults, plan);
+        // The ranges narrow to the values the plan's seed drew.
+        let mut scenario = self.ranged.with_values(&self.path, &plan.drawn, &self.names);
+        named(&mut scenario, self.system.name());
+        scenario.faults = explicit_faults(&scenario.faults, plan);
+        explicit.ranged = Ranged { low: scenario.clone(), high: scenario.clone(), ranges: Ranges::default() };
+        explicit.scenario = scenario;
         Box::new(explicit)
     }
 
@@ -146,7 +183,7 @@ impl<S: System> BoundScenario for Bound<S> {
     }
 
     fn seed_cost(&self) -> Option<SeedCost> {
-        self.system.seed_cost(&self.scenario)
+        self.system.seed_cost(&self.ranged.high)
     }
 }
 

@@ -16,7 +16,7 @@ use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
 use crate::plan::{FaultPlan, Topology};
-use crate::scenario::{Scenario, ScenarioError, SimSchema};
+use crate::scenario::{Ranged, Scenario, ScenarioError, SimSchema};
 use crate::suite::SeedCost;
 
 /// Simulated time a seed may run past `faults.until + check.settle` before it counts
@@ -47,9 +47,9 @@ pub trait System: Send + Sync + 'static {
     /// The nodes the seed's faults may touch.
     fn topology(&self, scenario: &Scenario<Self::Schema>) -> Topology;
 
-    /// Checks what the schema's types cannot (values the system cannot work with);
-    /// errors name the file, line and field.
-    fn validate(&self, _path: &Path, _text: &str, _scenario: &Scenario<Self::Schema>) -> Result<(), ScenarioError> {
+    /// Checks what the schema's types cannot (values the system cannot work with) at
+    /// both ends of the file's `[low, high]` ranges; errors name the file, line and field.
+    fn validate(&self, _path: &Path, _text: &str, _ranged: &Ranged<Self::Schema>) -> Result<(), ScenarioError> {
         Ok(())
     }
 
@@ -78,7 +78,8 @@ pub trait System: Send + Sync + 'static {
         &[]
     }
 
-    /// What one seed of `scenario` is expected to cost, if the system can tell.
+    /// What one seed of `scenario` (the file's ranges at their high ends) is expected
+    /// to cost, if the system can tell.
     fn seed_cost(&self, _scenario: &Scenario<Self::Schema>) -> Option<SeedCost> {
         None
     }

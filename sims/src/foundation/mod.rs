@@ -17,7 +17,7 @@ pub mod workload;
 use std::path::Path;
 
 use otpsim_harness::plan::Topology;
-use otpsim_harness::scenario::{Scenario, ScenarioError};
+use otpsim_harness::scenario::{Ranged, Scenario, ScenarioError};
 use otpsim_harness::suite::SeedCost;
 use otpsim_harness::{Bound, Invariant, Run, System};
 use otpsim_runtime::Cluster;
@@ -60,9 +60,11 @@ impl System for FoundationSim {
         run::topology(scenario)
     }
 
-    fn validate(&self, path: &Path, text: &str, scenario: &Scenario<Foundation>) -> Result<(), ScenarioError> {
-        bounds::check(path, text, scenario)?;
-        size::check(path, text, scenario)
+    fn validate(&self, path: &Path, text: &str, ranged: &Ranged<Foundation>) -> Result<(), ScenarioError> {
+        for end in [&ranged.low, &ranged.high] {
+            bounds::check(path, text, end)?;
+        }
+        size::check(path, text, &ranged.high)
     }
 
     fn build(&self, cluster: &Cluster, run: &Run<'_, Foundation>) -> run::Running {
