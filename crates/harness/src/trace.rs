@@ -35,7 +35,7 @@ pub const PROCESS_SPAN: &str = "process";
 /// What one run emitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
-    /// FNV-1a over the compact encoding of every event.
+    /// A word-wise hash over the compact encoding of every event.
     pub hash: u64,
     /// Number of events.
     pub events: u64,
@@ -52,8 +52,8 @@ impl Trace {
     }
 }
 
-/// A streaming FNV-1a hash (the same function as `otpsim_runtime::rng::fnv1a`), so a
-/// trace can be hashed without keeping it.
+/// A streaming FNV-1a hash (the same function as `otpsim_runtime::rng::fnv1a`), for
+/// text hashed as it streams by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fnv64(u64);
 
@@ -72,14 +72,60 @@ impl Fnv64 {
         }
     }
 
-    /// Feeds a number as its 8 little-endian bytes.
-    pub fn write_u64(&mut self, n: u64) {
-        self.write(&n.to_le_bytes());
-    }
-
     /// The hash so far.
     pub fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+/// The compact encoding of one event: its time in nanoseconds as 8 bytes, its target,
+/// then each field as `0 name = value`, and a final newline.
+fn encode<'a>(out: &mut Vec<u8>, nanos: u64, target: &str, fields: impl Iterator<Item = (&'a str, &'a str)>) {
+    out.clear();
+    out.extend_from_slice(&nanos.to_le_bytes());
+    out.extend_from_slice(target.as_bytes());
+    for (name, value) in fields {
+        out.push(0);
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(value.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// The trace's hash: each event's encoding, eight bytes at a time (a multiply and a
+/// rotate per word), so hashing stays a small part of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TraceHash(u64);
+
+impl Default for TraceHash {
+    fn default() -> Self {
+        TraceHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl TraceHash {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            self.mix(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+        }
+        let rest = words.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        // The length keeps "ab" and "ab\0" apart.
+        self.mix(u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56));
+    }
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(Self::K).rotate_left(29);
+    }
+
+    fn finish(&self) -> u64 {
+        let h = self.0;
+        (h ^ (h >> 32)).wrapping_mul(Self::K) ^ (h >> 29)
     }
 }
 
@@ -87,7 +133,9 @@ impl Fnv64 {
 #[derive(Default)]
 struct Recording {
     active: bool,
-    hash: Fnv64,
+    hash: TraceHash,
+    /// The current event's compact encoding, the bytes the hash reads.
+    encoding: Vec<u8>,
     events: u64,
     kinds: BTreeMap<String, u64>,
     /// Keep the events (for the run's checks and evidence).
@@ -148,15 +196,9 @@ impl Recording {
         }
         let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
         let target = event.metadata().target();
-        self.hash.write_u64(time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)));
-        self.hash.write(target.as_bytes());
-        for (name, range) in &self.fields {
-            self.hash.write(&[0]);
-            self.hash.write(name.as_bytes());
-            self.hash.write(b"=");
-            self.hash.write(self.scratch[range.clone()].as_bytes());
-        }
-        self.hash.write(b"\n");
+        let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
+        encode(&mut self.encoding, nanos, target, self.fields.iter().map(|(n, r)| (*n, &self.scratch[r.clone()])));
+        self.hash.write(&self.encoding);
         self.events += 1;
         let kind = self.fields.iter().find(|(name, _)| *name == "event").map_or("", |(_, r)| &self.scratch[r.clone()]);
         match self.kinds.get_mut(kind) {
@@ -469,19 +511,18 @@ mod tests {
         assert_eq!(kept.hash, hashed.hash);
         assert!(hashed.lines.is_none());
         // The hash is over the compact encoding, never over the text lines.
-        let mut fnv = Fnv64::default();
+        let (mut hash, mut encoding) = (TraceHash::default(), Vec::new());
         for i in 0..5u64 {
-            fnv.write_u64(u64::MAX);
-            fnv.write(b"otpsim");
-            for (name, value) in [("event", "spawn".to_owned()), ("serial", i.to_string())] {
-                fnv.write(&[0]);
-                fnv.write(name.as_bytes());
-                fnv.write(b"=");
-                fnv.write(value.as_bytes());
-            }
-            fnv.write(b"\n");
+            let serial = i.to_string();
+            encode(&mut encoding, u64::MAX, "otpsim", [("event", "spawn"), ("serial", serial.as_str())].into_iter());
+            hash.write(&encoding);
         }
-        assert_eq!(fnv.finish(), kept.hash);
+        assert_eq!(hash.finish(), kept.hash);
+        let mut other = TraceHash::default();
+        other.write(b"ab");
+        let mut padded = TraceHash::default();
+        padded.write(b"ab\0");
+        assert_ne!(other.finish(), padded.finish());
         assert_eq!(Fnv64::default().finish(), otpsim_runtime::rng::fnv1a(b""));
     }
 
