@@ -10,6 +10,7 @@ mod mutate;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use otpsim_harness::scenario::sim_name;
 use otpsim_runtime::rng::stream;
 use otpsim_sims::registry::{discover, load_text};
 use rand::Rng;
@@ -48,7 +49,16 @@ mod files {
 
 fn sources() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    discover(&root.join("scenarios")).expect("scenarios/ can be listed").iter().map(|p| files::read(p)).collect()
+    // The targeted mutations write the foundation's flaw and invariant names.
+    let foundation =
+        |path: &Path, text: &str| sim_name(path, text).is_ok_and(|sim| sim.is_none_or(|s| s == "foundation"));
+    let listed = discover(&root.join("scenarios")).expect("scenarios/ can be listed");
+    listed
+        .iter()
+        .map(|path| (path, files::read(path)))
+        .filter(|(path, text)| foundation(path, text))
+        .map(|(_, text)| text)
+        .collect()
 }
 
 /// True if `message` locates the problem: `file:line:column:` or a backquoted field.

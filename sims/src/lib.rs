@@ -9,6 +9,8 @@
 //! - [`checks`]: end-of-run checks on the runtime's tables shared by the workloads.
 //! - [`foundation`]: binds scenario files to the ported system: client workload,
 //!   fault plan, end state read through its API, and the system invariants.
+//! - [`jobqueue`]: a lease-based job queue, the second system bound to the harness:
+//!   small enough to read whole as an example of binding a system.
 //! - [`registry`]: finds scenario files and binds each to its sim by its `sim` key.
 
 #[cfg(not(madsim))]
@@ -18,4 +20,5 @@ pub mod checks;
 pub mod churn;
 pub mod demo;
 pub mod foundation;
+pub mod jobqueue;
 pub mod registry;

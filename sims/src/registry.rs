@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use otpsim_harness::scenario::{sim_name, ScenarioError};
 use otpsim_harness::suite::BoundScenario;
 
-use crate::foundation;
+use crate::{foundation, jobqueue};
 
-/// Every sim a scenario file can name.
-pub const SIMS: &[&str] = &[foundation::NAME];
+/// Every sim a scenario file can name (the first is the default).
+pub const SIMS: &[&str] = &[foundation::NAME, jobqueue::NAME];
 
 /// Loads a scenario file and binds it to its sim. Only a regular file is read: a
 /// directory, a FIFO or a device is an error (reading a FIFO would block forever).
@@ -37,6 +37,7 @@ pub fn load(path: &Path) -> Result<Box<dyn BoundScenario>, ScenarioError> {
 pub fn load_text(path: &Path, text: &str) -> Result<Box<dyn BoundScenario>, ScenarioError> {
     match sim_name(path, text)?.as_deref().unwrap_or(foundation::NAME) {
         foundation::NAME => Ok(Box::new(foundation::bind(path, text)?)),
+        jobqueue::NAME => Ok(Box::new(jobqueue::bind(path, text)?)),
         other => {
             // The line that starts with `sim`: the word may also sit earlier in a comment or a name.
             let line_start = |i: usize| text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty());

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use otpsim_harness::scenario::ScenarioError;
+use otpsim_harness::scenario::{sim_name, ScenarioError};
 use otpsim_runtime::rng::stream;
+use otpsim_sims::foundation;
 use otpsim_sims::registry::{discover, load_text};
 use rand::Rng;
 
@@ -23,7 +24,8 @@ const SEED: u64 = 20_250_601;
 const MUTANTS: usize = 2_300;
 const DOCS: &str = include_str!("../../docs/scenarios.md");
 
-/// The valid texts mutations start from: every file under scenarios/, and the docs'
+/// The valid texts mutations start from: every foundation file under scenarios/ (the
+/// targeted mutations write the foundation's flaw and invariant names), and the docs'
 /// complete example.
 fn sources() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("sims/ sits in the workspace");
@@ -35,6 +37,7 @@ fn sources() -> Vec<(PathBuf, String)> {
             let text = std::fs::read_to_string(&file).expect("a scenario file can be read");
             (file.strip_prefix(root).unwrap_or(&file).to_owned(), text)
         })
+        .filter(|(path, text)| sim_name(path, text).is_ok_and(|sim| sim.is_none_or(|s| s == foundation::NAME)))
         .collect();
     let example = DOCS.split("```toml\n").nth(1).and_then(|b| b.split("```").next()).expect("the docs example");
     sources.push((PathBuf::from("docs/scenarios.md"), example.to_owned()));
