@@ -4,10 +4,12 @@
 mod manager_support;
 
 use manager_support::*;
+use otpsim_foundation::events::TARGET;
 use otpsim_foundation::manager::{self, BreakerState};
 use otpsim_foundation::protocol::RouteOutcome;
 use otpsim_foundation::Config;
 use otpsim_runtime::supervisor::{self, SupervisorSpec};
+use otpsim_runtime::testing::Recorder;
 use otpsim_runtime::CallError;
 
 const REJECTED: &str = "rejected: test says no";

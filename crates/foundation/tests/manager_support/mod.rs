@@ -9,12 +9,10 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use otpsim_foundation::events::TARGET;
 use otpsim_foundation::manager::{self, ManagerStats, Settled};
 use otpsim_foundation::protocol::{AgentReply, AgentRequest, RouteOutcome};
 use otpsim_foundation::{Behavior, Config, TaskId, TaskSpec, TaskType};
 use otpsim_runtime::gen_server::{self, CallOutcome, Flow, GenServer};
-pub use otpsim_runtime::testing::Recorder;
 use otpsim_runtime::{CallError, Cluster, Ctx, Message, MonitorRow, NodeId, Pid, ReplyTo, SpawnOpts, TimerRow};
 
 /// `n` milliseconds.
