@@ -23,8 +23,7 @@ const NAME: &str = "no_orphan_processes";
 /// processes that legitimately have no supervisor.
 pub fn no_orphan_processes(events: &[TraceEvent], tables: &Tables, exempt: &[&str], end: Duration) -> Vec<Violation> {
     let mut parent: BTreeMap<&str, (&str, &TraceEvent)> = BTreeMap::new();
-    let roots: BTreeSet<&str> =
-        events.iter().filter(|e| e.kind == "root_start").filter_map(|e| e.get("pid")).collect();
+    let roots: BTreeSet<&str> = events.iter().filter(|e| e.kind == "root_start").filter_map(|e| e.get("pid")).collect();
     for e in events {
         let child = match e.kind.as_str() {
             "child_start" => e.get("pid"),
