@@ -92,6 +92,25 @@ fn an_interrupt_stops_the_run_prints_what_ran_and_records_its_failures() {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // waits and times the real process from outside
+fn an_interrupted_replay_stops_its_seed_and_leaves_no_file_behind() {
+    let scratch = Scratch::new("abuse-replay-signal");
+    let long =
+        files::read(&support::repo().join("scenarios/calm.toml")).replace("until = \"15s\"", "until = \"1000h\"");
+    scratch.file("long.toml", &long);
+    let child = spawn(&scratch.0, &["replay", "long.toml", "--seed", "0", "--trace", "t.jsonl"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let interrupted = std::time::Instant::now();
+    signal(child.id(), "INT");
+    let output = child.wait_with_output().expect("it ends");
+    // A thousand simulated hours take many minutes: the interrupt, not the end, stopped it.
+    assert!(interrupted.elapsed() < Duration::from_secs(60), "ended {:?} after the interrupt", interrupted.elapsed());
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted: replay wrote no files"), "{}", stderr(&output));
+    assert_eq!(files::names(&scratch.0), ["long.toml"], "a file was left behind");
+}
+
+#[test]
 fn a_reader_that_goes_away_stops_the_run_without_a_panic() {
     let scratch = Scratch::new("abuse-pipe");
     scratch.file("broken.toml", BROKEN);

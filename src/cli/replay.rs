@@ -19,7 +19,7 @@ use otpsim_harness::RunConfig;
 use serde_json::json;
 
 use super::output::{self, counted, violations};
-use super::{exit, files, json, load, plan_view};
+use super::{exit, files, interrupt, json, load, plan_view};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
 const VIOLATIONS_SHOWN: usize = 10;
@@ -57,8 +57,17 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     // (a long run's trace is never held); the charts need every line in memory.
     let raw_lines = args.trace.as_deref().map(|file| files::temporary_beside(file, "lines"));
     let keep_lines = args.html.is_some() || args.chrome_trace.is_some();
-    let config = RunConfig::default().jobs(1).keep_lines(keep_lines).stream_lines(raw_lines.clone());
+    let config =
+        RunConfig::default().jobs(1).keep_lines(keep_lines).stream_lines(raw_lines.clone()).abandon_on_stop(true);
     let report = run_scenario(scenario.as_ref(), &[args.seed], &config);
+    if interrupt::requested() {
+        // The seed was abandoned (or ran to its end): its files are not wanted any more.
+        if let Some(raw) = &raw_lines {
+            files::remove(raw);
+        }
+        eprintln!("interrupted: replay wrote no files");
+        return exit::INTERRUPTED;
+    }
     let Some(seed) = report.seeds.first() else {
         return exit::BAD_INPUT;
     };

@@ -41,6 +41,9 @@ pub struct RunConfig {
     /// Every trace line also goes to this file as it is recorded (one seed: each run
     /// of it rewrites the file), so a long trace is written without being kept.
     pub stream_lines: Option<PathBuf>,
+    /// A [`stop`](crate::stop) request also ends the seeds running (they fail, saying
+    /// so): for a replay, whose one seed is all there is to stop.
+    pub abandon_on_stop: bool,
 }
 
 impl Default for RunConfig {
@@ -52,6 +55,7 @@ impl Default for RunConfig {
             skip_kinds: &[],
             wall_limit: None,
             stream_lines: None,
+            abandon_on_stop: false,
         }
     }
 }
@@ -84,6 +88,12 @@ impl RunConfig {
     /// The same settings, streaming every trace line to `file` as it is recorded.
     pub fn stream_lines(mut self, file: Option<PathBuf>) -> Self {
         self.stream_lines = file;
+        self
+    }
+
+    /// The same settings, ending running seeds on a stop request.
+    pub fn abandon_on_stop(mut self, abandon: bool) -> Self {
+        self.abandon_on_stop = abandon;
         self
     }
 
@@ -293,7 +303,7 @@ where
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
     rt.set_time_limit(config.time_limit);
     recorder.start_skipping(config.keep_lines, config.skip_kinds);
-    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
+    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit).abandoning_on_stop(config.abandon_on_stop));
     if let Some(file) = &config.stream_lines {
         recorder.stream_to(Box::new(LineFile::create(file)));
     }
@@ -311,6 +321,7 @@ where
             "timed out: the seed ran longer than its wall-time limit of {}s (--seed-timeout)",
             limit.as_secs_f64()
         )),
+        None if recorder.abandoned() => SeedOutcome::fail("interrupted: the seed was abandoned before its end"),
         None => outcome,
     };
     let trace = recorder.finish();

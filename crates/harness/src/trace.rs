@@ -216,6 +216,11 @@ impl TraceRecorder {
         self.lock().watchdog.is_some_and(|w| w.expired())
     }
 
+    /// True if the watched recording was abandoned on a stop request.
+    pub(crate) fn abandoned(&self) -> bool {
+        self.lock().watchdog.is_some_and(|w| w.abandoned())
+    }
+
     /// Ends the recording and returns its trace.
     pub fn finish(&self) -> Trace {
         let mut guard = self.lock();
