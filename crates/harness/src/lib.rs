@@ -50,6 +50,7 @@ pub mod determinism;
 pub mod export;
 pub mod inject;
 pub mod invariant;
+pub mod line_file;
 mod panics;
 pub mod plan;
 pub mod regressions;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
+use crate::line_file::LineFile;
 use crate::trace::{Trace, TraceRecorder};
 use crate::watchdog::Watchdog;
 use crate::{panics, stop};
@@ -36,6 +38,9 @@ pub struct RunConfig {
     pub skip_kinds: &'static [&'static str],
     /// Real time after which a seed is stopped and fails (none: no limit).
     pub wall_limit: Option<Duration>,
+    /// Every trace line also goes to this file as it is recorded (one seed: each run
+    /// of it rewrites the file), so a long trace is written without being kept.
+    pub stream_lines: Option<PathBuf>,
 }
 
 impl Default for RunConfig {
@@ -46,6 +51,7 @@ impl Default for RunConfig {
             keep_lines: false,
             skip_kinds: &[],
             wall_limit: None,
+            stream_lines: None,
         }
     }
 }
@@ -72,6 +78,12 @@ impl RunConfig {
     /// The same settings with a real-time limit per seed.
     pub fn wall_limit(mut self, limit: Option<Duration>) -> Self {
         self.wall_limit = limit;
+        self
+    }
+
+    /// The same settings, streaming every trace line to `file` as it is recorded.
+    pub fn stream_lines(mut self, file: Option<PathBuf>) -> Self {
+        self.stream_lines = file;
         self
     }
 
@@ -282,6 +294,9 @@ where
     rt.set_time_limit(config.time_limit);
     recorder.start_skipping(config.keep_lines, config.skip_kinds);
     recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
+    if let Some(file) = &config.stream_lines {
+        recorder.stream_to(Box::new(LineFile::create(file)));
+    }
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
