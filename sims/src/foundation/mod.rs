@@ -8,6 +8,7 @@
 
 pub mod bounds;
 pub mod invariants;
+pub mod oracle;
 pub mod record;
 pub mod run;
 pub mod schema;
