@@ -705,9 +705,17 @@ impl State {
         }
         // The time in flight, when there was any: what a delayed message's arrow spans.
         let now = madsim::time::TimeHandle::current().now_instant();
-        match u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX) {
-            0 => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind),
-            in_flight_ns => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns),
+        // A DOWN names its monitor and reason, an EXIT its reason: what runtime invariants judge.
+        match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
+            (in_flight_ns, Message::Down(d)) => {
+                let (monitor, reason) = (d.monitor, &d.reason);
+                trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns, %monitor, %reason);
+            }
+            (in_flight_ns, Message::Exit { reason, .. }) => {
+                trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns, %reason);
+            }
+            (0, _) => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind),
+            (in_flight_ns, _) => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns),
         }
         p.mailbox.push_back(msg);
         if let Some(w) = p.waker.take() {
