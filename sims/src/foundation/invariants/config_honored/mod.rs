@@ -7,11 +7,11 @@
 //!   task in hand may count more until it resumes); a breaker opens exactly at
 //!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
 //!   replay with at least that many);
-//! - [`buffers`]: `buffer_max_size`;
-//! - [`agents`]: `agent_queue_capacity` and `agent_pause_cooldown`;
-//! - [`retries`]: the `retry` policy (initial backoff, multiplier, max backoff,
-//!   give-up time), against the sim's own [`oracle`](super::super::oracle);
-//! - [`restarts`]: `max_restarts` within `restart_window`: a supervisor gives up only
+//! - `buffers`: `buffer_max_size`;
+//! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
+//! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
+//!   give-up time), against the sim's own oracle;
+//! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
 mod agents;
