@@ -39,8 +39,9 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         .filter(|id| record.history.submits.get(id).is_some_and(|op| op.acked.is_some()))
         .filter(|id| matches!(record.tasks.get(id), Some(Observed::Pending(_))))
         .collect();
-    let recent = liveness::finished_recently(events, record.end);
-    let slow = liveness::settle_too_short(pending.len(), recent, record.settle);
+    let window = liveness::window(&record.config);
+    let recent = liveness::finished_recently(events, record.end, window);
+    let slow = liveness::settle_too_short("tasks", pending.len(), recent, window, record.settle);
     if let (Some(verdict), false) = (&slow, pending.is_empty()) {
         let mut v = Violation::new(NAME, record.end, verdict.clone());
         for id in pending.iter().take(5) {
@@ -113,6 +114,8 @@ mod tests {
     fn a_system_still_finishing_work_gets_settle_too_short_with_a_suggested_settle() {
         let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
         r.settle = std::time::Duration::from_secs(30);
+        // The configuration's waits are all shorter than the 10 s window.
+        r.config.breaker_reset = std::time::Duration::from_secs(5);
         // Five tasks recorded in the last 10 s of a run that ends at 60 s: 0.5 per second.
         let lines: Vec<String> =
             (0..5).map(|i| format!("5{i}.000000000s otpsim::foundation event=task_recorded task={}", i + 10)).collect();
@@ -122,6 +125,20 @@ mod tests {
         assert!(m.starts_with("settle too short: 5 tasks finished in the last 10 s, about 2 s more needed"), "{m}");
         assert!(m.contains("try settle = \"42s\""), "{m}");
         assert!(!m.contains("lost"), "{m}");
+    }
+
+    #[test]
+    fn a_system_sitting_out_a_long_pause_cooldown_is_slow_not_stuck() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
+        r.config.agent_pause_cooldown = std::time::Duration::from_secs(20);
+        r.config.breaker_reset = std::time::Duration::from_secs(5);
+        // The last task was recorded 15 s before the end: outside 10 s, inside the 20 s cooldown.
+        let v = no_task_lost(&r, &events(&["45.000000000s otpsim::foundation event=task_recorded task=9"]));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.starts_with("settle too short: 1 tasks finished in the last 20 s"), "{}", v[0]);
+        r.config.agent_pause_cooldown = std::time::Duration::from_secs(5);
+        let v = no_task_lost(&r, &events(&["45.000000000s otpsim::foundation event=task_recorded task=9"]));
+        assert!(v[0].message.contains("stuck"), "{}", v[0]);
     }
 
     #[test]
