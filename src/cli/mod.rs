@@ -13,6 +13,7 @@
 //!   output files whole, and [`interrupt`] turns SIGINT and SIGTERM into a clean stop.
 
 pub mod check;
+pub mod coverage_view;
 pub mod demo;
 pub mod exit;
 pub mod files;

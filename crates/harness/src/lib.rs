@@ -13,6 +13,8 @@
 //! - [`summary`]: totals over a batch of reports.
 //! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
 //!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
+//! - [`coverage`]: the points each seed reached, folded over seeds; [`vacuity`] fails
+//!   a scenario whose seeds never exercised what it configures.
 //! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
 //!   upstream faults; [`roles`] names the process behind each pid.
 //! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
@@ -46,6 +48,7 @@
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
 pub mod causal;
+pub mod coverage;
 pub mod determinism;
 pub mod export;
 pub mod inject;
@@ -63,6 +66,7 @@ pub mod suite;
 pub mod summary;
 pub mod tally;
 pub mod trace;
+pub mod vacuity;
 mod watchdog;
 
 pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};

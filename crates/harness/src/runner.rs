@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use otpsim_runtime::coverage::{self, Counts};
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
@@ -178,6 +179,8 @@ pub struct SeedReport {
     pub violations: Vec<Violation>,
     /// The run's trace.
     pub trace: Trace,
+    /// The coverage points the seed reached, and how often (teardown excluded).
+    pub coverage: Counts,
     /// Simulated time when the simulation ended.
     pub sim_time: Duration,
     /// Real time the seed took, runtime setup and teardown included.
@@ -284,6 +287,7 @@ where
     recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
+        coverage::reset();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
         let outcome = run.unwrap_or_else(|payload| {
             let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
@@ -299,6 +303,7 @@ where
         None => outcome,
     };
     let trace = recorder.finish();
+    let reached = coverage::take();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
     let violations =
         if config.skip_kinds.is_empty() { explained(outcome.violations, &trace) } else { outcome.violations };
@@ -328,6 +333,7 @@ where
         counters: outcome.counters,
         violations,
         trace,
+        coverage: reached,
         sim_time,
         wall_time: stopwatch.elapsed(),
     }

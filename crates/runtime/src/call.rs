@@ -129,7 +129,12 @@ impl Ctx {
         let answer = self.recv_match_timeout(is_answer, timeout).await;
         drop(wait);
         match answer {
-            None => Err(CallError::Timeout),
+            None => {
+                if still_queued(&self.kernel.lock(), server, tag) {
+                    crate::reached!("call.timeout_while_queued");
+                }
+                Err(CallError::Timeout)
+            }
             Some(Message::Reply { body, .. }) => body.downcast::<Resp>().map_err(|_| CallError::BadReply),
             Some(Message::Down(down)) => Err(CallError::Exit(down.reason)),
             Some(_) => unreachable!("recv_match only accepts the reply or the DOWN"),
@@ -150,4 +155,13 @@ impl Ctx {
         let from = self.pid;
         self.kernel.act(|s| s.send(from, to.pid, Message::Reply { tag: to.tag, body: Payload::new(value) }));
     }
+}
+
+/// True if `server`'s mailbox still holds the call tagged `tag`: the caller gave up
+/// before the server even read the request.
+fn still_queued(state: &crate::kernel::State, server: Pid, tag: Ref) -> bool {
+    state
+        .procs
+        .get(&server)
+        .is_some_and(|p| p.mailbox.iter().any(|m| matches!(m, Message::Call { from, .. } if from.tag == tag)))
 }
