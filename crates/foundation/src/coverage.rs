@@ -6,22 +6,29 @@
 
 /// Every point the port marks, by name.
 pub const POINTS: &[&str] = &[
+    "agent.defect_rescued",
     "agent.node_crashed_with_tasks_running",
     "agent.paused",
     "agent.restarted_with_tasks_running",
     "agent.resumed",
     "agent.retries_exhausted",
+    "agent.started",
+    "agent.stopped_with_tasks_running",
+    "agent.task_attempt_failed",
     "agent.task_breaker_opened",
+    "agent.task_defect",
     "app.master_restarts_tree",
     "manager.breaker_opened",
     "manager.breaker_reset",
     "manager.buffer_overflow",
     "manager.buffer_replaying",
+    "manager.delivery_refused",
     "manager.receiver_down_during_replay",
     "manager.receiver_down_noconnection",
     "manager.replay_cut_by_partition",
     "workflow.cancel_during_step",
     "workflow.resumed_after_crash_in_step",
+    "workflow.step_defect",
 ];
 
 #[cfg(test)]

@@ -130,8 +130,11 @@ impl Ctx {
         drop(wait);
         match answer {
             None => {
-                if still_queued(&self.kernel.lock(), server, tag) {
+                let state = self.kernel.lock();
+                if still_queued(&state, me, server, tag) {
                     crate::reached!("call.timeout_while_queued");
+                } else if reply_in_flight(&state, me, server, tag) {
+                    crate::reached!("call.timeout_with_reply_in_flight");
                 }
                 Err(CallError::Timeout)
             }
@@ -157,11 +160,16 @@ impl Ctx {
     }
 }
 
-/// True if `server`'s mailbox still holds the call tagged `tag`: the caller gave up
-/// before the server even read the request.
-fn still_queued(state: &crate::kernel::State, server: Pid, tag: Ref) -> bool {
-    state
-        .procs
-        .get(&server)
-        .is_some_and(|p| p.mailbox.iter().any(|m| matches!(m, Message::Call { from, .. } if from.tag == tag)))
+/// True if the call tagged `tag` is still in flight or in `server`'s mailbox: the
+/// caller gave up before the server even read the request.
+fn still_queued(state: &crate::kernel::State, caller: Pid, server: Pid, tag: Ref) -> bool {
+    let is_request = |m: &Message| matches!(m, Message::Call { from, .. } if from.tag == tag);
+    state.in_transit(caller, server, is_request)
+        || state.procs.get(&server).is_some_and(|p| p.mailbox.iter().any(is_request))
+}
+
+/// True if the reply to the call tagged `tag` is on its way back: the server handled
+/// the request, but too late for the caller.
+fn reply_in_flight(state: &crate::kernel::State, caller: Pid, server: Pid, tag: Ref) -> bool {
+    state.in_transit(server, caller, |m| matches!(m, Message::Reply { tag: t, .. } if *t == tag))
 }

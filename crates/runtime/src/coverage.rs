@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 /// Every point the runtime itself marks (a test keeps this list in step with the code).
 pub const POINTS: &[&str] = &[
     "call.timeout_while_queued",
+    "call.timeout_with_reply_in_flight",
     "message.delayed",
     "message.dropped",
     "message.duplicated",

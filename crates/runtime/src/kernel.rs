@@ -183,6 +183,11 @@ impl Kernel {
 }
 
 impl State {
+    /// True if a message from `from` to `to` that satisfies `is` is still in flight.
+    pub(crate) fn in_transit(&self, from: Pid, to: Pid, is: impl Fn(&Message) -> bool) -> bool {
+        self.transit.get(&(from, to)).is_some_and(|q| q.iter().any(|f| is(&f.msg)))
+    }
+
     // ----- identities -------------------------------------------------------
 
     pub(crate) fn new_ref(&mut self) -> Ref {

@@ -107,11 +107,16 @@ pub struct TaskAgent {
 }
 
 impl Drop for TaskAgent {
-    /// Marks the coverage point of a node crash that takes running tasks down with the
-    /// agent. It only counts: a dropped agent must not send anything.
+    /// Marks the coverage point of an agent that ends (killed, shut down, or with its
+    /// node) while it runs tasks. It only counts: a dropped agent must not send anything.
     fn drop(&mut self) {
         let (cluster, node) = &self.home;
-        if !self.runs.is_empty() && !cluster.is_up(*node) {
+        if self.runs.is_empty() {
+            return;
+        }
+        if cluster.is_up(*node) {
+            reached!("agent.stopped_with_tasks_running");
+        } else {
             reached!("agent.node_crashed_with_tasks_running");
         }
     }
@@ -121,6 +126,7 @@ impl TaskAgent {
     /// The agent's `init`: registers its name and restores its snapshot.
     pub fn init(ctx: &Ctx, index: u32, config: Arc<Config>) -> Result<Self, Reason> {
         ctx.register(&name(index)).map_err(|e| Reason::error(format!("register {}: {e}", name(index))))?;
+        reached!("agent.started");
         let state = durable::restore_agent(ctx, index, &config);
         let mut agent = TaskAgent {
             index,

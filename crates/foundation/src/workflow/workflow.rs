@@ -134,6 +134,7 @@ impl Workflow {
                 return self.finish(&ctx, WorkflowStatus::Cancelled, Some(caller));
             }
             if spec.defect && self.record.attempts[step] == 1 {
+                reached!("workflow.step_defect");
                 panic!("workflow {id} step {step}: injected defect");
             }
             self.record.results.push(step_result(id, step));
