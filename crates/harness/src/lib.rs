@@ -17,6 +17,7 @@
 //!   a scenario whose seeds never exercised what it configures.
 //! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
 //!   upstream faults; [`roles`] names the process behind each pid.
+//! - [`explore`]: coverage-guided search of fault plans for what random seeds miss.
 //! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
 //!   self-contained HTML sequence chart.
 //!
@@ -50,6 +51,7 @@ compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg mads
 pub mod causal;
 pub mod coverage;
 pub mod determinism;
+pub mod explore;
 pub mod export;
 pub mod inject;
 pub mod invariant;
