@@ -61,7 +61,8 @@ impl<'a> SeedLine<'a> {
     /// The line of `seed`, a seed of `scenario` whose run gave `report`; writes the
     /// plan file of a seed that did not pass.
     pub fn of(scenario: &'a dyn BoundScenario, expect: Option<&Expectation>, seed: &'a SeedReport) -> Self {
-        let plan = scenario.fault_plan(seed.seed);
+        let mut plan = scenario.fault_plan(seed.seed);
+        plan.mark_skipped(&seed.skipped_faults);
         let verdict = seed_verdict(expect, seed);
         let plan_file = (verdict != "pass")
             .then(|| plan_view::write(scenario.name(), &plan).ok())
@@ -210,6 +211,7 @@ mod tests {
             violations: outcome.violations,
             trace: Trace { hash: 0xab, events: 12, ..Trace::default() },
             coverage: [("agent.paused".into(), 2)].into_iter().collect(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::from_millis(2500),
             wall_time: Duration::from_millis(30),
         }

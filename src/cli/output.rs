@@ -78,7 +78,9 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
 pub fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
     let mut text = format!("  {} seed {}: {}\n", shown(scenario.name()), failure.seed, failure.verdict);
     text.push_str(&violations(&failure.violations, 1, "    "));
-    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(failure.seed), &failure.violations, "  "));
+    let mut plan = scenario.fault_plan(failure.seed);
+    plan.mark_skipped(&failure.skipped_faults);
+    text.push_str(&plan_view::report(scenario.name(), &plan, &failure.violations, "  "));
     let _ = writeln!(text, "  replay: {}", replay_command(scenario.path(), failure.seed));
     text
 }
@@ -217,6 +219,7 @@ process_crash = { every = "1s", targets = ["task_agent"] }
             violations: outcome.violations,
             trace: Trace::default(),
             coverage: Default::default(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::from_secs(40),
             wall_time: Duration::from_millis(20),
         }

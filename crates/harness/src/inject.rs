@@ -5,6 +5,7 @@
 //! lifted: message faults off, partitions healed, crashed nodes restarted, so the
 //! system can show it finishes what it started (the `check.settle` phase).
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use otpsim_runtime::coverage;
@@ -21,9 +22,11 @@ use crate::scenario::FaultKind;
 pub async fn inject(cluster: &Cluster, plan: &FaultPlan) {
     cluster.set_message_faults(plan.message_faults());
     let mut rng = stream(plan.seed, "fault_targets");
-    for event in plan.events.iter().filter(|e| e.time.0 < plan.until.0) {
+    for (index, event) in plan.events.iter().enumerate().filter(|(_, e)| e.time.0 < plan.until.0) {
         sleep_until(event.time.0).await;
-        apply(cluster, event, &mut rng);
+        if let Err(reason) = apply(cluster, event, &mut rng) {
+            SKIPPED.with(|s| s.borrow_mut().push((index, reason.name())));
+        }
     }
     sleep_until(plan.until.0).await;
     lift(cluster);
@@ -48,7 +51,18 @@ async fn sleep_until(at: Duration) {
     }
 }
 
-fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng::Stream) {
+thread_local! {
+    /// The faults this thread's seed skipped: their index in the plan and why.
+    static SKIPPED: RefCell<Vec<(usize, &'static str)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The faults skipped since the last call, by plan index, with the reason; the runner
+/// takes them after each seed (a seed runs on one thread).
+pub fn take_skipped() -> Vec<(usize, &'static str)> {
+    SKIPPED.with(|s| std::mem::take(&mut *s.borrow_mut()))
+}
+
+fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng::Stream) -> Result<(), Skip> {
     let outcome = fire(cluster, event, rng);
     let kind = event.kind.name();
     let target = event.target.as_str();
@@ -59,6 +73,7 @@ fn apply(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng:
             coverage::hit_named(point::skipped(kind, target, reason));
         }
     }
+    outcome
 }
 
 /// Fires one fault, or says why it could not.

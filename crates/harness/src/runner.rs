@@ -181,6 +181,8 @@ pub struct SeedReport {
     pub trace: Trace,
     /// The coverage points the seed reached, and how often (teardown excluded).
     pub coverage: Counts,
+    /// The planned faults the seed skipped: index in its plan, and why.
+    pub skipped_faults: Vec<(usize, &'static str)>,
     /// Simulated time when the simulation ended.
     pub sim_time: Duration,
     /// Real time the seed took, runtime setup and teardown included.
@@ -288,6 +290,7 @@ where
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
         coverage::reset();
+        crate::inject::take_skipped();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
         let outcome = run.unwrap_or_else(|payload| {
             let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
@@ -304,6 +307,7 @@ where
     };
     let trace = recorder.finish();
     let reached = coverage::take();
+    let skipped_faults = crate::inject::take_skipped();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
     let violations =
         if config.skip_kinds.is_empty() { explained(outcome.violations, &trace) } else { outcome.violations };
@@ -334,6 +338,7 @@ where
         violations,
         trace,
         coverage: reached,
+        skipped_faults,
         sim_time,
         wall_time: stopwatch.elapsed(),
     }

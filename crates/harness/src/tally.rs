@@ -172,6 +172,7 @@ mod tests {
             violations: outcome.violations,
             trace: Trace { lines: Some(vec!["line".to_owned()]), ..Trace::default() },
             coverage: Default::default(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::ZERO,
             wall_time: Duration::ZERO,
         }

@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Every point the runtime itself marks (a test keeps this list in step with the code).
 pub const POINTS: &[&str] = &[
@@ -28,12 +29,23 @@ pub const POINTS: &[&str] = &[
 /// Points reached and how often, by name.
 pub type Counts = BTreeMap<Cow<'static, str>, u64>;
 
+/// Whether points are counted at all: on unless a benchmark measures what counting costs.
+static COUNTING: AtomicBool = AtomicBool::new(true);
+
+/// Switches counting on or off for the whole process (a benchmark's comparison).
+pub fn set_counting(on: bool) {
+    COUNTING.store(on, Ordering::Relaxed);
+}
+
 thread_local! {
     static COUNTS: RefCell<Counts> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Marks `point` as reached once more. Use the [`reached!`](crate::reached) macro.
 pub fn hit(point: &'static str) {
+    if !COUNTING.load(Ordering::Relaxed) {
+        return;
+    }
     COUNTS.with(|counts| {
         let mut counts = counts.borrow_mut();
         match counts.get_mut(point) {
@@ -48,6 +60,9 @@ pub fn hit(point: &'static str) {
 /// Marks a point whose name is built at run time (a fault's kind and target): for
 /// code off the hot path only.
 pub fn hit_named(point: String) {
+    if !COUNTING.load(Ordering::Relaxed) {
+        return;
+    }
     COUNTS.with(|counts| *counts.borrow_mut().entry(Cow::Owned(point)).or_default() += 1);
 }
 

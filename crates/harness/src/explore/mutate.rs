@@ -62,7 +62,7 @@ impl Pool {
         let kind = **kinds.get(rng.gen_range(0..kinds.len().max(1)))?;
         let targets = &self.targets[&kind];
         let target = targets[rng.gen_range(0..targets.len())].clone();
-        Some(PlannedFault { time: Dur(self.random_time(rng)), kind, target })
+        Some(PlannedFault { time: Dur(self.random_time(rng)), kind, target, skipped: None })
     }
 
     fn random_time(&self, rng: &mut Stream) -> Duration {
@@ -144,6 +144,7 @@ mod tests {
                 time: Dur(Duration::from_secs(2)),
                 kind: FaultKind::Crash,
                 target: "workflow".into(),
+                skipped: None,
             }],
         };
         Candidate { seed: 1, plan }
