@@ -294,6 +294,9 @@ mod tests {
             detecting_seeds: None,
             expect: None,
             detected_by: None,
+            reached: Coverage::default(),
+            faults_never_applied: None,
+            vacuous: None,
         };
         let flaw = ShardScenario {
             name: "flaw".to_owned(),
@@ -303,6 +306,9 @@ mod tests {
             detecting_seeds: Some(detected.into_iter().collect()),
             expect: Some("no_task_lost".to_owned()),
             detected_by: detected,
+            reached: Coverage::default(),
+            faults_never_applied: None,
+            vacuous: None,
         };
         ShardSummary {
             exit_code: 1,

@@ -100,9 +100,10 @@ impl BoundScenario for ChurnScenario {
     }
 
     fn expect(&self) -> Option<Expectation> {
-        self.scenario.expect.as_ref().map(|e| Expectation {
-            violation: e.violation.get_ref().clone(),
-            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        let expect = self.scenario.expect.as_ref()?;
+        expect.violation.as_ref().map(|violation| Expectation {
+            violation: violation.get_ref().clone(),
+            within_seeds: expect.within_seeds.map_or(self.seeds(), |n| n.get()),
         })
     }
 

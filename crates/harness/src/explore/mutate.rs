@@ -146,6 +146,7 @@ mod tests {
                 target: "workflow".into(),
                 skipped: None,
             }],
+            drawn: BTreeMap::new(),
         };
         Candidate { seed: 1, plan }
     }
