@@ -62,3 +62,12 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
+
+/// Creates the directory `path` goes in, if it is missing.
+#[allow(clippy::disallowed_methods)] // the CLI's output directories, outside any simulation
+pub fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir),
+        None => Ok(()),
+    }
+}

@@ -125,7 +125,9 @@ fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
     };
     let _ =
         writeln!(text, "replay {} seed {} ({})", output::shown(scenario.name()), seed.seed, scenario.path().display());
-    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(seed.seed), &seed.violations, ""));
+    let mut plan = scenario.fault_plan(seed.seed);
+    plan.mark_skipped(&seed.skipped_faults);
+    text.push_str(&plan_view::report(scenario.name(), &plan, &seed.violations, ""));
     let _ = writeln!(text, "verdict: {}", seed.verdict);
     text.push_str(&violations(&seed.violations, VIOLATIONS_SHOWN, "  "));
     if let Some(expect) = &report.expect {
@@ -148,7 +150,8 @@ fn print_json(
     error: Option<&str>,
 ) {
     let Some(seed) = report.seeds.first() else { return };
-    let plan = scenario.fault_plan(seed.seed);
+    let mut plan = scenario.fault_plan(seed.seed);
+    plan.mark_skipped(&seed.skipped_faults);
     let line = json::SeedLine::of(scenario, report.expect.as_ref(), seed);
     let mut value = serde_json::to_value(&line).unwrap_or_default();
     value["type"] = json!("replay");

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use otpsim_runtime::coverage::{self, Counts};
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
@@ -200,6 +201,10 @@ pub struct SeedReport {
     pub violations: Vec<Violation>,
     /// The run's trace.
     pub trace: Trace,
+    /// The coverage points the seed reached, and how often (teardown excluded).
+    pub coverage: Counts,
+    /// The planned faults the seed skipped: index in its plan, and why.
+    pub skipped_faults: Vec<(usize, &'static str)>,
     /// Simulated time when the simulation ended.
     pub sim_time: Duration,
     /// Real time the seed took, runtime setup and teardown included.
@@ -309,6 +314,8 @@ where
     }
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
+        coverage::reset();
+        crate::inject::take_skipped();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
         let outcome = run.unwrap_or_else(|payload| {
             let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
@@ -325,6 +332,8 @@ where
         None => outcome,
     };
     let trace = recorder.finish();
+    let reached = coverage::take();
+    let skipped_faults = crate::inject::take_skipped();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
     let violations =
         if config.skip_kinds.is_empty() { explained(outcome.violations, &trace) } else { outcome.violations };
@@ -354,6 +363,8 @@ where
         counters: outcome.counters,
         violations,
         trace,
+        coverage: reached,
+        skipped_faults,
         sim_time,
         wall_time: stopwatch.elapsed(),
     }
