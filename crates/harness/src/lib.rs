@@ -13,8 +13,11 @@
 //! - [`summary`]: totals over a batch of reports.
 //! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
 //!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
+//! - [`coverage`]: the points each seed reached, folded over seeds; [`vacuity`] fails
+//!   a scenario whose seeds never exercised what it configures.
 //! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
 //!   upstream faults; [`roles`] names the process behind each pid.
+//! - [`explore`]: coverage-guided search of fault plans for what random seeds miss.
 //! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
 //!   self-contained HTML sequence chart.
 //!
@@ -46,10 +49,13 @@
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
 pub mod causal;
+pub mod coverage;
 pub mod determinism;
+pub mod explore;
 pub mod export;
 pub mod inject;
 pub mod invariant;
+pub mod line_file;
 mod panics;
 pub mod plan;
 pub mod regressions;
@@ -63,6 +69,7 @@ pub mod suite;
 pub mod summary;
 pub mod tally;
 pub mod trace;
+pub mod vacuity;
 mod watchdog;
 
 pub use determinism::{check_determinism, check_seeds, first_difference, Divergence};

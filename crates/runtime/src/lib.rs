@@ -8,6 +8,8 @@
 //! - [`gen_server`]: call (monitor + send + wait), cast, reply, and the [`GenServer`]
 //!   trait. [`supervisor`]: one_for_one, one_for_all, rest_for_one with restart
 //!   intensity, and a dynamic supervisor.
+//! - [`coverage`]: named situations a run reached, marked with [`reached!`] and
+//!   counted per seed.
 //! - [`faults`]: every message passes one decision point that delivers, drops,
 //!   duplicates or delays it, from a seed-derived stream; per-pair FIFO holds for what
 //!   is delivered.
@@ -46,6 +48,7 @@ compile_error!("otpsim-runtime runs on madsim's simulator: build with --cfg mads
 mod alarm;
 mod call;
 mod cluster;
+pub mod coverage;
 pub mod faults;
 pub mod gen_server;
 mod kernel;
@@ -59,7 +62,6 @@ mod store;
 pub mod supervisor;
 mod tables;
 mod timer;
-mod transit;
 pub mod units;
 
 pub use call::{CallError, Dest};

@@ -15,6 +15,7 @@ use otpsim_harness::invariant::runtime;
 use otpsim_harness::plan::{FaultPlan, Topology};
 use otpsim_harness::scenario::{self, Scenario, ScenarioError, SimSchema};
 use otpsim_harness::suite::{BoundScenario, Expectation, SeedRun};
+use otpsim_harness::vacuity::Requirements;
 use otpsim_runtime::rng::stream;
 use otpsim_runtime::Cluster;
 use serde::{Deserialize, Serialize};
@@ -100,9 +101,10 @@ impl BoundScenario for ChurnScenario {
     }
 
     fn expect(&self) -> Option<Expectation> {
-        self.scenario.expect.as_ref().map(|e| Expectation {
-            violation: e.violation.get_ref().clone(),
-            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        let expect = self.scenario.expect.as_ref()?;
+        expect.violation.as_ref().map(|violation| Expectation {
+            violation: violation.get_ref().clone(),
+            within_seeds: expect.within_seeds.map_or(self.seeds(), |n| n.get()),
         })
     }
 
@@ -138,5 +140,16 @@ impl BoundScenario for ChurnScenario {
 
     fn to_toml(&self) -> String {
         toml::to_string(&self.scenario).unwrap_or_else(|e| format!("# the scenario could not be written: {e}\n"))
+    }
+
+    fn requirements(&self) -> Requirements {
+        let selected = self.scenario.check.invariants.as_ref().map_or(runtime::NAMES.len(), Vec::len);
+        Requirements {
+            faults: Requirements::faults_of(&self.scenario.faults),
+            points: Vec::new(),
+            progress: None,
+            // The settled-state check judges every seed, whatever the file selects.
+            invariants: selected + 1,
+        }
     }
 }

@@ -23,6 +23,7 @@ use otpsim_harness::invariant::{self, TraceEvent};
 use otpsim_harness::plan::FaultPlan;
 use otpsim_harness::scenario::{self, Ranged, Ranges, Scenario, ScenarioError};
 use otpsim_harness::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
+use otpsim_harness::vacuity::{Progress, Requirements};
 use otpsim_harness::{trace, SeedOutcome};
 use otpsim_runtime::Cluster;
 
@@ -37,6 +38,10 @@ const BULK: &[&str] = &["drop", "duplicate", "monitor", "demonitor", "link"];
 
 /// Runtime events only the runtime invariants read: message traffic, most of a trace.
 const RUNTIME_ONLY: &[&str] = &["deliver", "spawn"];
+
+/// The counter of tasks and workflows the system acknowledged: a run with none
+/// exercised nothing.
+const ACKNOWLEDGED: &str = "work_acknowledged";
 
 /// Simulated time a seed may run past `until + settle` before it counts as hung.
 const HANG_MARGIN: Duration = Duration::from_secs(300);
@@ -93,9 +98,10 @@ impl BoundScenario for FoundationScenario {
     }
 
     fn expect(&self) -> Option<Expectation> {
-        self.scenario.expect.as_ref().map(|e| Expectation {
-            violation: e.violation.get_ref().clone(),
-            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        let expect = self.scenario.expect.as_ref()?;
+        expect.violation.as_ref().map(|violation| Expectation {
+            violation: violation.get_ref().clone(),
+            within_seeds: expect.within_seeds.map_or(self.seeds(), |n| n.get()),
         })
     }
 
@@ -125,8 +131,11 @@ impl BoundScenario for FoundationScenario {
                 self.invariants.iter().flat_map(|name| invariants::check(name, &record, &events)).collect();
             violations.extend(invariant::runtime::check(&runtime_events, &record.tables, record.end));
             let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
+            let started = record.history.starts.values().filter(|op| op.acked.is_some()).count() as u64;
             SeedOutcome::judged(violations)
                 .with_counter("tasks_acknowledged", acked)
+                .with_counter(ACKNOWLEDGED, acked + started)
+                .with_counter("invariants_checked", self.invariants.len() as u64)
                 .with_counter("workflows_started", record.history.starts.len() as u64)
         })
     }
@@ -147,6 +156,24 @@ impl BoundScenario for FoundationScenario {
 
     fn unread_kinds(&self) -> &'static [&'static str] {
         BULK
+    }
+
+    fn requirements(&self) -> Requirements {
+        let points = self
+            .scenario
+            .expect
+            .as_ref()
+            .map_or(Vec::new(), |e| e.reached.iter().map(|p| p.get_ref().clone()).collect());
+        Requirements {
+            faults: Requirements::faults_of(&self.scenario.faults),
+            points,
+            progress: Some(Progress { counter: ACKNOWLEDGED, when_zero: "no task or workflow was acknowledged" }),
+            invariants: self.invariants.len(),
+        }
+    }
+
+    fn known_points(&self) -> Vec<&'static str> {
+        otpsim_runtime::coverage::POINTS.iter().chain(otpsim_foundation::coverage::POINTS).copied().collect()
     }
 
     fn seed_cost(&self) -> Option<SeedCost> {

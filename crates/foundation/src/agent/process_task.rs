@@ -15,7 +15,7 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use otpsim_runtime::Ctx;
+use otpsim_runtime::{reached, Ctx};
 use tracing::debug;
 
 use crate::config::Config;
@@ -161,6 +161,11 @@ impl ProcessTask {
                 handle(ctx, &self.spec, self.failures)
             }
         };
+        match &raw {
+            Err(TaskError::Exception(_)) => reached!("agent.defect_rescued"),
+            Err(_) => reached!("agent.task_attempt_failed"),
+            Ok(_) => {}
+        }
         let result = match raw {
             Err(error) if config.has(Flaw::ErrorsAsSuccess) && !matches!(error, TaskError::Exception(_)) => {
                 Ok(error_as_value(&error))
@@ -216,6 +221,7 @@ fn handle(ctx: &Ctx, spec: &TaskSpec, attempt: u32) -> Result<u64, TaskError> {
         Behavior::FailTransiently { .. } => Ok(task::result_of(spec.id)),
         Behavior::FailPermanently => Err(TaskError::Invalid),
         Behavior::Defect => {
+            reached!("agent.task_defect");
             debug!(target: TARGET, event = "defect", task = %spec.id, pid = %ctx.pid());
             panic!("programming defect in the handler of task {}", spec.id)
         }

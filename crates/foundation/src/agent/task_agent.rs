@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use otpsim_runtime::gen_server::{CallOutcome, Flow, GenServer};
-use otpsim_runtime::{Ctx, Message, Reason, ReplyTo};
+use otpsim_runtime::{reached, Cluster, Ctx, Message, NodeId, Reason, ReplyTo};
 use tracing::debug;
 
 use crate::config::Config;
@@ -102,12 +102,31 @@ pub struct TaskAgent {
     seq: u64,
     cooldown: Option<otpsim_runtime::Ref>,
     reports_armed: bool,
+    /// Where the agent runs, so its end can tell a node crash from a process exit.
+    home: (Cluster, NodeId),
+}
+
+impl Drop for TaskAgent {
+    /// Marks the coverage point of an agent that ends (killed, shut down, or with its
+    /// node) while it runs tasks. It only counts: a dropped agent must not send anything.
+    fn drop(&mut self) {
+        let (cluster, node) = &self.home;
+        if self.runs.is_empty() {
+            return;
+        }
+        if cluster.is_up(*node) {
+            reached!("agent.stopped_with_tasks_running");
+        } else {
+            reached!("agent.node_crashed_with_tasks_running");
+        }
+    }
 }
 
 impl TaskAgent {
     /// The agent's `init`: registers its name and restores its snapshot.
     pub fn init(ctx: &Ctx, index: u32, config: Arc<Config>) -> Result<Self, Reason> {
         ctx.register(&name(index)).map_err(|e| Reason::error(format!("register {}: {e}", name(index))))?;
+        reached!("agent.started");
         let state = durable::restore_agent(ctx, index, &config);
         let mut agent = TaskAgent {
             index,
@@ -118,8 +137,12 @@ impl TaskAgent {
             seq: 0,
             cooldown: None,
             reports_armed: false,
+            home: (ctx.cluster(), ctx.node()),
         };
         let interrupted = std::mem::take(&mut agent.state.running);
+        if !interrupted.is_empty() {
+            reached!("agent.restarted_with_tasks_running");
+        }
         for task in interrupted.into_iter().rev() {
             if agent.state.crashed.contains(&task.task.id) {
                 agent.record_outcome(ctx, task, TaskOutcome::Failed(task::CRASHED.to_owned()));
@@ -319,6 +342,7 @@ impl TaskAgent {
         };
         let step = run.process.attempt(ctx, &config, breaker, || durable::record_crash(ctx, index, task, &config));
         if let Transition::Opened(failures) = step.breaker {
+            reached!("agent.task_breaker_opened");
             debug!(target: TARGET, event = "task_breaker_opened", agent = %ctx.pid(), downstream = %downstream,
                 failures, threshold = breaker.threshold());
         }
@@ -354,6 +378,7 @@ impl TaskAgent {
         if !self.state.paused && error_count >= threshold {
             self.state.paused = true;
             debug!(target: TARGET, event = "agent_paused", agent = %ctx.pid(), error_count, threshold);
+            reached!("agent.paused");
             self.cooldown = Some(ctx.send_after(ctx.pid(), Tick::Cooldown, self.config.agent_pause_cooldown));
         }
         self.save(ctx);
@@ -369,6 +394,7 @@ impl TaskAgent {
         self.state.paused = false;
         self.state.error_count = 0;
         debug!(target: TARGET, event = "agent_resumed", agent = %ctx.pid());
+        reached!("agent.resumed");
         self.save(ctx);
         self.pump(ctx);
     }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use otpsim_runtime::{Ctx, Message, Ref};
+use otpsim_runtime::{reached, Ctx, Message, Ref};
 
 use super::{emit_cancel, emit_results, emit_status, emit_step_done, emit_step_run, step_result};
 use super::{WorkflowId, WorkflowSpec, WorkflowStatus};
@@ -107,6 +107,7 @@ impl GodWorkflows {
         }
         run.timer = None;
         if run.spec.steps[step].defect && run.attempts[step] == 1 {
+            reached!("workflow.step_defect");
             panic!("workflow {id} step {step}: injected defect");
         }
         run.results.push(step_result(id, step));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use otpsim_runtime::gen_server::start_link_with;
 use otpsim_runtime::supervisor::{ChildSpec, Restart};
-use otpsim_runtime::{Ctx, Message, Reason, ReplyTo, SpawnOpts};
+use otpsim_runtime::{reached, Ctx, Message, Reason, ReplyTo, SpawnOpts};
 
 use super::record::{self, WorkflowRecord};
 use super::{
@@ -82,6 +82,10 @@ impl Workflow {
             return None;
         }
         let me = ctx.pid();
+        if record.attempts.get(record.next_step).is_some_and(|&n| n > 0) {
+            // A step had started and not finished: its process or node crashed in it.
+            reached!("workflow.resumed_after_crash_in_step");
+        }
         match record.status {
             WorkflowStatus::Initialized => {
                 emit_status(id, &record.status, me);
@@ -132,6 +136,7 @@ impl Workflow {
                 return self.finish(&ctx, WorkflowStatus::Cancelled, Some(caller));
             }
             if spec.defect && self.record.attempts[step] == 1 {
+                reached!("workflow.step_defect");
                 panic!("workflow {id} step {step}: injected defect");
             }
             self.record.results.push(step_result(id, step));
@@ -176,6 +181,9 @@ impl Workflow {
                 continue;
             }
             emit_cancel(self.id());
+            if deadline > ctx.now() {
+                reached!("workflow.cancel_during_step");
+            }
             if !self.policy.cancel_ignored {
                 return Some(from);
             }

@@ -317,3 +317,10 @@ impl Subscriber for Events {
 
     fn exit(&self, _span: &span::Id) {}
 }
+
+/// The supervisor processes in `tables`: the node roots and the agent supervisors
+/// (labelled with their id, as fault targets name them).
+pub fn supervisors(tables: &otpsim_runtime::Tables) -> BTreeSet<Pid> {
+    let agent_sups = tables.labelled(otpsim_foundation::agent::SUPERVISOR_ID);
+    tables.labelled("supervisor").chain(agent_sups).map(|p| p.pid).collect()
+}

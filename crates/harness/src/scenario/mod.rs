@@ -128,29 +128,26 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
     let mut err =
         |span, field: &str, message: String| errors.push(ScenarioError::new(path, text, span, field, message));
     let f = &s.faults;
-    let too_often = format!("must be at least {}ms", EVERY_MIN.as_millis());
+    let everies = [
+        ("faults.process_crash", f.process_crash.as_ref().map(|spec| &spec.every)),
+        ("faults.defect", f.defect.as_ref().map(|spec| &spec.every)),
+        ("faults.node_crash", f.node_crash.as_ref().map(|n| &n.every)),
+        ("faults.partition", f.partition.as_ref().map(|p| &p.every)),
+    ];
+    for (field, every) in everies.into_iter().filter_map(|(field, every)| Some((field, every?))) {
+        if every.get_ref().0 < EVERY_MIN {
+            err(Some(every.span()), &format!("{field}.every"), format!("must be at least {}ms", EVERY_MIN.as_millis()));
+        }
+    }
     let periodic = [("faults.process_crash", f.process_crash.as_ref()), ("faults.defect", f.defect.as_ref())];
     let mut targets = Vec::new();
     for (field, spec) in periodic {
         let Some(spec) = spec else { continue };
-        if spec.every.get_ref().0 < EVERY_MIN {
-            err(Some(spec.every.span()), &format!("{field}.every"), too_often.clone());
-        }
         if spec.targets.is_empty() {
             err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
         }
         for (i, target) in spec.targets.iter().enumerate() {
             targets.push(check_target::<S>(path, text, target, &format!("{field}.targets[{i}]")));
-        }
-    }
-    if let Some(n) = &f.node_crash {
-        if n.every.get_ref().0 < EVERY_MIN {
-            err(Some(n.every.span()), "faults.node_crash.every", too_often.clone());
-        }
-    }
-    if let Some(p) = &f.partition {
-        if p.every.get_ref().0 < EVERY_MIN {
-            err(Some(p.every.span()), "faults.partition.every", too_often.clone());
         }
     }
     for (i, at) in f.at.iter().enumerate() {
@@ -176,13 +173,13 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
             }
         }
     }
-    if let Some(expect) = &s.expect {
-        if !known(expect.violation.get_ref()) {
-            targets.push(Err(unknown_invariant(path, text, &expect.violation, "expect.violation", invariants)));
+    if let Some(expect) = s.expect.as_ref().and_then(|e| e.violation.as_ref()) {
+        if !known(expect.get_ref()) {
+            targets.push(Err(unknown_invariant(path, text, expect, "expect.violation", invariants)));
         } else if let Some(list) = &s.check.invariants {
-            if !list.iter().any(|n| n.get_ref() == expect.violation.get_ref()) {
+            if !list.iter().any(|n| n.get_ref() == expect.get_ref()) {
                 err(
-                    Some(expect.violation.span()),
+                    Some(expect.span()),
                     "expect.violation",
                     "is not among check.invariants, so it can never be found".into(),
                 );

@@ -84,7 +84,7 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
                 (None, _) => format!("held by agent {agent}, which is no longer alive"),
                 (Some(n), Some(Some(s))) if s.status == AgentState::Paused => format!("held by {n}, which is paused"),
                 (Some(n), Some(None)) => format!("held by {n}, which does not answer"),
-                (Some(n), _) => format!("held by {n}, which is alive and not running it"),
+                (Some(n), _) => held_by_live_agent(record, events, task, last, agent, &n),
             }
         }
         "task_finished" => "finished by an agent, outcome not recorded by the coordinator".to_owned(),
@@ -100,6 +100,40 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
         }
     };
     format!("waiting on: {why} ({at})")
+}
+
+/// Why a live, unpaused agent that holds `task` has not finished it: messages to it
+/// buffered behind the manager's open breaker, its own breaker for the task's type
+/// open, or (once started) a retry backoff or an attempt in progress.
+fn held_by_live_agent(
+    record: &Record,
+    events: &[TraceEvent],
+    task: &str,
+    last: &TraceEvent,
+    agent: &str,
+    name: &str,
+) -> String {
+    let to_agent = |kind: &str| events.iter().filter(|e| e.kind == kind && e.get("receiver") == Some(agent)).count();
+    let buffered = to_agent("buffered").saturating_sub(to_agent("replayed") + to_agent("replay_refused"));
+    if buffered > 0 {
+        return format!("held by {name}; {buffered} messages to it are buffered behind the manager's open breaker");
+    }
+    let kind = record.plan.tasks.iter().find(|t| t.spec.id.to_string() == task).map(|t| t.spec.kind.name());
+    let breaker_opened = events.iter().any(|e| {
+        e.index > last.index
+            && e.kind == "task_breaker_opened"
+            && e.get("agent") == Some(agent)
+            && kind.is_some_and(|k| e.get("downstream") == Some(k))
+    });
+    match (breaker_opened, last.kind.as_str(), kind) {
+        (true, _, Some(kind)) => format!("held by {name}, whose breaker for {kind} tasks is open"),
+        (_, "task_started", _) => {
+            format!(
+                "held by {name}, which started it and has not finished it (a retry backoff or an attempt in progress)"
+            )
+        }
+        _ => format!("held by {name}, which is alive and not running it"),
+    }
 }
 
 /// Steps workflow `id` still has to run, from its status and its planned steps.

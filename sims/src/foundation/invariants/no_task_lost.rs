@@ -111,6 +111,23 @@ mod tests {
     }
 
     #[test]
+    fn a_stuck_task_held_by_a_live_agent_names_its_open_breaker_or_buffered_messages() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("running".into())));
+        let agent = pid(7);
+        r.tables.names.push(otpsim_runtime::NameRow { node: agent.node, name: "task_agent/0".into(), pid: agent });
+        let running = AgentStatus { status: AgentState::Processing, processed_count: 0, error_count: 0, queue_len: 1 };
+        r.agents.push(("task_agent/0".into(), Some(running)));
+        let assigned = format!("2.000000000s otpsim::foundation event=task_assigned task=1 agent={agent} attempt=1");
+        let opened =
+            format!("3.000000000s otpsim::foundation event=task_breaker_opened agent={agent} downstream=analysis");
+        let v = no_task_lost(&r, &events(&[&assigned, &opened]));
+        assert!(v[0].message.contains("held by task_agent/0, whose breaker for analysis tasks is open"), "{}", v[0]);
+        let buffered = format!("3.000000000s otpsim::foundation event=buffered receiver={agent} msg=m1 seq=1");
+        let v = no_task_lost(&r, &events(&[&assigned, &buffered]));
+        assert!(v[0].message.contains("1 messages to it are buffered behind the manager's open breaker"), "{}", v[0]);
+    }
+
+    #[test]
     fn a_system_still_finishing_work_gets_settle_too_short_with_a_suggested_settle() {
         let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
         r.settle = std::time::Duration::from_secs(30);
