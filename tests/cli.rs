@@ -74,6 +74,27 @@ fn check_accepts_good_files_and_names_file_line_and_field_of_bad_ones() {
 }
 
 #[test]
+fn check_rejects_bad_ranges_with_exit_two_naming_file_line_and_field() {
+    let scratch = Scratch::new("check-ranges");
+    scratch.file("reversed.toml", "name = \"r\"\n\n[config]\nbuffer_max_size = [200, 1]\n");
+    scratch.file("no-range.toml", "name = \"r\"\n\n[faults]\nuntil = [\"10s\", \"20s\"]\n");
+    scratch.file("low-end.toml", "name = \"r\"\n\n[system]\ntask_agents = [0, 16]\n");
+    scratch.file("ranged.toml", "name = \"r\"\n\n[system]\ntask_agents = [1, 16]\n");
+    let expected = [
+        ("reversed.toml", "reversed.toml:4:19: `config.buffer_max_size`: range [200, 1] is reversed"),
+        ("no-range.toml", "no-range.toml:4:9: `faults.until`: invalid type: sequence"),
+        ("low-end.toml", "low-end.toml:4:14: `system.task_agents`: task_agents = 0: no agent could ever run a task"),
+    ];
+    for (file, start) in expected {
+        let output = otpsim(&scratch.0, &["check", file]);
+        assert_eq!(code(&output), 2, "{file}: {}", stderr(&output));
+        assert!(stderr(&output).starts_with(start), "{file}: {}", stderr(&output));
+    }
+    let good = otpsim(&scratch.0, &["check", "ranged.toml"]);
+    assert_eq!(code(&good), 0, "{}", stderr(&good));
+}
+
+#[test]
 fn check_of_a_directory_checks_every_scenario_in_it() {
     let scratch = Scratch::new("check-dir");
     scratch.calm();

@@ -247,3 +247,48 @@ fn values_the_healthy_system_cannot_work_with_are_rejected_with_the_reason() {
         assert!(load_text(Path::new("ok.toml"), &format!("name = \"x\"\n[system]\n{least}\n")).is_ok(), "{least}");
     }
 }
+
+#[test]
+fn bad_ranges_are_rejected_at_their_field_and_line() {
+    let cases = [
+        // Reversed.
+        ("[config]\nbuffer_max_size = [200, 1]\n", "config.buffer_max_size", "range [200, 1] is reversed"),
+        ("[config.retry]\nmax_backoff = [\"30s\", \"1ms\"]\n", "config.retry.max_backoff", "is reversed"),
+        // An end below its bound: the bounds apply to both ends.
+        ("[system]\ntask_agents = [0, 16]\n", "system.task_agents", "task_agents = 0: no agent could ever run a task"),
+        ("[config]\nmax_error_threshold = [0, 50]\n", "config.max_error_threshold", "max_error_threshold = 0: "),
+        // An end the key's type refuses.
+        ("[workload]\nerror_rate = [0.1, 1.5]\n", "workload.error_rate", "1.5 is not a probability"),
+        ("[system]\nnodes = [1, 2.5]\n", "system.nodes", "invalid type: floating point `2.5`"),
+        ("[system]\nnodes = [-1, 3]\n", "system.nodes", "invalid value: integer `-1`"),
+        // Keys that take no range.
+        ("[faults]\nuntil = [\"10s\", \"20s\"]\n", "faults.until", "invalid type: sequence"),
+        ("[check]\nsettle = [\"10s\", \"20s\"]\n", "check.settle", "invalid type: sequence"),
+        ("[workload]\ntask_time = [[\"1ms\", \"2ms\"], [\"5ms\", \"9ms\"]]\n", "workload.task_time[0]", "invalid type"),
+    ];
+    for (table, field, reason) in cases {
+        let e = error_of(&format!("name = \"x\"\n\n{table}"));
+        assert_eq!(field_and_line(&e), (field, Some(4)), "{e}");
+        assert!(e.message.contains(reason), "{e}");
+        assert!(e.to_string().starts_with("bad.toml:4:"), "{e}");
+    }
+    let e = error_of("name = \"x\"\n\nseeds = [1, 10]\n");
+    assert_eq!(field_and_line(&e), ("seeds", Some(3)), "{e}");
+    assert!(e.hint.as_deref().is_some_and(|h| h.contains("takes no [low, high] range")), "{e}");
+}
+
+#[test]
+fn every_number_and_duration_of_the_sims_tables_takes_a_range() {
+    let text = "name = \"x\"\n[system]\nnodes = [1, 6]\ntask_agents = [1, 16]\nworkflows = [0, 4]\n\
+                workflow_steps = [1, 5]\n[workload]\ntasks = [10, 100]\nclients = [1, 4]\n\
+                submit_over = [\"1s\", \"10s\"]\ntask_time = [\"1ms\", \"20ms\"]\nerror_rate = [0.0, 0.3]\n\
+                request_timeout = [\"100ms\", \"5s\"]\n[config]\nmax_error_threshold = [1, 50]\n\
+                circuit_breaker_threshold = [1, 20]\nbuffer_max_size = [1, 200]\nbreaker_reset = [\"1ms\", \"30s\"]\n\
+                max_restarts = [0, 10]\nrestart_window = [\"1ms\", \"30s\"]\nagent_queue_capacity = [1, 2000]\n\
+                agent_pause_cooldown = [\"1ms\", \"30s\"]\nmemory_threshold_bytes = [1, 1000000000]\n\
+                [config.retry]\ninitial_backoff = [\"1ms\", \"30s\"]\nmultiplier = [1, 4]\n\
+                max_backoff = [\"1ms\", \"30s\"]\ngive_up_after = [\"1ms\", \"60s\"]\n";
+    if let Err(e) = load_text(Path::new("ranges.toml"), text) {
+        panic!("ranges on every number are valid: {e}");
+    }
+}

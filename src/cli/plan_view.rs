@@ -95,6 +95,10 @@ pub fn write(scenario: &str, plan: &FaultPlan) -> std::io::Result<PathBuf> {
 /// the violation, and the file holding the whole plan.
 pub fn report(scenario: &str, plan: &FaultPlan, violations: &[Violation], prefix: &str) -> String {
     let mut text = format!("{prefix}fault plan (seed {}): {}\n", plan.seed, counts(plan));
+    if !plan.drawn.is_empty() {
+        let values: Vec<String> = plan.drawn.iter().map(|(field, value)| format!("{field} = {value}")).collect();
+        let _ = writeln!(text, "{prefix}  drawn from ranges: {}", values.join(", "));
+    }
     if let Some(at) = focus(violations).filter(|_| !plan.events.is_empty()) {
         let _ = writeln!(text, "{prefix}  faults nearest {}: {}", format_duration(at), near(plan, at).join(", "));
     }
@@ -147,6 +151,7 @@ mod tests {
                 .map(|i| fault(500 * i + 1, FaultKind::Crash, "task_agent"))
                 .chain([fault(4200, FaultKind::NodeCrash, "1"), fault(6200, FaultKind::NodeRestart, "1")])
                 .collect(),
+            drawn: BTreeMap::from([("config.buffer_max_size".to_owned(), "37".to_owned())]),
         }
     }
 
@@ -167,6 +172,7 @@ mod tests {
         let violation = Violation::new("no_task_lost", Duration::from_millis(4300), "lost");
         let text = report("my storm", &plan, &[violation], "  ");
         assert!(text.starts_with("  fault plan (seed 3): 20 crash,"), "{text}");
+        assert!(text.contains("\n    drawn from ranges: config.buffer_max_size = 37\n"), "{text}");
         let path = file_for("my storm", 3);
         assert!(path.is_absolute() && path.ends_with("otpsim-plans/my_storm/seed-3.toml"));
         assert!(text.contains(&format!("full plan: {}", path.display())), "{text}");

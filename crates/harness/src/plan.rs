@@ -7,6 +7,7 @@
 //! plan is printed beside the seed (from its `Serialize` output) so a failure shows
 //! exactly which faults ran.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use otpsim_runtime::rng::{stream, Stream};
@@ -34,6 +35,10 @@ pub struct FaultPlan {
     pub until: Dur,
     /// The timed faults, in time order.
     pub events: Vec<PlannedFault>,
+    /// The values this seed drew for the scenario's `[low, high]` ranges (dotted field
+    /// to value); empty when the scenario has none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub drawn: BTreeMap<String, String>,
 }
 
 /// One timed fault.
@@ -88,6 +93,7 @@ impl FaultPlan {
             message_delay: spec.message_delay.filter(|_| on("message_delay")).map(|d| [Dur(d.min), Dur(d.max)]),
             until: spec.until,
             events: Vec::new(),
+            drawn: BTreeMap::new(),
         };
         if let Some(p) = spec.process_crash.as_ref().filter(|_| on("process_crash")) {
             for time in arrivals(&mut rng, p.every.get_ref().0, until) {

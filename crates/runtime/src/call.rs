@@ -71,10 +71,7 @@ impl Drop for CallWait<'_> {
         let (me, tag) = (self.ctx.pid, self.tag);
         self.ctx.kernel.act(|s| {
             s.demonitor(me, tag, true);
-            if let Some(p) = s.procs.get_mut(&me) {
-                p.awaiting.retain(|t| *t != tag);
-                p.mailbox.retain(|m| !matches!(m, Message::Reply { tag: t, .. } if *t == tag));
-            }
+            s.stop_awaiting(me, tag);
         });
     }
 }
@@ -99,11 +96,8 @@ impl Ctx {
         let Some(server) = self.resolve(&dest) else {
             // A name on a node that cannot be reached is `noconnection`, as OTP's
             // monitor of `{Name, Node}` reports; a name that is not there is `noproc`.
-            let from = self.node();
-            let unreachable =
-                |s: &crate::kernel::State, node: NodeId| !s.node_is_up(node) || s.faults.is_blocked(from, node);
             let reason = match &dest {
-                Dest::Name(node, _) if unreachable(&self.kernel.lock(), *node) => Reason::Noconnection,
+                Dest::Name(node, _) if self.kernel.lock().unreachable(self.node(), *node) => Reason::Noconnection,
                 _ => Reason::Noproc,
             };
             return Err(CallError::Exit(reason));
@@ -114,9 +108,7 @@ impl Ctx {
         let me = self.pid;
         let tag = self.kernel.act(|s| {
             let tag = s.monitor(me, server);
-            if let Some(p) = s.procs.get_mut(&me) {
-                p.awaiting.push(tag);
-            }
+            s.await_reply(me, tag);
             s.send(me, server, Message::Call { from: ReplyTo { pid: me, tag }, body: Payload::new(request) });
             tag
         });
@@ -164,8 +156,7 @@ impl Ctx {
 /// caller gave up before the server even read the request.
 fn still_queued(state: &crate::kernel::State, caller: Pid, server: Pid, tag: Ref) -> bool {
     let is_request = |m: &Message| matches!(m, Message::Call { from, .. } if from.tag == tag);
-    state.in_transit(caller, server, is_request)
-        || state.procs.get(&server).is_some_and(|p| p.mailbox.iter().any(is_request))
+    state.in_transit(caller, server, is_request) || state.in_mailbox(server, is_request)
 }
 
 /// True if the reply to the call tagged `tag` is on its way back: the server handled

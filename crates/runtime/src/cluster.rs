@@ -166,17 +166,7 @@ impl Cluster {
     /// it waits for a message, as a handler bug would crash it. Returns false if the
     /// process is not alive.
     pub fn inject_defect(&self, pid: Pid) -> bool {
-        self.kernel.act(|s| match s.procs.get_mut(&pid) {
-            Some(p) => {
-                p.defect = true;
-                tracing::debug!(target: "otpsim", event = "defect_injected", %pid);
-                if let Some(w) = p.waker.take() {
-                    w.wake();
-                }
-                true
-            }
-            None => false,
-        })
+        self.kernel.act(|s| s.inject_defect(pid))
     }
 
     /// Kills a process from outside (fault injection): untrappable, reason `killed`.

@@ -198,9 +198,8 @@ pub(crate) async fn await_init<E: Term + Clone>(ctx: &Ctx, child: Pid, tag: Ref)
             Err(_) => unreachable!("matched an InitAck above"),
         },
         Message::Down(down) => {
-            let _ = ctx.kernel.lock().procs.get_mut(&ctx.pid()).map(|p| {
-                p.mailbox.retain(|m| !matches!(m, Message::Exit { from, .. } if *from == child));
-            });
+            let exit_of_child = |m: &Message| matches!(m, Message::Exit { from, .. } if *from == child);
+            ctx.kernel.lock().discard_messages(ctx.pid(), exit_of_child);
             Err(InitFailed::Died(down.reason))
         }
         _ => unreachable!("recv_match only accepts the ack or the DOWN"),

@@ -62,7 +62,6 @@ mod store;
 pub mod supervisor;
 mod tables;
 mod timer;
-mod transit;
 pub mod units;
 
 pub use call::{CallError, Dest};

@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::alarm::Alarm;
 use crate::call::Dest;
-use crate::kernel::{Kernel, RegisterError};
+use crate::kernel::{Kernel, Receive, RegisterError};
 use crate::message::{Message, Payload, Term};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
@@ -248,22 +248,14 @@ impl Ctx {
         pred: &mut impl FnMut(&Message) -> bool,
         deadline: Option<Instant>,
     ) -> Poll<Option<Message>> {
-        let mut state = self.kernel.lock();
-        // A dead process waits forever: its task is being aborted.
-        let Some(p) = state.procs.get_mut(&self.pid) else {
-            return Poll::Pending;
-        };
-        if std::mem::take(&mut p.defect) {
-            drop(state);
-            panic!("injected defect in {}", self.pid);
+        let looked = self.kernel.lock().receive(self.pid, pred, cx.waker());
+        match looked {
+            Receive::Got(msg) => return Poll::Ready(Some(msg)),
+            Receive::Defect => panic!("injected defect in {}", self.pid),
+            // A dead process waits forever: its task is being aborted.
+            Receive::Dead => return Poll::Pending,
+            Receive::Waiting => {}
         }
-        if let Some(i) = p.mailbox.iter().position(pred) {
-            return Poll::Ready(Some(p.mailbox.remove(i).expect("index from position")));
-        }
-        if !p.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            p.waker = Some(cx.waker().clone());
-        }
-        drop(state);
         if let Some(deadline) = deadline {
             if madsim::time::TimeHandle::current().now_instant() >= deadline {
                 return Poll::Ready(None);
@@ -275,12 +267,12 @@ impl Ctx {
 
     /// Takes the next message if one is queued, without waiting.
     pub fn try_recv(&self) -> Option<Message> {
-        self.kernel.lock().procs.get_mut(&self.pid).and_then(|p| p.mailbox.pop_front())
+        self.kernel.lock().take_message(self.pid, |_| true)
     }
 
     /// Number of messages waiting in this process's mailbox.
     pub fn mailbox_len(&self) -> usize {
-        self.kernel.lock().procs.get(&self.pid).map_or(0, |p| p.mailbox.len())
+        self.kernel.lock().mailbox_len(self.pid)
     }
 
     /// Sleeps for `duration` of simulated time (messages keep queuing).
@@ -345,7 +337,7 @@ impl Ctx {
         let from = self.pid;
         self.kernel.act(|s| {
             // A dead process signals nothing, and a signal cannot cross a partition.
-            if s.is_alive(from) && !s.faults.is_blocked(from.node, target.node) {
+            if s.is_alive(from) && !s.unreachable(from.node, target.node) {
                 s.exit_signal(from, target, reason);
             }
         });

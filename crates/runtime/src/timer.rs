@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::call::Dest;
-use crate::kernel::{Kernel, State, TimerEntry};
-use crate::message::{Message, Payload};
+use crate::kernel::Kernel;
+use crate::message::Payload;
 use crate::pid::{Pid, Ref};
 
 /// What a timer sends when it fires.
@@ -28,79 +28,16 @@ pub(crate) enum Shape {
 pub(crate) fn start(kernel: &Arc<Kernel>, owner: Pid, dest: Dest, body: Payload, delay: Duration, shape: Shape) -> Ref {
     kernel.act(|state| {
         let tref = state.new_ref();
-        let dest_dead = matches!(dest, Dest::Pid(pid) if !state.is_alive(pid));
-        if !state.is_alive(owner) || dest_dead {
-            return tref;
-        }
-        let Some(node) = state.madsim_handle(owner.node) else {
+        let due = madsim::time::TimeHandle::current().now_instant() + delay;
+        let Some(node) = state.arm_timer(tref, owner, dest, due, shape == Shape::Timeout) else {
             return tref;
         };
-        let due = madsim::time::TimeHandle::current().now_instant() + delay;
-        if let Dest::Pid(pid) = &dest {
-            if let Some(p) = state.procs.get_mut(pid) {
-                p.timers.insert(tref);
-            }
-        }
-        let timeout = shape == Shape::Timeout;
-        state.timers.insert(tref, TimerEntry { owner, dest, due, timeout, task: None });
         let k = kernel.clone();
         let task = node.spawn(async move {
             madsim::time::sleep_until(due).await;
             k.act(|s| s.fire(tref, body));
         });
-        match state.timers.get_mut(&tref) {
-            Some(t) => t.task = Some(task.abort_handle()),
-            None => task.abort(),
-        }
+        state.set_timer_task(tref, task.abort_handle());
         tref
     })
-}
-
-impl State {
-    /// Removes a pending timer and returns it.
-    pub(crate) fn take_timer(&mut self, tref: Ref) -> Option<TimerEntry> {
-        let t = self.timers.remove(&tref)?;
-        if let Dest::Pid(pid) = &t.dest {
-            if let Some(p) = self.procs.get_mut(pid) {
-                p.timers.remove(&tref);
-            }
-        }
-        Some(t)
-    }
-
-    /// The timer is due: send its message (from its owner, alive or not).
-    fn fire(&mut self, tref: Ref, body: Payload) {
-        let Some(t) = self.take_timer(tref) else {
-            return;
-        };
-        let to = match &t.dest {
-            Dest::Pid(pid) => Some(*pid),
-            Dest::Name(node, name) => self.whereis(*node, name),
-        };
-        let Some(to) = to else {
-            return;
-        };
-        let msg =
-            if t.timeout { Message::Timeout { timer: tref, body } } else { Message::Info { from: t.owner, body } };
-        self.route(t.owner, to, msg);
-    }
-
-    /// `erlang:cancel_timer(Ref)`: the time that was left, or `None` if the timer
-    /// had fired, was cancelled, or never ran. Any process may cancel any timer.
-    pub(crate) fn cancel_timer(&mut self, tref: Ref) -> Option<Duration> {
-        let t = self.take_timer(tref)?;
-        if let Some(task) = &t.task {
-            task.abort();
-        }
-        Some(time_left(&t))
-    }
-
-    /// `erlang:read_timer(Ref)`: the time left, or `None` if it is not pending.
-    pub(crate) fn read_timer(&self, tref: Ref) -> Option<Duration> {
-        self.timers.get(&tref).map(time_left)
-    }
-}
-
-fn time_left(t: &TimerEntry) -> Duration {
-    t.due.saturating_duration_since(madsim::time::TimeHandle::current().now_instant())
 }

@@ -14,12 +14,13 @@ pub mod schema;
 pub mod size;
 pub mod workload;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use otpsim_harness::invariant::{self, TraceEvent};
 use otpsim_harness::plan::FaultPlan;
-use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Rate, Scenario, ScenarioError};
+use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Ranged, Ranges, Rate, Scenario, ScenarioError};
 use otpsim_harness::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
 use otpsim_harness::vacuity::{Progress, Requirements};
 use otpsim_harness::{trace, SeedOutcome};
@@ -45,22 +46,39 @@ const HANG_MARGIN: Duration = Duration::from_secs(300);
 /// A foundation scenario ready to run.
 #[derive(Clone, Debug)]
 pub struct FoundationScenario {
-    /// The parsed file.
+    /// The parsed file, every `[low, high]` range at its low end.
     pub scenario: Scenario<Foundation>,
+    /// The file with its ranges, which each seed draws from.
+    ranged: Ranged<Foundation>,
     path: PathBuf,
     invariants: Vec<String>,
 }
 
-/// Parses and checks a foundation scenario.
+/// Parses and checks a foundation scenario; the bounds of `check` apply to both ends
+/// of every range.
 pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError> {
-    let scenario: Scenario<Foundation> = scenario::parse(path, text, &invariant::NAMES)?;
-    bounds::check(path, text, &scenario)?;
-    size::check(path, text, &scenario)?;
+    let ranged: Ranged<Foundation> = scenario::parse_ranged(path, text, &invariant::NAMES)?;
+    for end in [&ranged.low, &ranged.high] {
+        bounds::check(path, text, end)?;
+    }
+    size::check(path, text, &ranged.high)?;
+    let scenario = ranged.low.clone();
     let invariants = match &scenario.check.invariants {
         Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),
         None => invariant::NAMES.iter().map(|n| n.to_string()).collect(),
     };
-    Ok(FoundationScenario { scenario, path: path.to_owned(), invariants })
+    Ok(FoundationScenario { scenario, ranged, path: path.to_owned(), invariants })
+}
+
+impl FoundationScenario {
+    /// The scenario `seed` runs: its ranges at the values the seed draws.
+    pub fn at_seed(&self, seed: u64) -> Cow<'_, Scenario<Foundation>> {
+        if self.ranged.ranges.is_empty() {
+            Cow::Borrowed(&self.scenario)
+        } else {
+            Cow::Owned(self.ranged.at_seed(&self.path, seed, &invariant::NAMES))
+        }
+    }
 }
 
 impl BoundScenario for FoundationScenario {
@@ -85,7 +103,10 @@ impl BoundScenario for FoundationScenario {
     }
 
     fn fault_plan(&self, seed: u64) -> FaultPlan {
-        FaultPlan::derive(seed, &self.scenario.faults, &run::topology(&self.scenario))
+        let scenario = self.at_seed(seed);
+        let mut plan = FaultPlan::derive(seed, &scenario.faults, &run::topology(&scenario));
+        plan.drawn = self.ranged.ranges.draw(seed);
+        plan
     }
 
     fn time_limit(&self) -> Duration {
@@ -95,7 +116,8 @@ impl BoundScenario for FoundationScenario {
     fn run(&self, cluster: Cluster, seed: u64) -> SeedRun<'_> {
         let plan = self.fault_plan(seed);
         Box::pin(async move {
-            let record = run::run(cluster, &self.scenario, &plan).await;
+            let scenario = self.at_seed(seed);
+            let record = run::run(cluster, &scenario, &plan).await;
             let events = trace::with_current_numbered_lines(|lines, numbers| {
                 TraceEvent::parse_numbered(lines, numbers, |kind| !BULK.contains(&kind))
             });
@@ -113,6 +135,10 @@ impl BoundScenario for FoundationScenario {
 
     fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
         let mut explicit = self.clone();
+        // The ranges narrow to the values the plan's seed drew.
+        explicit.scenario = self.ranged.with_values(&self.path, &plan.drawn, &invariant::NAMES);
+        explicit.ranged =
+            Ranged { low: explicit.scenario.clone(), high: explicit.scenario.clone(), ranges: Ranges::default() };
         let faults = &mut explicit.scenario.faults;
         faults.process_crash = None;
         faults.defect = None;
@@ -163,6 +189,6 @@ impl BoundScenario for FoundationScenario {
     }
 
     fn seed_cost(&self) -> Option<SeedCost> {
-        Some(size::estimate(&self.scenario))
+        Some(size::estimate(&self.ranged.high))
     }
 }

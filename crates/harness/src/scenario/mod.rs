@@ -6,14 +6,17 @@
 
 mod error;
 mod locate;
+mod ranges;
 mod schema;
 mod values;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 pub use error::{line_col, ScenarioError};
 pub use locate::value_span;
+pub use ranges::{KeyRange, Ranges, Side, RANGED_TABLES};
 pub use schema::{
     CheckSpec, Expect, ExplicitFault, FaultKind, FaultSpec, NodeCrash, Partition, PartitionShape, Periodic, Scenario,
     SimSchema,
@@ -36,6 +39,61 @@ pub fn sim_name(path: &Path, text: &str) -> Result<String, ScenarioError> {
     }
 }
 
+/// A scenario whose sim tables may hold `[low, high]` ranges: the file at each end
+/// (both checked), and the ranges each seed draws from.
+#[derive(Clone, Debug)]
+pub struct Ranged<S: SimSchema> {
+    /// Every range at its low end (the file itself when it has no range).
+    pub low: Scenario<S>,
+    /// Every range at its high end.
+    pub high: Scenario<S>,
+    /// The ranged keys.
+    pub ranges: Ranges,
+}
+
+impl<S: SimSchema> Ranged<S> {
+    /// The scenario `seed` runs: each range at the value the seed draws.
+    pub fn at_seed(&self, path: &Path, seed: u64, invariants: &[&str]) -> Scenario<S> {
+        self.with_values(path, &self.ranges.draw(seed), invariants)
+    }
+
+    /// The scenario with each range at its value in `values` (field to value, as a
+    /// seed's plan shows them); a range missing there stays at its low end.
+    pub fn with_values(&self, path: &Path, values: &BTreeMap<String, String>, invariants: &[&str]) -> Scenario<S> {
+        if self.ranges.is_empty() {
+            return self.low.clone();
+        }
+        // Both ends parsed and every check is monotone in a value, so a value between
+        // them parses too; the low end is the fallback that cannot happen.
+        parse(path, &self.ranges.text_with(values), invariants).unwrap_or_else(|_| self.low.clone())
+    }
+}
+
+/// Parses and checks a scenario whose `[system]`, `[workload]` and `[config]` may hold
+/// `[low, high]` ranges: both ends must be valid. See [`parse`].
+pub fn parse_ranged<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Result<Ranged<S>, ScenarioError> {
+    let mut list = ranges::candidates(text).map_err(|(span, field, message)| {
+        ScenarioError::new(path, text, Some(span), &field, message).with_hint("write [low, high]")
+    })?;
+    // A candidate whose key takes a pair (such as a `[min, max]` delay) is no range:
+    // the low-end parse fails at that field, so it goes back to being written whole.
+    let mut first_error: BTreeMap<String, ScenarioError> = BTreeMap::new();
+    let low = loop {
+        match parse::<S>(path, &ranges::at_side(text, &list, Side::Low), invariants) {
+            Ok(low) => break low,
+            Err(e) => match list.iter().position(|r| r.field == e.field) {
+                Some(i) => {
+                    first_error.entry(e.field.clone()).or_insert(e);
+                    list.remove(i);
+                }
+                None => return Err(first_error.remove(&e.field).unwrap_or(e)),
+            },
+        }
+    };
+    let high = parse::<S>(path, &ranges::at_side(text, &list, Side::High), invariants)?;
+    Ok(Ranged { low, high, ranges: Ranges::new(text, list) })
+}
+
 /// Parses and checks a scenario for sim `S`. `invariants` are the names the sim can
 /// judge; `check.invariants` and `expect.violation` must be among them.
 pub fn parse<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Result<Scenario<S>, ScenarioError> {
@@ -50,6 +108,11 @@ pub fn parse<S: SimSchema>(path: &Path, text: &str, invariants: &[&str]) -> Resu
         let error = ScenarioError::new(path, text, inner.span(), &field, message.clone());
         if message.starts_with("unknown field") {
             error.with_hint("check the spelling against docs/scenarios.md; unknown keys are errors")
+        } else if message.contains("invalid type: sequence") {
+            error.with_hint(
+                "this key takes no [low, high] range: ranges are taken by the numbers and durations of \
+                 [system], [workload] and [config], and by fault rates",
+            )
         } else {
             error
         }
@@ -65,29 +128,26 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
     let mut err =
         |span, field: &str, message: String| errors.push(ScenarioError::new(path, text, span, field, message));
     let f = &s.faults;
-    let too_often = format!("must be at least {}ms", EVERY_MIN.as_millis());
+    let everies = [
+        ("faults.process_crash", f.process_crash.as_ref().map(|spec| &spec.every)),
+        ("faults.defect", f.defect.as_ref().map(|spec| &spec.every)),
+        ("faults.node_crash", f.node_crash.as_ref().map(|n| &n.every)),
+        ("faults.partition", f.partition.as_ref().map(|p| &p.every)),
+    ];
+    for (field, every) in everies.into_iter().filter_map(|(field, every)| Some((field, every?))) {
+        if every.get_ref().0 < EVERY_MIN {
+            err(Some(every.span()), &format!("{field}.every"), format!("must be at least {}ms", EVERY_MIN.as_millis()));
+        }
+    }
     let periodic = [("faults.process_crash", f.process_crash.as_ref()), ("faults.defect", f.defect.as_ref())];
     let mut targets = Vec::new();
     for (field, spec) in periodic {
         let Some(spec) = spec else { continue };
-        if spec.every.get_ref().0 < EVERY_MIN {
-            err(Some(spec.every.span()), &format!("{field}.every"), too_often.clone());
-        }
         if spec.targets.is_empty() {
             err(Some(spec.every.span()), &format!("{field}.targets"), "names no target".into());
         }
         for (i, target) in spec.targets.iter().enumerate() {
             targets.push(check_target::<S>(path, text, target, &format!("{field}.targets[{i}]")));
-        }
-    }
-    if let Some(n) = &f.node_crash {
-        if n.every.get_ref().0 < EVERY_MIN {
-            err(Some(n.every.span()), "faults.node_crash.every", too_often.clone());
-        }
-    }
-    if let Some(p) = &f.partition {
-        if p.every.get_ref().0 < EVERY_MIN {
-            err(Some(p.every.span()), "faults.partition.every", too_often.clone());
         }
     }
     for (i, at) in f.at.iter().enumerate() {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::call::Dest;
-use crate::message::{Message, ReplyTo};
+use crate::message::{Payload, ReplyTo};
 use crate::pid::{NodeId, Pid};
 use crate::process::Ctx;
 use crate::reason::Reason;
@@ -16,7 +16,8 @@ use super::error::SupervisorError;
 use super::events;
 use super::intensity::{Intensity, RestartLog, Verdict};
 use super::launch::{self, Starter, SupervisorOpts};
-use super::retry::{Next, Retries};
+use super::retry::Retries;
+use super::serve::{serve, Supervising};
 use super::shutdown::stop;
 use super::spec::{ChildCounts, ChildInfo, ChildSpec, ChildStatus};
 use super::static_sup::Request as StaticRequest;
@@ -99,7 +100,6 @@ struct Child {
 
 struct Dynamic {
     me: Pid,
-    parent: Option<Pid>,
     restarts: RestartLog,
     max_children: Option<usize>,
     children: BTreeMap<Pid, Child>,
@@ -109,47 +109,47 @@ struct Dynamic {
 async fn run(ctx: Ctx, starter: Starter, spec: DynamicSpec) -> Reason {
     let mut sup = Dynamic {
         me: ctx.pid(),
-        parent: starter.parent(),
         restarts: RestartLog::new(spec.intensity),
         max_children: spec.max_children,
         children: BTreeMap::new(),
         retries: Retries::new(),
     };
     events::supervisor_start(sup.me, "dynamic", spec.intensity);
+    let parent = starter.parent();
     starter.answer(&ctx, Ok(()));
-    let reason = sup.serve(&ctx).await;
-    sup.stop_all(&ctx).await;
-    events::supervisor_shutdown(sup.me, &reason);
-    reason
+    serve(&mut sup, &ctx, parent).await
 }
 
-impl Dynamic {
-    async fn serve(&mut self, ctx: &Ctx) -> Reason {
-        loop {
-            let exit = match self.retries.next(ctx).await {
-                Next::Retry(key) => self.retry(ctx, key).await,
-                Next::Message(Message::Exit { from, reason }) if Some(from) == self.parent => Some(reason),
-                Next::Message(Message::Exit { from, reason }) => self.child_exited(ctx, from, reason).await,
-                Next::Message(Message::Call { from, body }) => match body.downcast::<Request>() {
-                    Ok(request) => {
-                        self.handle_call(ctx, from, request).await;
-                        None
-                    }
-                    // The calls of the `supervisor` module, as OTP's simple_one_for_one answers them.
-                    Err(body) => match body.downcast::<StaticRequest>() {
-                        Ok(request) => {
-                            self.handle_static_call(ctx, from, request).await;
-                            None
-                        }
-                        Err(body) => Some(Reason::error(format!("bad call: {body:?}"))),
-                    },
-                },
-                Next::Message(_) => None,
-            };
-            if let Some(reason) = exit {
-                return reason;
-            }
+impl Supervising for Dynamic {
+    type Key = Pid;
+
+    fn retries(&mut self) -> &mut Retries<Pid> {
+        &mut self.retries
+    }
+
+    async fn retry(&mut self, ctx: &Ctx, key: Pid) -> Option<Reason> {
+        let reason = self.children.get(&key)?.restarting.clone()?;
+        self.restart(ctx, key, reason).await
+    }
+
+    async fn child_exited(&mut self, ctx: &Ctx, pid: Pid, reason: Reason) -> Option<Reason> {
+        let child = self.children.get(&pid).filter(|c| c.restarting.is_none())?;
+        let restart = child.spec.restart_type().restarts_after(&reason);
+        events::child_exit(self.me, child.spec.id(), pid, &reason, restart);
+        if !restart {
+            self.children.remove(&pid);
+            return None;
         }
+        self.restart(ctx, pid, reason).await
+    }
+
+    async fn call(&mut self, ctx: &Ctx, from: ReplyTo, body: Payload) -> Result<(), Payload> {
+        match body.downcast::<Request>() {
+            Ok(request) => self.handle_call(ctx, from, request).await,
+            // The calls of the `supervisor` module, as OTP's simple_one_for_one answers them.
+            Err(body) => self.handle_static_call(ctx, from, body.downcast::<StaticRequest>()?).await,
+        }
+        Ok(())
     }
 
     /// Stops every running child at once and waits for all of them.
@@ -166,23 +166,9 @@ impl Dynamic {
         }
         self.children.clear();
     }
+}
 
-    async fn child_exited(&mut self, ctx: &Ctx, pid: Pid, reason: Reason) -> Option<Reason> {
-        let child = self.children.get(&pid).filter(|c| c.restarting.is_none())?;
-        let restart = child.spec.restart_type().restarts_after(&reason);
-        events::child_exit(self.me, child.spec.id(), pid, &reason, restart);
-        if !restart {
-            self.children.remove(&pid);
-            return None;
-        }
-        self.restart(ctx, pid, reason).await
-    }
-
-    async fn retry(&mut self, ctx: &Ctx, key: Pid) -> Option<Reason> {
-        let reason = self.children.get(&key)?.restarting.clone()?;
-        self.restart(ctx, key, reason).await
-    }
-
+impl Dynamic {
     /// One restart of the child keyed `old`; returns the supervisor's exit reason if
     /// the intensity is exceeded.
     async fn restart(&mut self, ctx: &Ctx, old: Pid, reason: Reason) -> Option<Reason> {

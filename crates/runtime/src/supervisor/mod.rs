@@ -44,6 +44,7 @@ pub mod events;
 mod intensity;
 mod launch;
 mod retry;
+mod serve;
 mod shutdown;
 mod spec;
 mod static_sup;
@@ -83,9 +84,7 @@ pub async fn start_link_opts(
     opts: SupervisorOpts,
     spec: SupervisorSpec,
 ) -> Result<Pid, SupervisorError> {
-    if let Some(id) = spec.duplicate_id() {
-        return Err(SupervisorError::DuplicateChildId(id.to_owned()));
-    }
+    let spec = unique_ids(spec)?;
     launch::start_link(ctx, node, opts, move |c, starter| static_sup::run(c, starter, spec)).await
 }
 
@@ -103,10 +102,17 @@ pub fn spawn_root_opts(
     opts: SupervisorOpts,
     spec: SupervisorSpec,
 ) -> Result<Pid, SupervisorError> {
-    if let Some(id) = spec.duplicate_id() {
-        return Err(SupervisorError::DuplicateChildId(id.to_owned()));
-    }
+    let spec = unique_ids(spec)?;
     Ok(launch::spawn_root(cluster, node, opts, move |c, starter| static_sup::run(c, starter, spec)))
+}
+
+/// The spec back if its child ids are unique: a supervisor refuses duplicates before
+/// anything is spawned.
+fn unique_ids(spec: SupervisorSpec) -> Result<SupervisorSpec, SupervisorError> {
+    match spec.duplicate_id() {
+        Some(id) => Err(SupervisorError::DuplicateChildId(id.to_owned())),
+        None => Ok(spec),
+    }
 }
 
 /// The children, youngest first (OTP's order).

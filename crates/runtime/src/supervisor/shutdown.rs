@@ -67,11 +67,9 @@ pub(super) async fn stop(ctx: &Ctx, children: &[(Pid, Shutdown)]) -> Vec<Reason>
 /// Removes the first trapped EXIT from `from` in the caller's mailbox, if any, and
 /// returns its reason.
 pub(super) fn take_exit(ctx: &Ctx, from: Pid) -> Option<Reason> {
-    let mut state = ctx.kernel.lock();
-    let mailbox = &mut state.procs.get_mut(&ctx.pid())?.mailbox;
-    let i = mailbox.iter().position(|m| matches!(m, Message::Exit { from: f, .. } if *f == from))?;
-    match mailbox.remove(i) {
-        Some(Message::Exit { reason, .. }) => Some(reason),
+    let exit_of = |m: &Message| matches!(m, Message::Exit { from: f, .. } if *f == from);
+    match ctx.kernel.lock().take_message(ctx.pid(), exit_of)? {
+        Message::Exit { reason, .. } => Some(reason),
         _ => unreachable!("position found an EXIT"),
     }
 }

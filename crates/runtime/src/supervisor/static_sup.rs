@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::message::{Message, ReplyTo};
+use crate::message::{Payload, ReplyTo};
 use crate::pid::Pid;
 use crate::process::Ctx;
 use crate::reason::Reason;
@@ -12,7 +12,8 @@ use super::error::SupervisorError;
 use super::events;
 use super::intensity::{RestartLog, Verdict};
 use super::launch::Starter;
-use super::retry::{Next, Retries};
+use super::retry::Retries;
+use super::serve::{serve, Supervising};
 use super::shutdown::stop;
 use super::spec::{ChildCounts, ChildInfo, ChildSpec, ChildStatus, Restart, Strategy, SupervisorSpec};
 
@@ -46,7 +47,6 @@ struct Child {
 
 struct Supervisor {
     me: Pid,
-    parent: Option<Pid>,
     strategy: Strategy,
     restarts: RestartLog,
     /// In start order: the youngest last.
@@ -59,7 +59,6 @@ struct Supervisor {
 pub(super) async fn run(ctx: Ctx, starter: Starter, spec: SupervisorSpec) -> Reason {
     let mut sup = Supervisor {
         me: ctx.pid(),
-        parent: starter.parent(),
         strategy: spec.strategy,
         restarts: RestartLog::new(spec.intensity),
         children: Vec::with_capacity(spec.children.len()),
@@ -83,11 +82,9 @@ pub(super) async fn run(ctx: Ctx, starter: Starter, spec: SupervisorSpec) -> Rea
             }
         }
     }
+    let parent = starter.parent();
     starter.answer(&ctx, Ok(()));
-    let reason = sup.serve(&ctx).await;
-    sup.stop_all(&ctx).await;
-    events::supervisor_shutdown(sup.me, &reason);
-    reason
+    serve(&mut sup, &ctx, parent).await
 }
 
 /// A child's state after a start that succeeded: running, or (OTP's `ignore`) kept
@@ -108,53 +105,20 @@ async fn stop_child(ctx: &Ctx, me: Pid, spec: &ChildSpec, pid: Pid) {
     events::child_stop(me, spec.id(), pid, &reasons[0]);
 }
 
-impl Supervisor {
-    /// Handles messages and retries until the supervisor must exit; returns why.
-    async fn serve(&mut self, ctx: &Ctx) -> Reason {
-        loop {
-            let exit = match self.retries.next(ctx).await {
-                Next::Retry(id) => self.retry(ctx, id).await,
-                Next::Message(Message::Exit { from, reason }) if Some(from) == self.parent => Some(reason),
-                Next::Message(Message::Exit { from, reason }) => self.child_exited(ctx, from, reason).await,
-                Next::Message(Message::Call { from, body }) => match body.downcast::<Request>() {
-                    Ok(request) => {
-                        self.handle_call(ctx, from, request).await;
-                        None
-                    }
-                    // OTP's supervisor has no clause for a foreign call and crashes.
-                    Err(body) => Some(Reason::error(format!("bad call: {body:?}"))),
-                },
-                // OTP logs and ignores anything else.
-                Next::Message(_) => None,
-            };
-            if let Some(reason) = exit {
-                return reason;
-            }
-        }
+impl Supervising for Supervisor {
+    type Key = String;
+
+    fn retries(&mut self) -> &mut Retries<String> {
+        &mut self.retries
     }
 
-    fn index(&self, id: &str) -> Option<usize> {
-        self.children.iter().position(|c| c.spec.id() == id)
-    }
-
-    /// The child is gone for good, or its spec is kept to be restarted by hand
-    /// (OTP's `del_child`: temporary children are forgotten).
-    fn forget(&mut self, i: usize) {
-        if self.children[i].spec.restart_type() == Restart::Temporary {
-            self.children.remove(i);
-        } else {
-            self.children[i].state = State::Undefined;
-        }
-    }
-
-    /// Stops every running child, youngest first.
-    async fn stop_all(&mut self, ctx: &Ctx) {
-        for child in self.children.iter_mut().rev() {
-            if let State::Running(pid) = child.state {
-                stop_child(ctx, self.me, &child.spec, pid).await;
-            }
-            child.state = State::Undefined;
-        }
+    async fn retry(&mut self, ctx: &Ctx, id: String) -> Option<Reason> {
+        let i = self.index(&id)?;
+        // The child may have been terminated or deleted since the retry was scheduled.
+        let State::Restarting { old, reason } = self.children[i].state.clone() else {
+            return None;
+        };
+        self.restart(ctx, id, old, reason).await
     }
 
     async fn child_exited(&mut self, ctx: &Ctx, pid: Pid, reason: Reason) -> Option<Reason> {
@@ -169,13 +133,35 @@ impl Supervisor {
         self.restart(ctx, id, Some(pid), reason).await
     }
 
-    async fn retry(&mut self, ctx: &Ctx, id: String) -> Option<Reason> {
-        let i = self.index(&id)?;
-        // The child may have been terminated or deleted since the retry was scheduled.
-        let State::Restarting { old, reason } = self.children[i].state.clone() else {
-            return None;
-        };
-        self.restart(ctx, id, old, reason).await
+    async fn call(&mut self, ctx: &Ctx, from: ReplyTo, body: Payload) -> Result<(), Payload> {
+        self.handle_call(ctx, from, body.downcast::<Request>()?).await;
+        Ok(())
+    }
+
+    /// Stops every running child, youngest first.
+    async fn stop_all(&mut self, ctx: &Ctx) {
+        for child in self.children.iter_mut().rev() {
+            if let State::Running(pid) = child.state {
+                stop_child(ctx, self.me, &child.spec, pid).await;
+            }
+            child.state = State::Undefined;
+        }
+    }
+}
+
+impl Supervisor {
+    fn index(&self, id: &str) -> Option<usize> {
+        self.children.iter().position(|c| c.spec.id() == id)
+    }
+
+    /// The child is gone for good, or its spec is kept to be restarted by hand
+    /// (OTP's `del_child`: temporary children are forgotten).
+    fn forget(&mut self, i: usize) {
+        if self.children[i].spec.restart_type() == Restart::Temporary {
+            self.children.remove(i);
+        } else {
+            self.children[i].state = State::Undefined;
+        }
     }
 
     /// One restart decision: count it against the intensity, then apply the strategy.

@@ -1,40 +1,68 @@
 //! Stuck or slow: what the work still pending at the end of settle waits on, and
 //! whether the system was still finishing work when settle ended.
 //!
-//! A system still finishing tasks in the last [`WINDOW`] of the run is slow, not
-//! stuck: its verdict is "settle too short", with the settle it would need at that
-//! pace. A system that finished nothing in that window is stuck, and each pending
-//! task is reported with its last progress and what it waits on.
+//! A system still finishing work (tasks, or workflow steps) in the last [`window`] of
+//! the run is slow, not stuck: its verdict is "settle too short", with the settle it
+//! would need at that pace. A system that finished nothing in that window is stuck,
+//! and each pending task or workflow is reported with its last progress and what it
+//! waits on. The window is at least [`WINDOW_MIN`], and never shorter than the longest
+//! wait the configuration itself imposes (a pause cooldown, a breaker reset, a retry
+//! backoff): a system sitting out one of its own timers is slow, not stuck.
 
 use std::time::Duration;
 
 use otpsim_foundation::protocol::AgentState;
+use otpsim_foundation::workflow::{WorkflowId, WorkflowStatus};
+use otpsim_foundation::Config;
 use otpsim_harness::invariant::TraceEvent;
 
 use super::super::record::Record;
 
-/// The last part of the run whose throughput tells slow from stuck.
-pub const WINDOW: Duration = Duration::from_secs(10);
+/// The shortest last part of the run whose throughput tells slow from stuck.
+pub const WINDOW_MIN: Duration = Duration::from_secs(10);
 
-/// Tasks whose outcome the coordinator recorded in the last [`WINDOW`] before `end`.
-pub fn finished_recently(events: &[TraceEvent], end: Duration) -> usize {
-    let from = end.saturating_sub(WINDOW);
-    events.iter().filter(|e| e.kind == "task_recorded" && e.time >= from).count()
+/// The last part of the run whose throughput tells slow from stuck under `config`.
+pub fn window(config: &Config) -> Duration {
+    [config.agent_pause_cooldown, config.breaker_reset, config.retry.max_backoff]
+        .into_iter()
+        .fold(WINDOW_MIN, Duration::max)
 }
 
-/// The verdict for `pending` tasks when `recent` finished in the last window, or
-/// `None` if nothing finished (the system is stuck).
-pub fn settle_too_short(pending: usize, recent: usize, settle: Duration) -> Option<String> {
+/// Events that `counts` in the last `window` before `end`.
+fn recent(events: &[TraceEvent], end: Duration, window: Duration, counts: impl Fn(&TraceEvent) -> bool) -> usize {
+    let from = end.saturating_sub(window);
+    events.iter().filter(|e| e.time >= from && counts(e)).count()
+}
+
+/// Tasks whose outcome the coordinator recorded in the last `window` before `end`.
+pub fn finished_recently(events: &[TraceEvent], end: Duration, window: Duration) -> usize {
+    recent(events, end, window, |e| e.kind == "task_recorded")
+}
+
+/// Workflow steps completed in the last `window` before `end`.
+pub fn steps_done_recently(events: &[TraceEvent], end: Duration, window: Duration) -> usize {
+    recent(events, end, window, |e| e.kind == "step_done")
+}
+
+/// The verdict for `pending` items (`what`: "tasks", "workflow steps") when `recent`
+/// finished in the last `window`, or `None` if nothing finished (the system is stuck).
+pub fn settle_too_short(
+    what: &str,
+    pending: usize,
+    recent: usize,
+    window: Duration,
+    settle: Duration,
+) -> Option<String> {
     if recent == 0 {
         return None;
     }
-    let rate = recent as f64 / WINDOW.as_secs_f64();
+    let rate = recent as f64 / window.as_secs_f64();
     let more = (pending as f64 / rate).ceil() as u64;
-    let suggested = settle.as_secs() + more + WINDOW.as_secs();
+    let suggested = settle.as_secs() + more + window.as_secs();
     Some(format!(
-        "settle too short: {recent} tasks finished in the last {} s, about {more} s more needed for the {pending} \
+        "settle too short: {recent} {what} finished in the last {} s, about {more} s more needed for the {pending} \
          still pending (hint: try settle = \"{suggested}s\")",
-        WINDOW.as_secs()
+        window.as_secs()
     ))
 }
 
@@ -56,7 +84,7 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
                 (None, _) => format!("held by agent {agent}, which is no longer alive"),
                 (Some(n), Some(Some(s))) if s.status == AgentState::Paused => format!("held by {n}, which is paused"),
                 (Some(n), Some(None)) => format!("held by {n}, which does not answer"),
-                (Some(n), _) => format!("held by {n}, which is alive and not running it"),
+                (Some(n), _) => held_by_live_agent(record, events, task, last, agent, &n),
             }
         }
         "task_finished" => "finished by an agent, outcome not recorded by the coordinator".to_owned(),
@@ -72,4 +100,89 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
         }
     };
     format!("waiting on: {why} ({at})")
+}
+
+/// Why a live, unpaused agent that holds `task` has not finished it: messages to it
+/// buffered behind the manager's open breaker, its own breaker for the task's type
+/// open, or (once started) a retry backoff or an attempt in progress.
+fn held_by_live_agent(
+    record: &Record,
+    events: &[TraceEvent],
+    task: &str,
+    last: &TraceEvent,
+    agent: &str,
+    name: &str,
+) -> String {
+    let to_agent = |kind: &str| events.iter().filter(|e| e.kind == kind && e.get("receiver") == Some(agent)).count();
+    let buffered = to_agent("buffered").saturating_sub(to_agent("replayed") + to_agent("replay_refused"));
+    if buffered > 0 {
+        return format!("held by {name}; {buffered} messages to it are buffered behind the manager's open breaker");
+    }
+    let kind = record.plan.tasks.iter().find(|t| t.spec.id.to_string() == task).map(|t| t.spec.kind.name());
+    let breaker_opened = events.iter().any(|e| {
+        e.index > last.index
+            && e.kind == "task_breaker_opened"
+            && e.get("agent") == Some(agent)
+            && kind.is_some_and(|k| e.get("downstream") == Some(k))
+    });
+    match (breaker_opened, last.kind.as_str(), kind) {
+        (true, _, Some(kind)) => format!("held by {name}, whose breaker for {kind} tasks is open"),
+        (_, "task_started", _) => {
+            format!(
+                "held by {name}, which started it and has not finished it (a retry backoff or an attempt in progress)"
+            )
+        }
+        _ => format!("held by {name}, which is alive and not running it"),
+    }
+}
+
+/// Steps workflow `id` still has to run, from its status and its planned steps.
+pub fn steps_left(record: &Record, id: WorkflowId, status: &WorkflowStatus) -> usize {
+    let steps = record.plan.workflows.iter().find(|w| w.spec.id == id).map_or(0, |w| w.spec.steps.len());
+    match status {
+        WorkflowStatus::Running { step } => steps.saturating_sub(*step).max(1),
+        _ => steps.max(1),
+    }
+}
+
+/// A pending workflow's last progress and what it waits on, from the trace and the
+/// runtime's tables: its process, alive or not, and the step it runs.
+pub fn workflow_waiting_on(record: &Record, events: &[TraceEvent], id: WorkflowId) -> String {
+    let id_text = id.to_string();
+    let kinds = ["step_run", "step_done", "workflow_status", "workflow_cancel"];
+    let Some(last) =
+        events.iter().rev().find(|e| e.get("workflow") == Some(id_text.as_str()) && kinds.contains(&e.kind.as_str()))
+    else {
+        return "waiting on: a process to run it; no step ever started (no progress since it was acknowledged)"
+            .to_owned();
+    };
+    let at = format!("last progress: {} at {}ms", describe(last), last.time.as_millis());
+    let registered = format!("workflow/{id}");
+    let process = record.tables.names.iter().find(|n| n.name == registered).map(|n| n.pid);
+    let host = events
+        .iter()
+        .rev()
+        .filter(|e| e.get("workflow") == Some(id_text.as_str()))
+        .find_map(|e| e.get("host"))
+        .unwrap_or("?");
+    let why = match process {
+        None => format!("its process {host} is gone and nothing restarted it"),
+        Some(pid) => {
+            let mailbox = record.tables.processes.iter().find(|p| p.pid == pid).map_or(0, |p| p.mailbox_len);
+            match last.kind.as_str() {
+                "step_run" => format!("its process {pid} is alive and has not finished {}", describe(last)),
+                _ => format!("its process {pid} is alive and starts no next step ({mailbox} messages in its mailbox)"),
+            }
+        }
+    };
+    format!("waiting on: {why} ({at})")
+}
+
+fn describe(e: &TraceEvent) -> String {
+    match (e.kind.as_str(), e.get("step"), e.get("status")) {
+        ("step_run", Some(step), _) => format!("step {step}"),
+        ("step_done", Some(step), _) => format!("step_done of step {step}"),
+        (_, _, Some(status)) => format!("{} {status}", e.kind),
+        (kind, _, _) => kind.to_owned(),
+    }
 }

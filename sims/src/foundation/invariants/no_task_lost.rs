@@ -39,8 +39,9 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         .filter(|id| record.history.submits.get(id).is_some_and(|op| op.acked.is_some()))
         .filter(|id| matches!(record.tasks.get(id), Some(Observed::Pending(_))))
         .collect();
-    let recent = liveness::finished_recently(events, record.end);
-    let slow = liveness::settle_too_short(pending.len(), recent, record.settle);
+    let window = liveness::window(&record.config);
+    let recent = liveness::finished_recently(events, record.end, window);
+    let slow = liveness::settle_too_short("tasks", pending.len(), recent, window, record.settle);
     if let (Some(verdict), false) = (&slow, pending.is_empty()) {
         let mut v = Violation::new(NAME, record.end, verdict.clone());
         for id in pending.iter().take(5) {
@@ -110,9 +111,28 @@ mod tests {
     }
 
     #[test]
+    fn a_stuck_task_held_by_a_live_agent_names_its_open_breaker_or_buffered_messages() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("running".into())));
+        let agent = pid(7);
+        r.tables.names.push(otpsim_runtime::NameRow { node: agent.node, name: "task_agent/0".into(), pid: agent });
+        let running = AgentStatus { status: AgentState::Processing, processed_count: 0, error_count: 0, queue_len: 1 };
+        r.agents.push(("task_agent/0".into(), Some(running)));
+        let assigned = format!("2.000000000s otpsim::foundation event=task_assigned task=1 agent={agent} attempt=1");
+        let opened =
+            format!("3.000000000s otpsim::foundation event=task_breaker_opened agent={agent} downstream=analysis");
+        let v = no_task_lost(&r, &events(&[&assigned, &opened]));
+        assert!(v[0].message.contains("held by task_agent/0, whose breaker for analysis tasks is open"), "{}", v[0]);
+        let buffered = format!("3.000000000s otpsim::foundation event=buffered receiver={agent} msg=m1 seq=1");
+        let v = no_task_lost(&r, &events(&[&assigned, &buffered]));
+        assert!(v[0].message.contains("1 messages to it are buffered behind the manager's open breaker"), "{}", v[0]);
+    }
+
+    #[test]
     fn a_system_still_finishing_work_gets_settle_too_short_with_a_suggested_settle() {
         let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
         r.settle = std::time::Duration::from_secs(30);
+        // The configuration's waits are all shorter than the 10 s window.
+        r.config.breaker_reset = std::time::Duration::from_secs(5);
         // Five tasks recorded in the last 10 s of a run that ends at 60 s: 0.5 per second.
         let lines: Vec<String> =
             (0..5).map(|i| format!("5{i}.000000000s otpsim::foundation event=task_recorded task={}", i + 10)).collect();
@@ -122,6 +142,20 @@ mod tests {
         assert!(m.starts_with("settle too short: 5 tasks finished in the last 10 s, about 2 s more needed"), "{m}");
         assert!(m.contains("try settle = \"42s\""), "{m}");
         assert!(!m.contains("lost"), "{m}");
+    }
+
+    #[test]
+    fn a_system_sitting_out_a_long_pause_cooldown_is_slow_not_stuck() {
+        let mut r = record_with_task(Behavior::Succeed, Some(Observed::Pending("queued".into())));
+        r.config.agent_pause_cooldown = std::time::Duration::from_secs(20);
+        r.config.breaker_reset = std::time::Duration::from_secs(5);
+        // The last task was recorded 15 s before the end: outside 10 s, inside the 20 s cooldown.
+        let v = no_task_lost(&r, &events(&["45.000000000s otpsim::foundation event=task_recorded task=9"]));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.starts_with("settle too short: 1 tasks finished in the last 20 s"), "{}", v[0]);
+        r.config.agent_pause_cooldown = std::time::Duration::from_secs(5);
+        let v = no_task_lost(&r, &events(&["45.000000000s otpsim::foundation event=task_recorded task=9"]));
+        assert!(v[0].message.contains("stuck"), "{}", v[0]);
     }
 
     #[test]

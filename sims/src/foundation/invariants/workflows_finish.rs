@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use otpsim_foundation::workflow::WorkflowStatus;
+use otpsim_foundation::workflow::{WorkflowId, WorkflowStatus};
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::Record;
-use super::mentioning;
+use super::{liveness, mentioning};
 
 const NAME: &str = "workflows_finish";
 
@@ -32,6 +32,29 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             cancel_reached.entry(w).or_insert(e.index);
         }
     }
+    let pending: Vec<(WorkflowId, WorkflowStatus)> = record
+        .history
+        .starts
+        .iter()
+        .filter(|(_, op)| op.acked.is_some())
+        .filter_map(|(id, _)| match record.workflows.get(id) {
+            Some(Some(status @ (WorkflowStatus::Initialized | WorkflowStatus::Running { .. }))) => {
+                Some((*id, status.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let window = liveness::window(&record.config);
+    let steps_left: usize = pending.iter().map(|(id, status)| liveness::steps_left(record, *id, status)).sum();
+    let recent = liveness::steps_done_recently(events, record.end, window);
+    let slow = liveness::settle_too_short("workflow steps", steps_left, recent, window, record.settle);
+    if let (Some(verdict), false) = (&slow, pending.is_empty()) {
+        let mut v = Violation::new(NAME, record.end, verdict.clone());
+        for (id, _) in pending.iter().take(5) {
+            v = v.id("workflow", id);
+        }
+        violations.push(v);
+    }
     for (id, op) in &record.history.starts {
         if op.acked.is_none() {
             continue;
@@ -47,6 +70,10 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             Some(WorkflowStatus::Cancelled) if cancel.is_some() => None,
             Some(WorkflowStatus::Completed) => {
                 Some("was cancelled before it completed, yet ended completed".to_owned())
+            }
+            Some(WorkflowStatus::Initialized | WorkflowStatus::Running { .. }) if slow.is_some() => None,
+            Some(status @ (WorkflowStatus::Initialized | WorkflowStatus::Running { .. })) => {
+                Some(format!("is still {status:?}, stuck: {}", liveness::workflow_waiting_on(record, events, *id)))
             }
             Some(other) => Some(format!("ended {other:?}")),
             None => Some("has no final status".to_owned()),
@@ -106,6 +133,45 @@ mod tests {
     fn a_workflow_still_running_is_flagged() {
         let r = record_with_workflow(Some(WorkflowStatus::Running { step: 2 }), false);
         assert_eq!(workflows_finish(&r, &[]).len(), 1);
+    }
+
+    #[test]
+    fn a_stuck_workflow_names_its_last_progress_and_what_it_waits_on() {
+        let mut r = record_with_workflow(Some(WorkflowStatus::Running { step: 1 }), false);
+        let host = pid(5);
+        r.tables.names.push(otpsim_runtime::NameRow { node: host.node, name: "workflow/1".into(), pid: host });
+        let e = events(&[
+            &format!("1.000000000s otpsim::foundation event=step_run workflow=1 step=0 host={host}"),
+            "1.100000000s otpsim::foundation event=step_done workflow=1 step=0",
+            &format!("1.100000000s otpsim::foundation event=step_run workflow=1 step=1 host={host}"),
+        ]);
+        let v = workflows_finish(&r, &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        let m = &v[0].message;
+        assert!(m.contains("is still Running { step: 1 }, stuck: waiting on: its process"), "{m}");
+        assert!(m.contains("is alive and has not finished step 1 (last progress: step 1 at 1100ms)"), "{m}");
+        // Its process gone and not restarted.
+        r.tables.names.clear();
+        let v = workflows_finish(&r, &e);
+        assert!(v[0].message.contains(&format!("its process {host} is gone and nothing restarted it")), "{}", v[0]);
+    }
+
+    #[test]
+    fn a_workflow_system_still_finishing_steps_gets_settle_too_short() {
+        let mut r = record_with_workflow(Some(WorkflowStatus::Running { step: 0 }), false);
+        r.config.breaker_reset = std::time::Duration::from_secs(5);
+        r.plan.workflows[0].spec.steps =
+            vec![otpsim_foundation::workflow::StepSpec { work: std::time::Duration::from_secs(1), defect: false }; 4];
+        // Two steps of other workflows done in the last 10 s of a run that ends at 60 s.
+        let e = events(&[
+            "52.000000000s otpsim::foundation event=step_done workflow=2 step=3",
+            "57.000000000s otpsim::foundation event=step_done workflow=3 step=1",
+        ]);
+        let v = workflows_finish(&r, &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        let m = &v[0].message;
+        assert!(m.starts_with("settle too short: 2 workflow steps finished in the last 10 s, about 20 s more"), "{m}");
+        assert!(m.contains("for the 4 still pending (hint: try settle = \"60s\")"), "{m}");
     }
 
     #[test]
