@@ -29,6 +29,7 @@ use otpsim_sims::registry;
 #[allow(dead_code, unused_imports)]
 #[path = "../src/cli"]
 mod cli {
+    pub mod coverage_view;
     pub mod output;
     pub mod plan_view;
 }
