@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use otpsim_harness::scenario::{sim_name, ScenarioError};
 use otpsim_harness::suite::BoundScenario;
 
+use crate::churn::scenario as churn;
 use crate::foundation;
 
 /// Every sim a scenario file can name.
-pub const SIMS: &[&str] = &[foundation::NAME];
+pub const SIMS: &[&str] = &[foundation::NAME, churn::NAME];
 
 /// Loads a scenario file and binds it to its sim. Only a regular file is read: a
 /// directory, a FIFO or a device is an error (reading a FIFO would block forever).
@@ -37,6 +38,7 @@ pub fn load(path: &Path) -> Result<Box<dyn BoundScenario>, ScenarioError> {
 pub fn load_text(path: &Path, text: &str) -> Result<Box<dyn BoundScenario>, ScenarioError> {
     match sim_name(path, text)?.as_str() {
         foundation::NAME => Ok(Box::new(foundation::bind(path, text)?)),
+        churn::NAME => Ok(Box::new(churn::bind(path, text)?)),
         other => {
             // The line that starts with `sim`: the word may also sit earlier in a comment or a name.
             let line_start = |i: usize| text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty());

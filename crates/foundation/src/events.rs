@@ -12,6 +12,8 @@
 //! | `task_accepted` | task | the coordinator durably recorded a new task (before acknowledging) |
 //! | `task_assigned` | task, agent, attempt | the coordinator handed a task to an agent (delivery confirmed) |
 //! | `task_started` | task, agent, attempt | an agent starts executing a task |
+//! | `task_queued` | task, agent, queue_len | an agent queued a task (queue_len: its queue after the push) |
+//! | `attempt_failed` | task, agent, failures, error, next, backoff_ns | an attempt failed (failures: this run's failed attempts so far); next=retry after backoff_ns, or next=give_up |
 //! | `task_finished` | task, agent, attempt, outcome | an agent finished executing (outcome as [`crate::TaskOutcome`] prints) |
 //! | `task_recorded` | task, outcome | the coordinator durably recorded a task's final outcome |
 //! | `defect` | task, pid | a handler is about to hit a programming defect (a panic) |
@@ -31,6 +33,7 @@
 //! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |
 //! | `step_run` | workflow, step, host | a workflow step starts executing in process `host` |
 //! | `step_done` | workflow, step | a step's result was persisted |
+//! | `workflow_results` | workflow, results | a workflow completed with these recorded step results (comma-separated, step order) |
 //! | `workflow_status` | workflow, status, host | a workflow changed status (initialized, running, completed, failed, cancelled) |
 //! | `workflow_cancel` | workflow | a cancel request reached an unfinished workflow (its process, or its durable record while no process runs it) |
 //! | `tree_restart` | node, reason | a node's root supervisor gave up (reason) and the node's application master starts its tree again one restart window later |

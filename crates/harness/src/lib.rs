@@ -55,6 +55,7 @@ pub mod explore;
 pub mod export;
 pub mod inject;
 pub mod invariant;
+pub mod line_file;
 mod panics;
 pub mod plan;
 pub mod regressions;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use otpsim_runtime::coverage::{self, Counts};
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
+use crate::line_file::LineFile;
 use crate::trace::{Trace, TraceRecorder};
 use crate::watchdog::Watchdog;
 use crate::{panics, stop};
@@ -37,6 +39,12 @@ pub struct RunConfig {
     pub skip_kinds: &'static [&'static str],
     /// Real time after which a seed is stopped and fails (none: no limit).
     pub wall_limit: Option<Duration>,
+    /// Every trace line also goes to this file as it is recorded (one seed: each run
+    /// of it rewrites the file), so a long trace is written without being kept.
+    pub stream_lines: Option<PathBuf>,
+    /// A [`stop`](crate::stop) request also ends the seeds running (they fail, saying
+    /// so): for a replay, whose one seed is all there is to stop.
+    pub abandon_on_stop: bool,
 }
 
 impl Default for RunConfig {
@@ -47,6 +55,8 @@ impl Default for RunConfig {
             keep_lines: false,
             skip_kinds: &[],
             wall_limit: None,
+            stream_lines: None,
+            abandon_on_stop: false,
         }
     }
 }
@@ -73,6 +83,18 @@ impl RunConfig {
     /// The same settings with a real-time limit per seed.
     pub fn wall_limit(mut self, limit: Option<Duration>) -> Self {
         self.wall_limit = limit;
+        self
+    }
+
+    /// The same settings, streaming every trace line to `file` as it is recorded.
+    pub fn stream_lines(mut self, file: Option<PathBuf>) -> Self {
+        self.stream_lines = file;
+        self
+    }
+
+    /// The same settings, ending running seeds on a stop request.
+    pub fn abandon_on_stop(mut self, abandon: bool) -> Self {
+        self.abandon_on_stop = abandon;
         self
     }
 
@@ -286,7 +308,10 @@ where
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
     rt.set_time_limit(config.time_limit);
     recorder.start_skipping(config.keep_lines, config.skip_kinds);
-    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
+    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit).abandoning_on_stop(config.abandon_on_stop));
+    if let Some(file) = &config.stream_lines {
+        recorder.stream_to(Box::new(LineFile::create(file)));
+    }
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
         coverage::reset();
@@ -303,6 +328,7 @@ where
             "timed out: the seed ran longer than its wall-time limit of {}s (--seed-timeout)",
             limit.as_secs_f64()
         )),
+        None if recorder.abandoned() => SeedOutcome::fail("interrupted: the seed was abandoned before its end"),
         None => outcome,
     };
     let trace = recorder.finish();

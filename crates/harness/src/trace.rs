@@ -40,6 +40,8 @@ pub struct Trace {
     pub kinds: BTreeMap<String, u64>,
     /// The lines themselves, if they were kept.
     pub lines: Option<Vec<String>>,
+    /// Why the recording's [`LineSink`] failed, if it had one that did.
+    pub sink_error: Option<String>,
 }
 
 impl Trace {
@@ -75,6 +77,15 @@ impl Fnv64 {
     }
 }
 
+/// Where every line of a recording also goes, as it is made: a trace file written
+/// while the run goes, so a long trace is never held whole.
+pub trait LineSink: Send {
+    /// Takes the next line (without its newline).
+    fn line(&mut self, line: &str) -> std::io::Result<()>;
+    /// The recording ended: flush what is pending.
+    fn finish(&mut self) -> std::io::Result<()>;
+}
+
 /// The trace being recorded, between [`TraceRecorder::start`] and [`TraceRecorder::finish`].
 #[derive(Default)]
 struct Recording {
@@ -93,6 +104,9 @@ struct Recording {
     scratch: String,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
+    /// Where every line also goes, until it fails.
+    sink: Option<Box<dyn LineSink>>,
+    sink_error: Option<String>,
     /// Process spans alive on this thread; they outlive a recording.
     spans: Spans,
 }
@@ -131,6 +145,10 @@ impl Recording {
         }
         self.hash.write(line.as_bytes());
         self.hash.write(b"\n");
+        if let Some(Err(e)) = self.sink.as_mut().map(|sink| sink.line(&line)) {
+            self.sink = None;
+            self.sink_error = Some(e.to_string());
+        }
         self.events += 1;
         let kind = kind.map_or("", |range| &line[range]);
         match self.kinds.get_mut(kind) {
@@ -188,21 +206,36 @@ impl TraceRecorder {
         self.lock().watchdog = Some(watchdog);
     }
 
+    /// Sends every line of the recording started last to `sink` as well.
+    pub fn stream_to(&self, sink: Box<dyn LineSink>) {
+        self.lock().sink = Some(sink);
+    }
+
     /// True if the watched recording ran past its wall-time limit.
     pub(crate) fn expired(&self) -> bool {
         self.lock().watchdog.is_some_and(|w| w.expired())
+    }
+
+    /// True if the watched recording was abandoned on a stop request.
+    pub(crate) fn abandoned(&self) -> bool {
+        self.lock().watchdog.is_some_and(|w| w.abandoned())
     }
 
     /// Ends the recording and returns its trace.
     pub fn finish(&self) -> Trace {
         let mut guard = self.lock();
         let idle = guard.restarted(false, false, &[]);
-        let recording = std::mem::replace(&mut *guard, idle);
+        let mut recording = std::mem::replace(&mut *guard, idle);
+        drop(guard);
+        if let Some(Err(e)) = recording.sink.as_mut().map(|sink| sink.finish()) {
+            recording.sink_error = Some(e.to_string());
+        }
         Trace {
             hash: recording.hash.finish(),
             events: recording.events,
             kinds: recording.kinds,
             lines: recording.lines,
+            sink_error: recording.sink_error,
         }
     }
 }
@@ -494,6 +527,49 @@ mod tests {
         assert_eq!((lean.hash, lean.events, lean.count("deliver")), (all.hash, 8, 4));
         assert_eq!(lean.lines.map(|l| l.len()), Some(4));
         assert_eq!(numbers, [2, 4, 6, 8]);
+    }
+
+    /// A sink that keeps what it got, failing once it holds `room` lines.
+    struct Shared(Arc<Mutex<Vec<String>>>, usize);
+
+    impl LineSink for Shared {
+        fn line(&mut self, line: &str) -> std::io::Result<()> {
+            let mut lines = self.0.lock().unwrap();
+            if lines.len() == self.1 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            lines.push(line.to_owned());
+            Ok(())
+        }
+
+        fn finish(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_gets_every_line_even_skipped_ones_and_its_failure_is_reported() {
+        let emit = || {
+            for i in 0..3u64 {
+                tracing::debug!(target: "otpsim", event = "deliver", serial = i);
+                tracing::debug!(target: "otpsim", event = "exit", serial = i);
+            }
+        };
+        let streamed = |room: usize| {
+            let got = Arc::new(Mutex::new(Vec::new()));
+            let recorder = TraceRecorder::new();
+            recorder.start_skipping(true, &["deliver"]);
+            recorder.stream_to(Box::new(Shared(got.clone(), room)));
+            tracing::subscriber::with_default(recorder.clone(), emit);
+            let trace = recorder.finish();
+            let got = got.lock().unwrap().clone();
+            (trace, got)
+        };
+        let (trace, got) = streamed(usize::MAX);
+        assert_eq!(got, recorded(true, emit).lines.expect("kept"));
+        assert_eq!((trace.lines.map(|l| l.len()), trace.sink_error), (Some(3), None));
+        let (trace, got) = streamed(2);
+        assert_eq!((got.len(), trace.events, trace.sink_error.as_deref()), (2, 6, Some("disk full")));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod bounds;
 pub mod invariants;
+pub mod oracle;
 pub mod record;
 pub mod run;
 pub mod schema;
@@ -20,21 +21,23 @@ use std::time::Duration;
 
 use otpsim_harness::invariant::{self, TraceEvent};
 use otpsim_harness::plan::FaultPlan;
-use otpsim_harness::scenario::{self, DelayRange, ExplicitFault, Ranged, Ranges, Rate, Scenario, ScenarioError};
+use otpsim_harness::scenario::{self, Ranged, Ranges, Scenario, ScenarioError};
 use otpsim_harness::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
 use otpsim_harness::vacuity::{Progress, Requirements};
 use otpsim_harness::{trace, SeedOutcome};
 use otpsim_runtime::Cluster;
-use toml::Spanned;
 
 pub use schema::Foundation;
 
 /// The sim's name in scenario files.
 pub const NAME: &str = "foundation";
 
-/// Runtime events no checker reads: message traffic and table bookkeeping, most of a
-/// trace. They stay in the trace (and its hash); the checkers just do not parse them.
-const BULK: &[&str] = &["deliver", "drop", "duplicate", "monitor", "demonitor", "link", "spawn"];
+/// Runtime events no checker reads: table bookkeeping and lost messages. They stay in
+/// the trace (and its hash); their lines are not kept.
+const BULK: &[&str] = &["drop", "duplicate", "monitor", "demonitor", "link"];
+
+/// Runtime events only the runtime invariants read: message traffic, most of a trace.
+const RUNTIME_ONLY: &[&str] = &["deliver", "spawn"];
 
 /// The counter of tasks and workflows the system acknowledged: a run with none
 /// exercised nothing.
@@ -143,11 +146,15 @@ impl BoundScenario for FoundationScenario {
         Box::pin(async move {
             let scenario = self.at_seed(seed);
             let record = run::run(cluster, &scenario, &plan).await;
-            let events = trace::with_current_numbered_lines(|lines, numbers| {
-                TraceEvent::parse_numbered(lines, numbers, |kind| !BULK.contains(&kind))
+            let (events, runtime_events) = trace::with_current_numbered_lines(|lines, numbers| {
+                let system = TraceEvent::parse_numbered(lines, numbers, |kind| !RUNTIME_ONLY.contains(&kind));
+                let runtime =
+                    TraceEvent::parse_numbered(lines, numbers, |kind| invariant::runtime::KINDS.contains(&kind));
+                (system, runtime)
             });
-            let violations =
+            let mut violations: Vec<_> =
                 self.invariants.iter().flat_map(|name| invariants::check(name, &record, &events)).collect();
+            violations.extend(invariant::runtime::check(&runtime_events, &record.tables, record.end));
             let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
             let started = record.history.starts.values().filter(|op| op.acked.is_some()).count() as u64;
             SeedOutcome::judged(violations)
@@ -164,26 +171,7 @@ impl BoundScenario for FoundationScenario {
         explicit.scenario = self.ranged.with_values(&self.path, &plan.drawn, &invariant::NAMES);
         explicit.ranged =
             Ranged { low: explicit.scenario.clone(), high: explicit.scenario.clone(), ranges: Ranges::default() };
-        let faults = &mut explicit.scenario.faults;
-        faults.process_crash = None;
-        faults.defect = None;
-        faults.node_crash = None;
-        faults.partition = None;
-        faults.swarm = false;
-        faults.message_loss = Rate::Fixed(plan.message_loss);
-        faults.message_duplication = Rate::Fixed(plan.message_duplication);
-        faults.message_delay = plan.message_delay.map(|[min, max]| DelayRange { min: min.0, max: max.0 });
-        // Positions mean nothing in a generated file: every span is empty.
-        faults.at = plan
-            .events
-            .iter()
-            .filter(|e| e.time < faults.until)
-            .map(|e| ExplicitFault {
-                time: Spanned::new(0..0, e.time),
-                kind: e.kind,
-                target: (!e.target.is_empty()).then(|| Spanned::new(0..0, e.target.clone())),
-            })
-            .collect();
+        crate::pinned::pin(&mut explicit.scenario.faults, plan);
         Box::new(explicit)
     }
 

@@ -185,7 +185,26 @@ impl ProcessTask {
                     Decision::RetryAfter(backoff) => Next::RetryAfter(backoff),
                     Decision::GiveUp(outcome) => Next::Done(outcome),
                 };
+                self.emit_failed(ctx, &error, &next);
                 Step { next, error: Some(error), breaker: transition }
+            }
+        }
+    }
+}
+
+impl ProcessTask {
+    /// The `attempt_failed` event: what the retry policy decided after this failure.
+    fn emit_failed(&self, ctx: &Ctx, error: &TaskError, next: &Next) {
+        let (task, agent, failures, error) = (self.spec.id, ctx.pid(), self.failures, error.reason());
+        match next {
+            Next::RetryAfter(backoff) => {
+                let backoff_ns = u64::try_from(backoff.as_nanos()).unwrap_or(u64::MAX);
+                debug!(target: TARGET, event = "attempt_failed", task = %task, agent = %agent, failures, error,
+                    next = "retry", backoff_ns);
+            }
+            Next::Done(_) => {
+                debug!(target: TARGET, event = "attempt_failed", task = %task, agent = %agent, failures, error,
+                    next = "give_up");
             }
         }
     }

@@ -231,7 +231,9 @@ impl TaskAgent {
         if self.state.queue.len() >= self.config.agent_queue_capacity {
             return AgentReply::Busy("queue_full".to_owned());
         }
+        let task = assignment.task.id;
         self.state.queue.push_back(assignment);
+        debug!(target: TARGET, event = "task_queued", task = %task, agent = %ctx.pid(), queue_len = self.state.queue.len());
         self.save(ctx);
         self.pump(ctx);
         AgentReply::Accepted

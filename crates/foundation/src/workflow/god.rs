@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use otpsim_runtime::{reached, Ctx, Message, Ref};
 
-use super::{emit_cancel, emit_status, emit_step_done, emit_step_run, step_result};
+use super::{emit_cancel, emit_results, emit_status, emit_step_done, emit_step_run, step_result};
 use super::{WorkflowId, WorkflowSpec, WorkflowStatus};
 use crate::config::Config;
 use crate::flaws::Flaw;
@@ -122,6 +122,7 @@ impl GodWorkflows {
         let run = self.runs.get_mut(&id).expect("begin_step of a known workflow");
         let step = run.results.len();
         let Some(work) = run.spec.steps.get(step).map(|s| s.work) else {
+            emit_results(id, &run.results);
             self.set_status(ctx, id, WorkflowStatus::Completed);
             return;
         };

@@ -13,7 +13,9 @@ use otpsim_runtime::supervisor::{ChildSpec, Restart};
 use otpsim_runtime::{reached, Ctx, Message, Reason, ReplyTo, SpawnOpts};
 
 use super::record::{self, WorkflowRecord};
-use super::{emit_cancel, emit_status, emit_step_done, emit_step_run, step_result, WorkflowId, WorkflowStatus};
+use super::{
+    emit_cancel, emit_results, emit_status, emit_step_done, emit_step_run, step_result, WorkflowId, WorkflowStatus,
+};
 use crate::config::Config;
 use crate::flaws::Flaw;
 
@@ -149,6 +151,9 @@ impl Workflow {
         self.record.status = status;
         self.save(ctx);
         emit_status(self.id(), &self.record.status, ctx.pid());
+        if self.record.status == WorkflowStatus::Completed {
+            emit_results(self.id(), &self.record.results);
+        }
         if let Some(caller) = caller {
             ctx.reply(caller, self.record.status.clone());
         }

@@ -147,6 +147,7 @@ mod tests {
                 target: "workflow".into(),
                 skipped: None,
             }],
+            drawn: BTreeMap::new(),
         };
         Candidate { seed: 1, plan }
     }

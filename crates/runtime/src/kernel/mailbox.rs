@@ -123,14 +123,32 @@ impl State {
             }
         }
         // The time in flight, when there was any: what a delayed message's arrow spans.
-        match u64::try_from(now().saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX) {
-            0 => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind),
-            in_flight_ns => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns),
+        // A DOWN names its monitor and reason, an EXIT its reason: what runtime invariants judge.
+        match (u64::try_from(now().saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
+            (in_flight_ns, Message::Down(d)) => {
+                let (monitor, reason) = (d.monitor, &d.reason);
+                trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns, %monitor, %reason);
+            }
+            (in_flight_ns, Message::Exit { reason, .. }) => {
+                trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns, %reason);
+            }
+            (0, _) => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind),
+            (in_flight_ns, _) => trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns),
         }
         p.mailbox.push_back(msg);
         if let Some(w) = p.waker.take() {
             w.wake();
         }
+    }
+
+    /// True if a message from `from` to `to` that `is` accepts is still in flight.
+    pub(crate) fn in_transit(&self, from: Pid, to: Pid, is: impl Fn(&Message) -> bool) -> bool {
+        self.transit.any((from, to), is)
+    }
+
+    /// True if `pid` is alive and a message that `is` accepts waits in its mailbox.
+    pub(crate) fn in_mailbox(&self, pid: Pid, is: impl Fn(&Message) -> bool) -> bool {
+        self.procs.get(&pid).is_some_and(|p| p.mailbox.iter().any(is))
     }
 
     // ----- the receiving side -----------------------------------------------

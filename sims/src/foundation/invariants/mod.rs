@@ -13,6 +13,7 @@ mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;
 mod workflow_isolation;
+mod workflow_steps;
 mod workflows_finish;
 
 #[cfg(test)]
@@ -55,7 +56,7 @@ pub fn check(name: &str, record: &Record, events: &[TraceEvent]) -> Vec<Violatio
         "restart_intensity" => invariant::restart_intensity(events, config.max_restarts, config.restart_window),
         "workflow_isolation" => workflow_isolation(events),
         "workflows_finish" => workflows_finish(record, events),
-        "config_honored" => config_honored(config, events),
+        "config_honored" => config_honored(record, events),
         "buffer_drained" => buffer_drained(record, events),
         other => vec![Violation::new(other, record.end, "unknown invariant")],
     }
