@@ -140,7 +140,6 @@ mod tests {
             message_duplication: 0.0,
             message_delay: None,
             until: Dur(Duration::from_secs(10)),
-            drawn: BTreeMap::new(),
             events: vec![PlannedFault {
                 time: Dur(Duration::from_secs(2)),
                 kind: FaultKind::Crash,

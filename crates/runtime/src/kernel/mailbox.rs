@@ -185,16 +185,6 @@ impl State {
         }
     }
 
-    /// True if a message in `pid`'s mailbox satisfies `is`.
-    pub(crate) fn in_mailbox(&self, pid: Pid, is: impl Fn(&Message) -> bool) -> bool {
-        self.procs.get(&pid).is_some_and(|p| p.mailbox.iter().any(is))
-    }
-
-    /// True if a message from `from` to `to` that satisfies `is` is still in flight.
-    pub(crate) fn in_transit(&self, from: Pid, to: Pid, is: impl Fn(&Message) -> bool) -> bool {
-        self.transit.holds((from, to), is)
-    }
-
     pub(crate) fn mailbox_len(&self, pid: Pid) -> usize {
         self.procs.get(&pid).map_or(0, |p| p.mailbox.len())
     }

@@ -53,11 +53,6 @@ impl Transit {
         self.queues.get(&pair).is_none_or(|q| q.is_empty())
     }
 
-    /// True if a message the pair has in flight satisfies `is`.
-    pub(super) fn holds(&self, pair: Pair, is: impl Fn(&Message) -> bool) -> bool {
-        self.queues.get(&pair).is_some_and(|q| q.iter().any(|f| is(&f.msg)))
-    }
-
     /// Queues a message behind what the pair has in flight, due no earlier than
     /// `now + delay`. A queue that was empty asks for a pump.
     pub(super) fn push(&mut self, pair: Pair, msg: Message, id: u64, now: Instant, delay: Duration) {
