@@ -26,6 +26,10 @@ enum Command {
     Shrink(cli::shrink::ShrinkArgs),
     /// Check scenario files without running them.
     Check(cli::check::CheckArgs),
+    /// Run scenarios and list the coverage points they reach together, and those never reached.
+    Coverage(cli::coverage::CoverageArgs),
+    /// Search one scenario's fault plans, guided by coverage, for a violation random seeds miss.
+    Explore(cli::explore::ExploreArgs),
     /// Merge the `run --json` outputs of shards into the result of one run.
     Merge(cli::merge::MergeArgs),
     /// Run the demo: a supervised process tree under crashes and message loss, over many seeds.
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::check(&args),
         Command::Demo(args) => cli::demo::demo(&args),
         Command::Merge(args) => cli::merge::merge(&args),
+        Command::Coverage(args) => cli::coverage::coverage(&args),
+        Command::Explore(args) => cli::explore::explore(&args),
     };
     ExitCode::from(code)
 }

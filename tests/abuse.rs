@@ -92,6 +92,25 @@ fn an_interrupt_stops_the_run_prints_what_ran_and_records_its_failures() {
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // waits and times the real process from outside
+fn an_interrupted_replay_stops_its_seed_and_leaves_no_file_behind() {
+    let scratch = Scratch::new("abuse-replay-signal");
+    let long =
+        files::read(&support::repo().join("scenarios/calm.toml")).replace("until = \"15s\"", "until = \"1000h\"");
+    scratch.file("long.toml", &long);
+    let child = spawn(&scratch.0, &["replay", "long.toml", "--seed", "0", "--trace", "t.jsonl"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    let interrupted = std::time::Instant::now();
+    signal(child.id(), "INT");
+    let output = child.wait_with_output().expect("it ends");
+    // A thousand simulated hours take many minutes: the interrupt, not the end, stopped it.
+    assert!(interrupted.elapsed() < Duration::from_secs(60), "ended {:?} after the interrupt", interrupted.elapsed());
+    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted: replay wrote no files"), "{}", stderr(&output));
+    assert_eq!(files::names(&scratch.0), ["long.toml"], "a file was left behind");
+}
+
+#[test]
 fn a_reader_that_goes_away_stops_the_run_without_a_panic() {
     let scratch = Scratch::new("abuse-pipe");
     scratch.file("broken.toml", BROKEN);
@@ -182,6 +201,12 @@ fn a_trace_file_appears_whole_under_its_name_and_leaves_no_temporary_behind() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let text = files::read(&scratch.0.join("t.jsonl"));
     assert!(text.ends_with("}\n") && text.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    // Streamed while the seed ran, the file still holds every event, the bulk a plain
+    // run does not keep included.
+    let header: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let told = stdout(&output).lines().find_map(|l| l.strip_prefix("events: ")?.parse::<u64>().ok());
+    assert_eq!((header["events"].as_u64(), text.lines().count() as u64 - 1), (told, told.unwrap()));
+    assert!(text.contains(r#""event":"deliver""#), "no message events in the trace");
     let names = files::names(&scratch.0);
     assert_eq!(names, ["calm.toml", "t.jsonl"], "a temporary file was left behind");
 }
@@ -244,6 +269,34 @@ fn a_seed_past_its_wall_time_limit_fails_with_a_verdict_that_says_so() {
     let check = otpsim(&scratch.0, &["check", "long.toml"]);
     assert_eq!(code(&check), 0);
     assert!(stderr(&check).contains("long.toml: a seed will be slow: about 36"), "{}", stderr(&check));
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // times the real process from outside
+fn a_seed_still_starting_its_agents_is_stopped_by_its_wall_time_limit() {
+    let scratch = Scratch::new("abuse-agents");
+    let many = |agents: u32| {
+        format!(
+            "name = \"many\"\n[system]\ntask_agents = {agents}\n[workload]\ntasks = 10\nsubmit_over = \"1s\"\n\
+             [faults]\nuntil = \"1s\"\n[check]\nsettle = \"5s\"\n"
+        )
+    };
+    scratch.file("many.toml", &many(30_000));
+    let started = std::time::Instant::now();
+    let output = otpsim(&scratch.0, &["run", "many.toml", "--seed", "0", "--seed-timeout", "1s"]);
+    let waited = started.elapsed();
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(stdout(&output).contains("seed 0: FAIL: timed out: "), "{}", stdout(&output));
+    // Thirty thousand agents start in a few seconds: the limit, not the end, stopped it.
+    assert!(waited < Duration::from_secs(20), "stopped after {waited:?}");
+    scratch.file("huge.toml", &many(100_000));
+    let check = otpsim(&scratch.0, &["check", "huge.toml"]);
+    assert_eq!(code(&check), 2, "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("huge.toml:3:1: `system.task_agents`: the input is too large"),
+        "{}",
+        stderr(&check)
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Each workload is an async function from a fresh [`Cluster`](otpsim_runtime::Cluster)
 //! to a [`SeedOutcome`](otpsim_harness::SeedOutcome), ready for the harness's runner:
 //! - [`churn`]: random spawns, messages, calls, monitors, links, crashes and node
-//!   restarts under message loss, duplication and delay; the determinism workhorse.
+//!   restarts under message loss, duplication and delay; the determinism workhorse,
+//!   also bound to scenario files (`sim = "churn"`) judged by the runtime invariants.
 //! - [`demo`]: a supervised process tree doing gen-server work under process kills,
 //!   handler panics and message loss; it must recover fully.
 //! - [`checks`]: end-of-run checks on the runtime's tables shared by the workloads.
@@ -21,4 +22,5 @@ pub mod churn;
 pub mod demo;
 pub mod foundation;
 pub mod jobqueue;
+mod pinned;
 pub mod registry;

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use otpsim_harness::scenario::{sim_name, ScenarioError};
 use otpsim_harness::suite::BoundScenario;
 
+use crate::churn::scenario as churn;
 use crate::{foundation, jobqueue};
 
 /// Every sim a scenario file can name (the first is the default).
-pub const SIMS: &[&str] = &[foundation::NAME, jobqueue::NAME];
+pub const SIMS: &[&str] = &[foundation::NAME, jobqueue::NAME, churn::NAME];
 
 /// Loads a scenario file and binds it to its sim. Only a regular file is read: a
 /// directory, a FIFO or a device is an error (reading a FIFO would block forever).
@@ -38,6 +39,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<Box<dyn BoundScenario>, Scen
     match sim_name(path, text)?.as_deref().unwrap_or(foundation::NAME) {
         foundation::NAME => Ok(Box::new(foundation::bind(path, text)?)),
         jobqueue::NAME => Ok(Box::new(jobqueue::bind(path, text)?)),
+        churn::NAME => Ok(Box::new(churn::bind(path, text)?)),
         other => {
             // The line that starts with `sim`: the word may also sit earlier in a comment or a name.
             let line_start = |i: usize| text[..i].rsplit('\n').next().is_some_and(|before| before.trim().is_empty());

@@ -24,9 +24,9 @@ const SEED: u64 = 20_250_601;
 const MUTANTS: usize = 2_300;
 const DOCS: &str = include_str!("../../docs/scenarios.md");
 
-/// The valid texts mutations start from: every foundation file under scenarios/ (the
-/// targeted mutations write the foundation's flaw and invariant names), and the docs'
-/// complete example.
+/// The valid texts mutations start from: every foundation file under scenarios/, and the
+/// docs' complete example. (The mutations name the foundation schema's flaws, invariants
+/// and targets, so a churn file, which has none of them, is not a fair start.)
 fn sources() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("sims/ sits in the workspace");
     let files = discover(&root.join("scenarios")).expect("scenarios/ can be listed");

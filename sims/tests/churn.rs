@@ -15,7 +15,8 @@ fn seed_count(default: u64) -> u64 {
 fn churn_seeds_run_twice_leave_identical_traces_and_consistent_tables() {
     let seeds: Vec<u64> = (0..seed_count(1000)).collect();
     let sim = |cluster| churn::run(cluster, Churn::default());
-    let config = RunConfig::default().time_limit(Duration::from_secs(30));
+    // The runtime invariants read the kept events.
+    let config = RunConfig::default().time_limit(Duration::from_secs(30)).keep_events(true);
     let results = check_seeds(&sim, &seeds, &config);
     let divergences: Vec<String> = results.iter().filter_map(|r| r.as_ref().err()).map(|d| d.to_string()).collect();
     assert!(divergences.is_empty(), "{} nondeterministic seeds, first:\n{}", divergences.len(), divergences[0]);

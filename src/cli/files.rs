@@ -16,7 +16,7 @@ pub fn write_streamed<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
-    let temporary = temporary_beside(path);
+    let temporary = temporary_beside(path, "tmp");
     let written = std::fs::File::create(&temporary).and_then(|file| {
         let mut out = std::io::BufWriter::new(file);
         let result = write(&mut out)?;
@@ -31,11 +31,23 @@ pub fn write_streamed<T>(
     renamed
 }
 
-/// `dir/.name.otpsim-<pid>.tmp`: hidden, in the same directory (a rename within one file
-/// system is atomic), and unique to this process.
-fn temporary_beside(path: &Path) -> PathBuf {
+/// `dir/.name.otpsim-<pid>.<suffix>`: hidden, in the same directory (a rename within
+/// one file system is atomic), and unique to this process.
+pub fn temporary_beside(path: &Path, suffix: &str) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.otpsim-{}.tmp", std::process::id()))
+    path.with_file_name(format!(".{name}.otpsim-{}.{suffix}", std::process::id()))
+}
+
+/// Removes the scratch file at `path`, if it is there.
+pub fn remove(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
+/// The lines of the file at `path`, read one at a time.
+#[allow(clippy::disallowed_methods)] // the CLI's own scratch file, read outside any simulation
+pub fn lines_of(path: &Path) -> std::io::Result<std::io::Lines<std::io::BufReader<std::fs::File>>> {
+    use std::io::BufRead;
+    Ok(std::io::BufReader::new(std::fs::File::open(path)?).lines())
 }
 
 /// True if `a` and `b` name one file (both exist and resolve to the same path).
@@ -49,4 +61,13 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// True if something (a file, a directory, a dangling link) is at `path`.
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Creates the directory `path` goes in, if it is missing.
+#[allow(clippy::disallowed_methods)] // the CLI's output directories, outside any simulation
+pub fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir),
+        None => Ok(()),
+    }
 }

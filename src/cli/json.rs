@@ -7,9 +7,11 @@
 
 use std::collections::BTreeMap;
 
+use otpsim_harness::coverage::Coverage;
 use otpsim_harness::invariant::Violation;
 use otpsim_harness::suite::{BoundScenario, Expectation};
 use otpsim_harness::{SeedReport, Verdict};
+use otpsim_runtime::coverage::Counts;
 use serde::Serialize;
 
 use super::output::replay_command;
@@ -42,6 +44,9 @@ pub struct SeedLine<'a> {
     pub replay: String,
     /// What the run exercised: the simulation's own counters.
     pub coverage: &'a BTreeMap<String, u64>,
+    /// The coverage points the seed reached, with their hits (faults applied and
+    /// skipped among them).
+    pub reached: &'a Counts,
     /// Trace events recorded.
     pub events: u64,
     /// Simulated seconds the seed ran.
@@ -56,7 +61,8 @@ impl<'a> SeedLine<'a> {
     /// The line of `seed`, a seed of `scenario` whose run gave `report`; writes the
     /// plan file of a seed that did not pass.
     pub fn of(scenario: &'a dyn BoundScenario, expect: Option<&Expectation>, seed: &'a SeedReport) -> Self {
-        let plan = scenario.fault_plan(seed.seed);
+        let mut plan = scenario.fault_plan(seed.seed);
+        plan.mark_skipped(&seed.skipped_faults);
         let verdict = seed_verdict(expect, seed);
         let plan_file = (verdict != "pass")
             .then(|| plan_view::write(scenario.name(), &plan).ok())
@@ -76,6 +82,7 @@ impl<'a> SeedLine<'a> {
             plan_file,
             replay: replay_command(scenario.path(), seed.seed),
             coverage: &seed.counters,
+            reached: &seed.coverage,
             events: seed.trace.events,
             sim_time: seed.sim_time.as_secs_f64(),
             wall_ms: seed.wall_time.as_secs_f64() * 1000.0,
@@ -153,6 +160,12 @@ pub struct ScenarioResult {
     /// The first seed that found it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detected_by: Option<u64>,
+    /// Every coverage point the seeds reached: seeds that reached it, total hits.
+    pub reached: Coverage,
+    /// The configured faults no seed applied, each with why it was skipped.
+    pub faults_never_applied: Vec<String>,
+    /// Why the run was vacuous (a healthy scenario then fails); empty if it was not.
+    pub vacuous: Vec<String>,
 }
 
 /// "pass" or "fail".
@@ -197,6 +210,8 @@ mod tests {
             counters: outcome.counters,
             violations: outcome.violations,
             trace: Trace { hash: 0xab, events: 12, ..Trace::default() },
+            coverage: [("agent.paused".into(), 2)].into_iter().collect(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::from_millis(2500),
             wall_time: Duration::from_millis(30),
         }
@@ -227,6 +242,7 @@ mod tests {
             "{value}"
         );
         assert_eq!(value["coverage"]["tasks_completed"], 7);
+        assert_eq!(value["reached"]["agent.paused"], 2);
         assert_eq!(value["events"], 12);
         assert_eq!(value["sim_time"], 2.5);
         assert_eq!(value["trace_hash"], "00000000000000ab");

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use otpsim_harness::coverage::Coverage;
 use serde::Deserialize;
 
 use super::json::{self, ScenarioResult, SummaryLine};
@@ -54,6 +55,12 @@ struct ShardScenario {
     expect: Option<String>,
     #[serde(default)]
     detected_by: Option<u64>,
+    #[serde(default)]
+    reached: Coverage,
+    #[serde(default)]
+    faults_never_applied: Option<Vec<String>>,
+    #[serde(default)]
+    vacuous: Option<Vec<String>>,
 }
 
 /// One scenario over every shard.
@@ -65,14 +72,29 @@ struct Merged {
     detecting_seeds: Option<Vec<u64>>,
     expect: Option<String>,
     detected_by: Option<u64>,
+    reached: Coverage,
+    /// Faults no shard applied (`None` until a shard reports its list).
+    faults_never_applied: Option<Vec<String>>,
+    /// Why every shard was vacuous (`None` until a shard reports its list).
+    vacuous: Option<Vec<String>>,
 }
 
 impl Merged {
     fn passed(&self) -> bool {
         match self.expect {
             Some(_) => self.detected_by.is_some(),
-            None => self.failed_seeds.is_empty(),
+            None => self.failed_seeds.is_empty() && self.vacuous.as_ref().is_none_or(Vec::is_empty),
         }
+    }
+}
+
+/// The reasons both lists give, compared by what they name: each shard counts its
+/// own seeds and skips, so "… in 8 seed(s)" and "… in 9 seed(s)" are one reason.
+fn in_both(before: Option<Vec<String>>, now: &[String]) -> Vec<String> {
+    let what = |line: &str| line.split([' ', '(']).take(4).collect::<Vec<_>>().join(" ");
+    match before {
+        None => now.to_vec(),
+        Some(before) => before.into_iter().filter(|b| now.iter().any(|n| what(n) == what(b))).collect(),
     }
 }
 
@@ -185,6 +207,14 @@ fn combine<'a>(summaries: impl Iterator<Item = &'a ShardSummary>) -> BTreeMap<St
             entry.detecting_seeds.get_or_insert_with(Vec::new).extend(detecting);
         }
         entry.expect.clone_from(&scenario.expect);
+        entry.reached.merge(&scenario.reached);
+        // Never applied (or vacuous) over all shards means so in every shard.
+        if let Some(never) = &scenario.faults_never_applied {
+            entry.faults_never_applied = Some(in_both(entry.faults_never_applied.take(), never));
+        }
+        if let Some(vacuous) = &scenario.vacuous {
+            entry.vacuous = Some(in_both(entry.vacuous.take(), vacuous));
+        }
         entry.detected_by = match (entry.detected_by, scenario.detected_by) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -211,6 +241,9 @@ fn result(path: &str, scenario: &Merged) -> ScenarioResult {
         detecting_seeds: scenario.detecting_seeds.clone(),
         expect: scenario.expect.clone(),
         detected_by: scenario.detected_by,
+        reached: scenario.reached.clone(),
+        faults_never_applied: scenario.faults_never_applied.clone().unwrap_or_default(),
+        vacuous: scenario.vacuous.clone().unwrap_or_default(),
     }
 }
 
@@ -261,6 +294,9 @@ mod tests {
             detecting_seeds: None,
             expect: None,
             detected_by: None,
+            reached: Coverage::default(),
+            faults_never_applied: Some(Vec::new()),
+            vacuous: Some(Vec::new()),
         };
         let flaw = ShardScenario {
             name: "flaw".to_owned(),
@@ -270,6 +306,9 @@ mod tests {
             detecting_seeds: Some(detected.into_iter().collect()),
             expect: Some("no_task_lost".to_owned()),
             detected_by: detected,
+            reached: Coverage::default(),
+            faults_never_applied: None,
+            vacuous: None,
         };
         ShardSummary {
             exit_code: 1,
@@ -277,6 +316,24 @@ mod tests {
             interrupted: false,
             scenarios: vec![healthy, flaw],
         }
+    }
+
+    #[test]
+    fn a_scenario_is_vacuous_over_shards_only_for_what_every_shard_missed() {
+        let mut shards = [shard(Some("1/2"), &[], None), shard(Some("2/2"), &[], None)];
+        let never = |seeds: u64| format!("node_crash never applied (skipped: {seeds} × node_already_down)");
+        shards[0].scenarios[0].faults_never_applied = Some(vec![never(2), "partition never applied".into()]);
+        shards[0].scenarios[0].vacuous = Some(vec![never(2), "partition never applied".into()]);
+        shards[1].scenarios[0].faults_never_applied = Some(vec![never(5)]);
+        shards[1].scenarios[0].vacuous = Some(vec![never(5)]);
+        shards[1].scenarios[0].reached.add_seed([("agent.paused", 2)]);
+        let merged = combine(shards.iter());
+        let storm = &merged["s/storm.toml"];
+        assert_eq!(storm.faults_never_applied.as_deref(), Some(&[never(2)][..]));
+        assert!(!storm.passed(), "node_crash never landed in any shard");
+        assert_eq!(storm.reached.get("agent.paused").map(|c| c.hits), Some(2));
+        shards[1].scenarios[0].vacuous = Some(Vec::new());
+        assert!(combine(shards.iter())["s/storm.toml"].passed(), "one shard that was not vacuous is enough");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use otpsim_harness::suite::BoundScenario;
 use otpsim_harness::tally::Tally;
 use otpsim_harness::SeedReport;
 
-use super::plan_view;
+use super::{coverage_view, plan_view};
 
 /// Failing seeds listed by number after those shown in full; the rest are counted.
 const SEEDS_LISTED: usize = 20;
@@ -24,16 +24,25 @@ const SEEDS_LISTED: usize = 20;
 /// The text of one scenario's run: its PASS or FAIL line and, on failure, the details.
 /// `recorded` says whether its failing seeds reached the regression file.
 pub fn scenario(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
-    match &tally.expect {
+    let verdict = match &tally.expect {
         Some(expect) => flaw(tally, &expect.violation),
         None => healthy(scenario, tally, wall, recorded),
-    }
+    };
+    verdict + &coverage_view::lines(tally)
 }
 
 fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
     let seeds = counted(tally.seeds, "seed");
     let secs = wall.as_secs_f64();
     let failures = tally.failures();
+    let vacuous = tally.vacuous();
+    if failures.is_empty() && !vacuous.is_empty() {
+        let mut text = format!("FAIL {}: vacuous ({seeds}, {secs:.2}s)\n", shown(&tally.name));
+        for reason in vacuous {
+            let _ = writeln!(text, "  vacuous: {reason}");
+        }
+        return text;
+    }
     if failures.is_empty() {
         return format!("PASS {} ({seeds}, {secs:.2}s)\n", shown(&tally.name));
     }
@@ -69,7 +78,9 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
 pub fn failed_seed(scenario: &dyn BoundScenario, failure: &SeedReport) -> String {
     let mut text = format!("  {} seed {}: {}\n", shown(scenario.name()), failure.seed, failure.verdict);
     text.push_str(&violations(&failure.violations, 1, "    "));
-    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(failure.seed), &failure.violations, "  "));
+    let mut plan = scenario.fault_plan(failure.seed);
+    plan.mark_skipped(&failure.skipped_faults);
+    text.push_str(&plan_view::report(scenario.name(), &plan, &failure.violations, "  "));
     let _ = writeln!(text, "  replay: {}", replay_command(scenario.path(), failure.seed));
     text
 }
@@ -86,6 +97,7 @@ fn flaw(tally: &Tally, violation: &str) -> String {
         );
     }
     let mut text = format!("FAIL {}: {violation} not found in {}\n", shown(&tally.name), counted(seeds, "seed"));
+    text.push_str(&coverage_view::unfound(tally, &tally.coverage, violation));
     if !tally.found.is_empty() {
         let listed: Vec<String> =
             tally.found.iter().map(|(name, n)| format!("{name} ({n} of {seeds} seeds)")).collect();
@@ -206,6 +218,8 @@ process_crash = { every = "1s", targets = ["task_agent"] }
             counters: outcome.counters,
             violations: outcome.violations,
             trace: Trace::default(),
+            coverage: Default::default(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::from_secs(40),
             wall_time: Duration::from_millis(20),
         }
@@ -277,7 +291,7 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     fn a_held_scenario_is_one_line() {
         let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
         let text = super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO, true);
-        assert_eq!(text, "PASS stormy (1 seed, 0.00s)\n");
+        assert_eq!(text, "PASS stormy (1 seed, 0.00s)\n  reached: no coverage point\n");
     }
 
     #[test]

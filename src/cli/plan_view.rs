@@ -34,6 +34,10 @@ pub fn counts(plan: &FaultPlan) -> String {
     if let Some([low, high]) = plan.message_delay {
         let _ = write!(text, "; message_delay {}..{}", format_duration(low.0), format_duration(high.0));
     }
+    let skipped = plan.events.iter().filter(|e| e.skipped.is_some()).count();
+    if skipped > 0 {
+        let _ = write!(text, "; {skipped} skipped");
+    }
     let _ = write!(text, "; faults until {}", format_duration(plan.until.0));
     text
 }
@@ -49,7 +53,8 @@ pub fn near(plan: &FaultPlan, at: Duration) -> Vec<String> {
         .map(|i| {
             let e = &plan.events[i];
             let target = if e.target.is_empty() { String::new() } else { format!(" {}", e.target) };
-            format!("{} {}{target}", format_duration(e.time.0), e.kind.name())
+            let skipped = e.skipped.map_or(String::new(), |why| format!(" (skipped: {why})"));
+            format!("{} {}{target}{skipped}", format_duration(e.time.0), e.kind.name())
         })
         .collect()
 }
@@ -133,6 +138,7 @@ mod tests {
             time: Dur(Duration::from_millis(ms)),
             kind,
             target: target.to_owned(),
+            skipped: None,
         };
         FaultPlan {
             seed: 3,

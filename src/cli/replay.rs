@@ -19,7 +19,7 @@ use otpsim_harness::RunConfig;
 use serde_json::json;
 
 use super::output::{self, counted, violations};
-use super::{exit, files, json, load, plan_view};
+use super::{exit, files, interrupt, json, load, plan_view};
 
 /// Violations of each invariant shown in full; a run shows one, a replay more.
 const VIOLATIONS_SHOWN: usize = 10;
@@ -53,22 +53,37 @@ pub fn replay(args: &ReplayArgs) -> u8 {
     let Some(scenario) = load::one(&args.path, args.json) else {
         return exit::BAD_INPUT;
     };
-    let report = run_scenario(scenario.as_ref(), &[args.seed], &RunConfig::default().jobs(1).keep_lines(true));
+    // The trace file's raw lines stream to a scratch file beside it while the seed runs
+    // (a long run's trace is never held); the charts need every line in memory.
+    let raw_lines = args.trace.as_deref().map(|file| files::temporary_beside(file, "lines"));
+    let keep_lines = args.html.is_some() || args.chrome_trace.is_some();
+    let config =
+        RunConfig::default().jobs(1).keep_lines(keep_lines).stream_lines(raw_lines.clone()).abandon_on_stop(true);
+    let report = run_scenario(scenario.as_ref(), &[args.seed], &config);
+    if interrupt::requested() {
+        // The seed was abandoned (or ran to its end): its files are not wanted any more.
+        if let Some(raw) = &raw_lines {
+            files::remove(raw);
+        }
+        eprintln!("interrupted: replay wrote no files");
+        return exit::INTERRUPTED;
+    }
     let Some(seed) = report.seeds.first() else {
         return exit::BAD_INPUT;
     };
     let lines = seed.trace.lines.as_deref().unwrap_or_default();
     let mut written: Vec<(&str, &Path, String)> = Vec::new();
     let mut failed_write = None;
-    if let Some(file) = &args.trace {
-        // Streamed: a long run's trace is written line by line, never held as one text.
-        let write = |out: &mut dyn std::io::Write| {
-            export::write_json_lines(out, scenario.name(), args.seed, seed.trace.hash, lines)
+    if let (Some(file), Some(raw)) = (&args.trace, &raw_lines) {
+        let write = |out: &mut dyn std::io::Write| match &seed.trace.sink_error {
+            Some(e) => Err(std::io::Error::other(e.clone())),
+            None => export::write_json_lines(out, scenario.name(), args.seed, seed.trace.hash, || files::lines_of(raw)),
         };
         match files::write_streamed(file, write) {
             Ok(events) => written.push(("trace", file, counted(events, "event"))),
             Err(e) => failed_write = Some(format!("{}: cannot write the trace: {e}", file.display())),
         }
+        files::remove(raw);
     }
     let title = format!("{} seed {}", scenario.name(), args.seed);
     let picture =
@@ -110,7 +125,9 @@ fn told(scenario: &dyn BoundScenario, report: &ScenarioReport) -> String {
     };
     let _ =
         writeln!(text, "replay {} seed {} ({})", output::shown(scenario.name()), seed.seed, scenario.path().display());
-    text.push_str(&plan_view::report(scenario.name(), &scenario.fault_plan(seed.seed), &seed.violations, ""));
+    let mut plan = scenario.fault_plan(seed.seed);
+    plan.mark_skipped(&seed.skipped_faults);
+    text.push_str(&plan_view::report(scenario.name(), &plan, &seed.violations, ""));
     let _ = writeln!(text, "verdict: {}", seed.verdict);
     text.push_str(&violations(&seed.violations, VIOLATIONS_SHOWN, "  "));
     if let Some(expect) = &report.expect {
@@ -133,7 +150,8 @@ fn print_json(
     error: Option<&str>,
 ) {
     let Some(seed) = report.seeds.first() else { return };
-    let plan = scenario.fault_plan(seed.seed);
+    let mut plan = scenario.fault_plan(seed.seed);
+    plan.mark_skipped(&seed.skipped_faults);
     let line = json::SeedLine::of(scenario, report.expect.as_ref(), seed);
     let mut value = serde_json::to_value(&line).unwrap_or_default();
     value["type"] = json!("replay");

@@ -235,5 +235,8 @@ fn result(tally: &Tally) -> ScenarioResult {
             .map(|_| tally.failed.iter().filter(|f| f.detects).map(|f| f.seed).collect()),
         expect: tally.expect.as_ref().map(|e| e.violation.clone()),
         detected_by: tally.detected_by.as_ref().map(|s| s.seed),
+        reached: tally.coverage.clone(),
+        faults_never_applied: tally.requirements.faults_never_applied(&tally.coverage),
+        vacuous: if tally.expect.is_some() { Vec::new() } else { tally.vacuous() },
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use otpsim_runtime::supervisor::{self, ChildSpec, Intensity, Strategy, SupervisorSpec};
-use otpsim_runtime::{Cluster, Ctx, Message, NodeId, Reason, SpawnOpts};
+use otpsim_runtime::{reached, Cluster, Ctx, Message, NodeId, Reason, SpawnOpts};
 use tracing::debug;
 
 use crate::config::Config;
@@ -141,6 +141,7 @@ async fn master(ctx: Ctx, tree: SupervisorSpec, pause: Duration) {
             Err(error) => Reason::from(error),
         };
         debug!(target: TARGET, event = kind::TREE_RESTART, node = %ctx.node(), reason = %reason);
+        reached!("app.master_restarts_tree");
         ctx.sleep(pause).await;
     }
 }

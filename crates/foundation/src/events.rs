@@ -12,6 +12,8 @@
 //! | `task_accepted` | task | the coordinator durably recorded a new task (before acknowledging) |
 //! | `task_assigned` | task, agent, attempt | the coordinator handed a task to an agent (delivery confirmed) |
 //! | `task_started` | task, agent, attempt | an agent starts executing a task |
+//! | `task_queued` | task, agent, queue_len | an agent queued a task (queue_len: its queue after the push) |
+//! | `attempt_failed` | task, agent, failures, error, next, backoff_ns | an attempt failed (failures: this run's failed attempts so far); next=retry after backoff_ns, or next=give_up |
 //! | `task_finished` | task, agent, attempt, outcome | an agent finished executing (outcome as [`crate::TaskOutcome`] prints) |
 //! | `task_recorded` | task, outcome | the coordinator durably recorded a task's final outcome |
 //! | `defect` | task, pid | a handler is about to hit a programming defect (a panic) |
@@ -31,6 +33,7 @@
 //! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |
 //! | `step_run` | workflow, step, host | a workflow step starts executing in process `host` |
 //! | `step_done` | workflow, step | a step's result was persisted |
+//! | `workflow_results` | workflow, results | a workflow completed with these recorded step results (comma-separated, step order) |
 //! | `workflow_status` | workflow, status, host | a workflow changed status (initialized, running, completed, failed, cancelled) |
 //! | `workflow_cancel` | workflow | a cancel request reached an unfinished workflow (its process, or its durable record while no process runs it) |
 //! | `tree_restart` | node, reason | a node's root supervisor gave up (reason) and the node's application master starts its tree again one restart window later |
@@ -90,6 +93,12 @@ pub mod kind {
     pub const WORKFLOW_CANCEL: &str = "workflow_cancel";
     /// A node's application master starts its tree again.
     pub const TREE_RESTART: &str = "tree_restart";
+    /// A task attempt failed; `next` says whether it is retried (`backoff_ns`) or given up.
+    pub const ATTEMPT_FAILED: &str = "attempt_failed";
+    /// An agent queued a task behind its running ones.
+    pub const TASK_QUEUED: &str = "task_queued";
+    /// A workflow completed with these recorded step results.
+    pub const WORKFLOW_RESULTS: &str = "workflow_results";
 }
 
 /// Field names: the runtime's, and the foundation's own.
@@ -132,4 +141,14 @@ pub mod field {
     pub const HOST: &str = "host";
     /// A workflow's status.
     pub const STATUS: &str = "status";
+    /// What follows a failed attempt: `retry` or `give_up`.
+    pub const NEXT: &str = "next";
+    /// How long before a retry, in nanoseconds.
+    pub const BACKOFF_NS: &str = "backoff_ns";
+    /// Why a task attempt failed.
+    pub const ERROR: &str = "error";
+    /// An agent's queue length.
+    pub const QUEUE_LEN: &str = "queue_len";
+    /// A completed workflow's step results, comma-separated.
+    pub const RESULTS: &str = "results";
 }

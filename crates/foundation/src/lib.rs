@@ -12,7 +12,8 @@
 //!   from its durable step record.
 //! - [`durable`]: the task log and agent snapshots in each node's store; [`app`]: the
 //!   supervision tree a node boots; [`config`]: every threshold; [`events`]: the trace
-//!   events the invariants read; [`protocol`]: the messages between components.
+//!   events the invariants read; [`protocol`]: the messages between components;
+//!   [`coverage`]: the rare situations the port marks as reached.
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
@@ -53,6 +54,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod coordinator;
+pub mod coverage;
 pub mod durable;
 pub mod events;
 pub mod flaws;

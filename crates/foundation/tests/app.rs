@@ -12,7 +12,7 @@ use otpsim_foundation::{
     agent, api, app, coordinator, manager, workflow, Behavior, Config, TaskId, TaskOutcome, TaskSpec, TaskType,
 };
 use otpsim_runtime::{NodeId, Pid};
-use tasks_support::{ms, sim, task, wait_ms, World};
+use tasks_support::{ms, sim, supervisors, task, wait_ms, World};
 
 #[test]
 fn each_node_boots_its_share_of_agents_and_node_0_the_coordination_services() {
@@ -27,7 +27,7 @@ fn each_node_boots_its_share_of_agents_and_node_0_the_coordination_services() {
             assert!(world.cluster.whereis(NodeId(1), name).is_none(), "{name} runs on node 0 only");
         }
         let tables = world.cluster.tables();
-        let sups: BTreeSet<Pid> = tables.labelled("supervisor").map(|p| p.pid).collect();
+        let sups = supervisors(&tables);
         for row in tables.labelled(agent::LABEL) {
             let linked_to_sup = tables
                 .links
@@ -180,7 +180,7 @@ fn the_restart_intensity_follows_the_config() {
         let changed = sim(6, |_| async move {
             let world = World::boot(config, 2, 2).await;
             let supervisors = |w: &World| -> BTreeSet<Pid> {
-                w.cluster.tables().labelled("supervisor").map(|p| p.pid).filter(|p| p.node == NodeId(1)).collect()
+                supervisors(&w.cluster.tables()).into_iter().filter(|p| p.node == NodeId(1)).collect()
             };
             let before = supervisors(&world);
             for _ in 0..2 {

@@ -132,7 +132,7 @@ fn magic_thresholds_ignore_the_configured_pause_and_breaker_thresholds() {
 
 /// The supervisor processes on `node`.
 fn supervisors(world: &World, node: NodeId) -> BTreeSet<Pid> {
-    world.cluster.tables().labelled("supervisor").map(|p| p.pid).filter(|p| p.node == node).collect()
+    tasks_support::supervisors(&world.cluster.tables()).into_iter().filter(|p| p.node == node).collect()
 }
 
 /// Kills agent 1 three times within 300 ms under an intensity of 1 restart in 10 s;
@@ -166,7 +166,7 @@ fn kill_running_agent(config: Config) -> (TaskStatus, bool, bool) {
         let world = World::boot(config, 2, 2).await;
         let agent = world.agent(1).expect("agent 1 is up");
         let tables = world.cluster.tables();
-        let sups: BTreeSet<Pid> = tables.labelled("supervisor").map(|p| p.pid).collect();
+        let sups = tasks_support::supervisors(&tables);
         let supervised =
             tables.links.iter().any(|(a, b)| (*a == agent && sups.contains(b)) || (*b == agent && sups.contains(a)));
         let t = task(1, 1000, Behavior::Succeed);

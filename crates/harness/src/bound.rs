@@ -14,8 +14,9 @@ use std::time::Duration;
 use otpsim_runtime::Cluster;
 use toml::Spanned;
 
+use crate::coverage::point;
 use crate::inject::inject;
-use crate::invariant::TraceEvent;
+use crate::invariant::{self, TraceEvent};
 use crate::plan::FaultPlan;
 use crate::runner::SeedOutcome;
 use crate::scenario::{
@@ -24,6 +25,7 @@ use crate::scenario::{
 use crate::suite::{BoundScenario, Expectation, SeedCost, SeedRun};
 use crate::system::{Invariant, Run, System};
 use crate::trace;
+use crate::vacuity::Requirements;
 
 /// A scenario ready to run against its system.
 pub struct Bound<S: System> {
@@ -69,12 +71,42 @@ pub fn bind<S: System>(system: S, path: &Path, text: &str) -> Result<Bound<S>, S
         named(end, system.name());
     }
     system.validate(path, text, &ranged)?;
+    check_points(path, text, &ranged.low, &known_points(&system))?;
     let scenario = ranged.low.clone();
     let checks = match &scenario.check.invariants {
         Some(list) => list.iter().filter_map(|n| declared.iter().find(|i| i.name == n.get_ref()).cloned()).collect(),
         None => declared,
     };
     Ok(Bound { system: Arc::new(system), scenario, ranged, path: path.to_owned(), names, checks })
+}
+
+/// The runtime's coverage points and the system's own.
+fn known_points<S: System>(system: &S) -> Vec<&'static str> {
+    otpsim_runtime::coverage::POINTS.iter().copied().chain(system.known_points()).collect()
+}
+
+/// Rejects a required point the system never marks: a misspelt point would make
+/// every run vacuous. The injector's points (`fault.…`) are named by the file's faults.
+fn check_points<S: SimSchema>(
+    path: &Path,
+    text: &str,
+    scenario: &Scenario<S>,
+    known: &[&'static str],
+) -> Result<(), ScenarioError> {
+    let required = scenario.expect.iter().flat_map(|e| e.reached.iter().enumerate());
+    match required.into_iter().find(|(_, p)| !known.contains(&p.get_ref().as_str()) && !point::is_fault(p.get_ref())) {
+        None => Ok(()),
+        Some((i, p)) => Err(ScenarioError::new(
+            path,
+            text,
+            Some(p.span()),
+            &format!("expect.reached[{i}]"),
+            format!("unknown coverage point {:?}", p.get_ref()),
+        )
+        .with_hint(
+            "the system's points are listed by `otpsim coverage`; fault points are `fault.applied.<kind>.<target>`",
+        )),
+    }
 }
 
 /// A file that names no sim is bound to the one that read it.
@@ -120,10 +152,18 @@ impl<S: System> Bound<S> {
             } else {
                 events
             };
-            self.checks.iter().flat_map(|i| (i.check)(&observed, events)).collect()
+            let mut violations: Vec<_> = self.checks.iter().flat_map(|i| (i.check)(&observed, events)).collect();
+            if let Some((tables, end)) = self.system.runtime_state(&observed) {
+                violations.extend(invariant::runtime::check(events, tables, end));
+            }
+            violations
         });
         let counters = self.system.counters(&observed);
-        counters.into_iter().fold(SeedOutcome::judged(violations), |outcome, (name, n)| outcome.with_counter(name, n))
+        let checked = ("invariants_checked", self.checks.len() as u64);
+        counters
+            .into_iter()
+            .chain([checked])
+            .fold(SeedOutcome::judged(violations), |outcome, (name, n)| outcome.with_counter(name, n))
     }
 }
 
@@ -141,9 +181,10 @@ impl<S: System> BoundScenario for Bound<S> {
     }
 
     fn expect(&self) -> Option<Expectation> {
-        self.scenario.expect.as_ref().map(|e| Expectation {
-            violation: e.violation.get_ref().clone(),
-            within_seeds: e.within_seeds.map_or(self.seeds(), |n| n.get()),
+        let expect = self.scenario.expect.as_ref()?;
+        expect.violation.as_ref().map(|violation| Expectation {
+            violation: violation.get_ref().clone(),
+            within_seeds: expect.within_seeds.map_or(self.seeds(), |n| n.get()),
         })
     }
 
@@ -180,6 +221,24 @@ impl<S: System> BoundScenario for Bound<S> {
 
     fn unread_kinds(&self) -> &'static [&'static str] {
         self.system.unread_kinds()
+    }
+
+    fn requirements(&self) -> Requirements {
+        let points = self
+            .scenario
+            .expect
+            .as_ref()
+            .map_or(Vec::new(), |e| e.reached.iter().map(|p| p.get_ref().clone()).collect());
+        Requirements {
+            faults: Requirements::faults_of(&self.scenario.faults),
+            points,
+            progress: self.system.progress(),
+            invariants: self.checks.len(),
+        }
+    }
+
+    fn known_points(&self) -> Vec<&'static str> {
+        known_points(self.system.as_ref())
     }
 
     fn seed_cost(&self) -> Option<SeedCost> {

@@ -15,8 +15,11 @@
 //!   invariants); [`bound`] binds a scenario file to it and runs each seed's phases.
 //! - [`suite`]: scenario files bound to their sims; [`seeds`] says which seeds a run
 //!   covers, [`tally`] folds their reports, [`regressions`] keeps the seeds that failed.
+//! - [`coverage`]: the points each seed reached, folded over seeds; [`vacuity`] fails
+//!   a scenario whose seeds never exercised what it configures.
 //! - [`causal`]: a violation's evidence as the happens-before chain from the nearest
 //!   upstream faults; [`roles`] names the process behind each pid.
+//! - [`explore`]: coverage-guided search of fault plans for what random seeds miss.
 //! - [`export`]: a trace as typed JSON lines, a Chrome/Perfetto trace, or a
 //!   self-contained HTML sequence chart.
 //!
@@ -49,10 +52,13 @@ compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg mads
 
 pub mod bound;
 pub mod causal;
+pub mod coverage;
 pub mod determinism;
+pub mod explore;
 pub mod export;
 pub mod inject;
 pub mod invariant;
+pub mod line_file;
 mod panics;
 pub mod plan;
 pub mod regressions;
@@ -67,6 +73,7 @@ pub mod summary;
 pub mod system;
 pub mod tally;
 pub mod trace;
+pub mod vacuity;
 mod watchdog;
 
 pub use bound::{bind, Bound};

@@ -51,6 +51,9 @@ pub struct PlannedFault {
     /// Whom (same syntax as `[[faults.at]]` targets).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub target: String,
+    /// Why the run skipped it, once a run has told (printed plans mark it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<&'static str>,
 }
 
 /// The nodes a plan may touch.
@@ -150,7 +153,16 @@ impl FaultPlan {
     }
 
     fn push(&mut self, time: Duration, kind: FaultKind, target: String) {
-        self.events.push(PlannedFault { time: Dur(time), kind, target });
+        self.events.push(PlannedFault { time: Dur(time), kind, target, skipped: None });
+    }
+
+    /// Marks the faults a run skipped, by their index in `events`, with the reason.
+    pub fn mark_skipped(&mut self, skipped: &[(usize, &'static str)]) {
+        for &(index, reason) in skipped {
+            if let Some(event) = self.events.get_mut(index) {
+                event.skipped = Some(reason);
+            }
+        }
     }
 
     /// The message fault rates of this plan, for the runtime's fault layer.

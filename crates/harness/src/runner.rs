@@ -11,13 +11,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use otpsim_runtime::coverage::{self, Counts};
 use otpsim_runtime::Cluster;
 
 use crate::invariant::{TraceEvent, Violation};
+use crate::line_file::LineFile;
 use crate::trace::{Keep, Trace, TraceRecorder};
 use crate::watchdog::Watchdog;
 use crate::{panics, stop};
@@ -39,6 +42,12 @@ pub struct RunConfig {
     pub skip_kinds: &'static [&'static str],
     /// Real time after which a seed is stopped and fails (none: no limit).
     pub wall_limit: Option<Duration>,
+    /// Every trace line also goes to this file as it is recorded (one seed: each run
+    /// of it rewrites the file), so a long trace is written without being kept.
+    pub stream_lines: Option<PathBuf>,
+    /// A [`stop`](crate::stop) request also ends the seeds running (they fail, saying
+    /// so): for a replay, whose one seed is all there is to stop.
+    pub abandon_on_stop: bool,
 }
 
 impl Default for RunConfig {
@@ -50,6 +59,8 @@ impl Default for RunConfig {
             keep_events: false,
             skip_kinds: &[],
             wall_limit: None,
+            stream_lines: None,
+            abandon_on_stop: false,
         }
     }
 }
@@ -82,6 +93,18 @@ impl RunConfig {
     /// The same settings with a real-time limit per seed.
     pub fn wall_limit(mut self, limit: Option<Duration>) -> Self {
         self.wall_limit = limit;
+        self
+    }
+
+    /// The same settings, streaming every trace line to `file` as it is recorded.
+    pub fn stream_lines(mut self, file: Option<PathBuf>) -> Self {
+        self.stream_lines = file;
+        self
+    }
+
+    /// The same settings, ending running seeds on a stop request.
+    pub fn abandon_on_stop(mut self, abandon: bool) -> Self {
+        self.abandon_on_stop = abandon;
         self
     }
 
@@ -188,6 +211,10 @@ pub struct SeedReport {
     pub violations: Vec<Violation>,
     /// The run's trace.
     pub trace: Trace,
+    /// The coverage points the seed reached, and how often (teardown excluded).
+    pub coverage: Counts,
+    /// The planned faults the seed skipped: index in its plan, and why.
+    pub skipped_faults: Vec<(usize, &'static str)>,
     /// Simulated time when the simulation ended.
     pub sim_time: Duration,
     /// Real time the seed took, runtime setup and teardown included.
@@ -296,9 +323,14 @@ where
         (false, false) => Keep::Hash,
     };
     recorder.start_keeping(keep, config.skip_kinds);
-    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit));
+    recorder.watch(Watchdog::new(config.wall_limit, config.time_limit).abandoning_on_stop(config.abandon_on_stop));
+    if let Some(file) = &config.stream_lines {
+        recorder.stream_to(Box::new(LineFile::create(file)));
+    }
     let (cluster, outcome) = panics::quietly(|| {
         let cluster = rt.block_on(async { Cluster::new() });
+        coverage::reset();
+        crate::inject::take_skipped();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(sim(cluster.clone()))));
         let outcome = run.unwrap_or_else(|payload| {
             let message = panics::last_panic().unwrap_or_else(|| otpsim_runtime::panic_message(payload.as_ref()));
@@ -311,9 +343,12 @@ where
             "timed out: the seed ran longer than its wall-time limit of {}s (--seed-timeout)",
             limit.as_secs_f64()
         )),
+        None if recorder.abandoned() => SeedOutcome::fail("interrupted: the seed was abandoned before its end"),
         None => outcome,
     };
     let (trace, events) = recorder.finish_with_events();
+    let reached = coverage::take();
+    let skipped_faults = crate::inject::take_skipped();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
     let violations =
         if config.skip_kinds.is_empty() { explained(outcome.violations, &events) } else { outcome.violations };
@@ -344,6 +379,8 @@ where
         counters: outcome.counters,
         violations,
         trace,
+        coverage: reached,
+        skipped_faults,
         sim_time,
         wall_time: stopwatch.elapsed(),
     }

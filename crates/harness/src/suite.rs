@@ -16,6 +16,7 @@ use crate::plan::FaultPlan;
 use crate::regressions::{read_regressions, RegressionError};
 use crate::runner::{run_seeds, RunConfig, SeedOutcome, SeedReport};
 use crate::seeds::{SeedPlan, ShardOf};
+use crate::vacuity::Requirements;
 
 /// A scenario's run of one seed, as a future.
 pub type SeedRun<'a> = Pin<Box<dyn Future<Output = SeedOutcome> + 'a>>;
@@ -45,6 +46,16 @@ pub trait BoundScenario: Send + Sync {
     /// unless asked for (they are still hashed), so a long run stays small.
     fn unread_kinds(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// What the scenario's seeds must show together for a green run to mean
+    /// something (see [`crate::vacuity`]); nothing by default.
+    fn requirements(&self) -> Requirements {
+        Requirements::default()
+    }
+    /// Every coverage point the system can mark, so a report can name those never
+    /// reached.
+    fn known_points(&self) -> Vec<&'static str> {
+        Vec::new()
     }
     /// What one seed is expected to cost, if the sim can tell from the scenario's size.
     fn seed_cost(&self) -> Option<SeedCost> {

@@ -12,12 +12,13 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use otpsim_runtime::Cluster;
+use otpsim_runtime::{Cluster, Tables};
 
 use crate::invariant::{TraceEvent, Violation};
 use crate::plan::{FaultPlan, Topology};
 use crate::scenario::{Ranged, Scenario, ScenarioError, SimSchema};
 use crate::suite::SeedCost;
+use crate::vacuity::Progress;
 
 /// Simulated time a seed may run past `faults.until + check.settle` before it counts
 /// as hung, unless a system says otherwise.
@@ -66,6 +67,25 @@ pub trait System: Send + Sync + 'static {
         run: &Run<'_, Self::Schema>,
         running: Self::Running,
     ) -> impl Future<Output = Self::Observed>;
+
+    /// The runtime's tables as observed at the end and the time they were read, if
+    /// the system keeps them: then the runtime invariants
+    /// ([`crate::invariant::runtime`]) judge every seed too, whatever the file selects.
+    fn runtime_state<'a>(&self, _observed: &'a Self::Observed) -> Option<(&'a Tables, Duration)> {
+        None
+    }
+
+    /// A counter (one of [`counters`](Self::counters)) of the work the system
+    /// acknowledged: seeds that add up to zero exercised nothing (see [`crate::vacuity`]).
+    fn progress(&self) -> Option<Progress> {
+        None
+    }
+
+    /// Every coverage point the system itself can mark (`reached!`); a scenario may
+    /// require only these, the runtime's and the injector's `fault.` points.
+    fn known_points(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
 
     /// Named counts to report for a seed ("tasks_acknowledged", ...).
     fn counters(&self, _observed: &Self::Observed) -> Vec<(&'static str, u64)> {

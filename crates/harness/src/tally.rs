@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::coverage::Coverage;
 use crate::runner::SeedReport;
 use crate::suite::{BoundScenario, Expectation};
+use crate::vacuity::Requirements;
 
 /// Failing seeds kept in full (violations, verdict); the rest by number and reason.
 pub const KEPT_IN_FULL: usize = 3;
@@ -51,12 +53,20 @@ pub struct Tally {
     pub finders: u64,
     /// Seeds that violated each invariant.
     pub found: BTreeMap<String, u64>,
+    /// The coverage points the seeds reached.
+    pub coverage: Coverage,
+    /// The seeds' counters, added up.
+    pub counters: BTreeMap<String, u64>,
+    /// What the seeds must show together (see [`crate::vacuity`]).
+    pub requirements: Requirements,
 }
 
 impl Tally {
     /// An empty tally of `scenario`.
     pub fn new(scenario: &dyn BoundScenario) -> Self {
-        Self::empty(scenario.name(), scenario.path(), scenario.expect())
+        let mut tally = Self::empty(scenario.name(), scenario.path(), scenario.expect());
+        tally.requirements = scenario.requirements();
+        tally
     }
 
     /// An empty tally of the scenario `name` at `path`, expecting `expect`.
@@ -71,12 +81,24 @@ impl Tally {
             detected_by: None,
             finders: 0,
             found: BTreeMap::new(),
+            coverage: Coverage::default(),
+            counters: BTreeMap::new(),
+            requirements: Requirements::default(),
         }
     }
 
     /// Folds in one seed's report.
     pub fn add(&mut self, mut report: SeedReport) {
         self.seeds += 1;
+        self.coverage.add_seed(report.coverage.iter().map(|(name, hits)| (name.as_ref(), *hits)));
+        for (name, value) in &report.counters {
+            match self.counters.get_mut(name) {
+                Some(sum) => *sum += value,
+                None => {
+                    self.counters.insert(name.clone(), *value);
+                }
+            }
+        }
         let mut names: Vec<&str> = report.violations.iter().map(|v| v.invariant.as_str()).collect();
         names.sort_unstable();
         names.dedup();
@@ -116,11 +138,17 @@ impl Tally {
         }
     }
 
-    /// True if the scenario held: no failing seed, or the expected violation found.
+    /// Why the seeds so far exercised too little to mean anything; empty if they did.
+    pub fn vacuous(&self) -> Vec<String> {
+        self.requirements.vacuous(self.seeds, &self.coverage, &self.counters)
+    }
+
+    /// True if the scenario held: no failing seed and not vacuous, or the expected
+    /// violation found.
     pub fn passed(&self) -> bool {
         match &self.expect {
             Some(_) => self.detected_by.is_some(),
-            None => self.failed.is_empty(),
+            None => self.failed.is_empty() && self.vacuous().is_empty(),
         }
     }
 }
@@ -143,6 +171,8 @@ mod tests {
             counters: outcome.counters,
             violations: outcome.violations,
             trace: Trace { lines: Some(vec!["line".to_owned()]), ..Trace::default() },
+            coverage: Default::default(),
+            skipped_faults: Vec::new(),
             sim_time: Duration::ZERO,
             wall_time: Duration::ZERO,
         }

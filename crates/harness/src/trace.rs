@@ -43,6 +43,8 @@ pub struct Trace {
     pub kinds: BTreeMap<String, u64>,
     /// The events as text lines ([`TraceEvent::line`]), if they were asked for.
     pub lines: Option<Vec<String>>,
+    /// Why the recording's [`LineSink`] failed, if it had one that did.
+    pub sink_error: Option<String>,
 }
 
 impl Trace {
@@ -129,6 +131,15 @@ impl TraceHash {
     }
 }
 
+/// Where every line of a recording also goes, as it is made: a trace file written
+/// while the run goes, so a long trace is never held whole.
+pub trait LineSink: Send {
+    /// Takes the next line (without its newline).
+    fn line(&mut self, line: &str) -> std::io::Result<()>;
+    /// The recording ended: flush what is pending.
+    fn finish(&mut self) -> std::io::Result<()>;
+}
+
 /// The trace being recorded, between [`TraceRecorder::start`] and [`TraceRecorder::finish`].
 #[derive(Default)]
 struct Recording {
@@ -152,6 +163,9 @@ struct Recording {
     fields: Vec<(&'static str, Range<usize>)>,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
+    /// Where every line also goes, until it fails.
+    sink: Option<Box<dyn LineSink>>,
+    sink_error: Option<String>,
     /// Process spans alive on this thread; they outlive a recording.
     spans: Spans,
 }
@@ -206,6 +220,14 @@ impl Recording {
             None if kind.is_empty() => {}
             None => {
                 self.kinds.insert(kind.to_owned(), 1);
+            }
+        }
+        // A streamed line is made from the event and written at once, never kept.
+        if self.sink.is_some() {
+            let line = self.event(time, target, kind).line();
+            if let Some(Err(e)) = self.sink.as_mut().map(|sink| sink.line(&line)) {
+                self.sink = None;
+                self.sink_error = Some(e.to_string());
             }
         }
         if self.keep_events && !self.skip.contains(&kind) {
@@ -285,9 +307,19 @@ impl TraceRecorder {
         self.lock().watchdog = Some(watchdog);
     }
 
+    /// Sends every line of the recording started last to `sink` as well.
+    pub fn stream_to(&self, sink: Box<dyn LineSink>) {
+        self.lock().sink = Some(sink);
+    }
+
     /// True if the watched recording ran past its wall-time limit.
     pub(crate) fn expired(&self) -> bool {
         self.lock().watchdog.is_some_and(|w| w.expired())
+    }
+
+    /// True if the watched recording was abandoned on a stop request.
+    pub(crate) fn abandoned(&self) -> bool {
+        self.lock().watchdog.is_some_and(|w| w.abandoned())
     }
 
     /// Ends the recording and returns its trace.
@@ -299,9 +331,19 @@ impl TraceRecorder {
     pub fn finish_with_events(&self) -> (Trace, Vec<TraceEvent>) {
         let mut guard = self.lock();
         let idle = guard.restarted(false, Keep::Hash, &[]);
-        let recording = std::mem::replace(&mut *guard, idle);
+        let mut recording = std::mem::replace(&mut *guard, idle);
+        drop(guard);
+        if let Some(Err(e)) = recording.sink.as_mut().map(|sink| sink.finish()) {
+            recording.sink_error = Some(e.to_string());
+        }
         let lines = recording.keep_lines.then(|| recording.kept.iter().map(TraceEvent::line).collect());
-        let trace = Trace { hash: recording.hash.finish(), events: recording.events, kinds: recording.kinds, lines };
+        let trace = Trace {
+            hash: recording.hash.finish(),
+            events: recording.events,
+            kinds: recording.kinds,
+            lines,
+            sink_error: recording.sink_error,
+        };
         (trace, recording.kept)
     }
 }
@@ -452,8 +494,9 @@ impl Visit for Fields<'_> {
 }
 
 /// Runs `f` on the events kept so far by the recorder installed on this thread (none
-/// if it keeps none): how the harness hands a run's events to its checks.
-pub(crate) fn with_current_events<R>(f: impl FnOnce(&[TraceEvent]) -> R) -> R {
+/// if it keeps none): how the harness hands a run's events to its checks, and how a
+/// scenario that runs its own seeds reads them.
+pub fn with_current_events<R>(f: impl FnOnce(&[TraceEvent]) -> R) -> R {
     let mut f = Some(f);
     let result = tracing::dispatcher::get_default(|dispatch| {
         let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
@@ -559,6 +602,52 @@ mod tests {
         assert_eq!((lean.hash, lean.events, lean.count("deliver")), (all.hash, 8, 4));
         assert_eq!(lean.lines.map(|l| l.len()), Some(4));
         assert_eq!(numbers, [2, 4, 6, 8]);
+    }
+
+    /// A sink that keeps what it got, failing once it holds `room` lines.
+    struct Shared(Arc<Mutex<Vec<String>>>, usize);
+
+    impl LineSink for Shared {
+        fn line(&mut self, line: &str) -> std::io::Result<()> {
+            let mut lines = self.0.lock().unwrap();
+            if lines.len() == self.1 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            lines.push(line.to_owned());
+            Ok(())
+        }
+
+        fn finish(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_gets_every_line_even_skipped_ones_and_its_failure_is_reported() {
+        let emit = || {
+            for i in 0..3u64 {
+                tracing::debug!(target: "otpsim", event = "deliver", serial = i);
+                tracing::debug!(target: "otpsim", event = "exit", serial = i);
+            }
+        };
+        let streamed = |keep: Keep, room: usize| {
+            let got = Arc::new(Mutex::new(Vec::new()));
+            let recorder = TraceRecorder::new();
+            recorder.start_keeping(keep, &["deliver"]);
+            recorder.stream_to(Box::new(Shared(got.clone(), room)));
+            tracing::subscriber::with_default(recorder.clone(), emit);
+            let (trace, kept) = recorder.finish_with_events();
+            let got = got.lock().unwrap().clone();
+            (trace, kept, got)
+        };
+        let (trace, kept, got) = streamed(Keep::Lines, usize::MAX);
+        assert_eq!(got, recorded(true, emit).lines.expect("kept"));
+        assert_eq!((trace.lines.map(|l| l.len()), kept.len(), trace.sink_error), (Some(3), 3, None));
+        // Streaming alone keeps no event: the file holds them.
+        let (trace, kept, got) = streamed(Keep::Hash, usize::MAX);
+        assert_eq!((got.len(), trace.lines, kept.len()), (6, None, 0));
+        let (trace, _, got) = streamed(Keep::Lines, 2);
+        assert_eq!((got.len(), trace.events, trace.sink_error.as_deref()), (2, 6, Some("disk full")));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - The wall-time limit (`--seed-timeout`): past it, the simulation's nodes are killed
 //!   and the simulated clock is pushed beyond the seed's simulated-time limit, so madsim
 //!   stops the run at its next step, and the seed fails with a verdict naming the limit.
+//! - An interrupt, for a run that abandons its seed then (a replay): the same stop.
 //! - Finished tasks: madsim remembers every task a node ever spawned until the node is
 //!   killed; a long run spawns millions (one per timer). Asking madsim to count its
 //!   tasks makes it drop the finished ones, so memory does not grow with simulated time.
@@ -47,6 +48,8 @@ pub(crate) struct Watchdog {
     sim_limit: Duration,
     events: u64,
     expired: bool,
+    abandon_on_stop: bool,
+    abandoned: bool,
 }
 
 impl Watchdog {
@@ -56,7 +59,18 @@ impl Watchdog {
     pub(crate) fn new(wall_limit: Option<Duration>, sim_limit: Duration) -> Self {
         // Without a limit the clock thread is not needed (a library user may never start it).
         let started = if wall_limit.is_some() { wall_ticks() } else { 0 };
-        Watchdog { started, wall_limit, sim_limit, events: 0, expired: false }
+        Watchdog { started, wall_limit, sim_limit, events: 0, expired: false, abandon_on_stop: false, abandoned: false }
+    }
+
+    /// The same watchdog, also stopping the run once a [`stop`](crate::stop) is asked for.
+    pub(crate) fn abandoning_on_stop(mut self, abandon: bool) -> Self {
+        self.abandon_on_stop = abandon;
+        self
+    }
+
+    /// True once the run was stopped because a stop was asked for.
+    pub(crate) fn abandoned(&self) -> bool {
+        self.abandoned
     }
 
     /// True once the wall-time limit passed.
@@ -67,7 +81,12 @@ impl Watchdog {
     /// Counts one event; returns what to do now (outside the recorder's lock).
     pub(crate) fn on_event(&mut self) -> Chore {
         self.events += 1;
-        if self.events.is_multiple_of(EVENTS_PER_CLOCK_CHECK) && !self.expired {
+        let checking = self.events.is_multiple_of(EVENTS_PER_CLOCK_CHECK) && !self.expired && !self.abandoned;
+        if checking && self.abandon_on_stop && crate::stop::requested() {
+            self.abandoned = true;
+            return Chore::Stop(self.sim_limit);
+        }
+        if checking {
             let elapsed = || TICK * u32::try_from(wall_ticks() - self.started).unwrap_or(u32::MAX);
             if self.wall_limit.is_some_and(|limit| elapsed() > limit) {
                 self.expired = true;

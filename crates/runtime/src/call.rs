@@ -121,7 +121,15 @@ impl Ctx {
         let answer = self.recv_match_timeout(is_answer, timeout).await;
         drop(wait);
         match answer {
-            None => Err(CallError::Timeout),
+            None => {
+                let state = self.kernel.lock();
+                if still_queued(&state, me, server, tag) {
+                    crate::reached!("call.timeout_while_queued");
+                } else if reply_in_flight(&state, me, server, tag) {
+                    crate::reached!("call.timeout_with_reply_in_flight");
+                }
+                Err(CallError::Timeout)
+            }
             Some(Message::Reply { body, .. }) => body.downcast::<Resp>().map_err(|_| CallError::BadReply),
             Some(Message::Down(down)) => Err(CallError::Exit(down.reason)),
             Some(_) => unreachable!("recv_match only accepts the reply or the DOWN"),
@@ -142,4 +150,17 @@ impl Ctx {
         let from = self.pid;
         self.kernel.act(|s| s.send(from, to.pid, Message::Reply { tag: to.tag, body: Payload::new(value) }));
     }
+}
+
+/// True if the call tagged `tag` is still in flight or in `server`'s mailbox: the
+/// caller gave up before the server even read the request.
+fn still_queued(state: &crate::kernel::State, caller: Pid, server: Pid, tag: Ref) -> bool {
+    let is_request = |m: &Message| matches!(m, Message::Call { from, .. } if from.tag == tag);
+    state.in_transit(caller, server, is_request) || state.in_mailbox(server, is_request)
+}
+
+/// True if the reply to the call tagged `tag` is on its way back: the server handled
+/// the request, but too late for the caller.
+fn reply_in_flight(state: &crate::kernel::State, caller: Pid, server: Pid, tag: Ref) -> bool {
+    state.in_transit(server, caller, |m| matches!(m, Message::Reply { tag: t, .. } if *t == tag))
 }

@@ -26,7 +26,8 @@ pub mod kind {
     pub const LINK: &str = "link";
     /// A name was registered: `pid`, `name`.
     pub const REGISTER: &str = "register";
-    /// A message arrived: `msg`, `from`, `to`, `kind`, `in_flight_ns` (if delayed).
+    /// A message arrived: `msg`, `from`, `to`, `kind`, `in_flight_ns` (if delayed);
+    /// a DOWN adds `monitor` and `reason`, an EXIT `reason`.
     pub const DELIVER: &str = "deliver";
     /// A message was lost: `cause` (see [`super::cause`]), `msg`, `from`, `to`, `kind`.
     pub const DROP: &str = "drop";

@@ -112,11 +112,16 @@ impl FaultLayer {
             return Fate::Deliver { delay: Duration::ZERO };
         }
         if f.loss > 0.0 && self.rng.gen_bool(f.loss.min(1.0)) {
+            crate::reached!("message.dropped");
             return Fate::Drop;
         }
         let duplicate = f.duplication > 0.0 && self.rng.gen_bool(f.duplication.min(1.0));
         let first = self.draw_delay();
+        if !first.is_zero() {
+            crate::reached!("message.delayed");
+        }
         if duplicate {
+            crate::reached!("message.duplicated");
             let second = self.draw_delay();
             Fate::Duplicate { first, second }
         } else {

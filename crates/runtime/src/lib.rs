@@ -10,6 +10,8 @@
 //!   intensity, and a dynamic supervisor.
 //! - [`event`]: the kinds and field names of the trace events the runtime emits,
 //!   shared by emitters and checkers.
+//! - [`coverage`]: named situations a run reached, marked with [`reached!`] and
+//!   counted per seed.
 //! - [`faults`]: every message passes one decision point that delivers, drops,
 //!   duplicates or delays it, from a seed-derived stream; per-pair FIFO holds for what
 //!   is delivered.
@@ -48,6 +50,7 @@ compile_error!("otpsim-runtime runs on madsim's simulator: build with --cfg mads
 mod alarm;
 mod call;
 mod cluster;
+pub mod coverage;
 pub mod event;
 pub mod faults;
 pub mod gen_server;
@@ -61,6 +64,8 @@ pub mod rng;
 mod store;
 pub mod supervisor;
 mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timer;
 pub mod units;
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use otpsim_harness::scenario::{value_span, Scenario, ScenarioError};
+use otpsim_harness::scenario::{value_span, FaultKind, Scenario, ScenarioError};
 
 use super::schema::Foundation;
 
@@ -74,10 +74,38 @@ fn bounds(s: &Scenario<Foundation>) -> Vec<Bound> {
     ]
 }
 
-/// Rejects the first value below its bound, in the order of the docs' tables.
+/// Rejects an explicit node crash or restart aimed at the clients' node: it would
+/// stop the workload, not the system, so the run would test nothing.
+fn check_node_targets(path: &Path, text: &str, scenario: &Scenario<Foundation>) -> Result<(), ScenarioError> {
+    let clients = scenario.system.nodes;
+    for (i, at) in scenario.faults.at.iter().enumerate() {
+        let Some(target) =
+            at.target.as_ref().filter(|_| matches!(at.kind, FaultKind::NodeCrash | FaultKind::NodeRestart))
+        else {
+            continue;
+        };
+        if target.get_ref().trim().parse::<u32>() == Ok(clients) {
+            return Err(ScenarioError::new(
+                path,
+                text,
+                Some(target.span()),
+                &format!("faults.at[{i}].target"),
+                format!(
+                    "node {clients} is the clients' node: node faults hit the system's nodes, 0 to {}",
+                    clients - 1
+                ),
+            )
+            .with_hint("aim the fault at a system node, or partition the clients' node instead"));
+        }
+    }
+    Ok(())
+}
+
+/// Rejects the first value below its bound, in the order of the docs' tables, then
+/// a node fault aimed at the clients' node.
 pub fn check(path: &Path, text: &str, scenario: &Scenario<Foundation>) -> Result<(), ScenarioError> {
     match bounds(scenario).into_iter().find(|b| b.value < b.least) {
-        None => Ok(()),
+        None => check_node_targets(path, text, scenario),
         Some(b) => {
             let leaf = b.field.rsplit('.').next().unwrap_or(b.field);
             let shown = if b.field == "workload.request_timeout" { "\"0\"".to_owned() } else { b.value.to_string() };

@@ -8,6 +8,7 @@
 
 pub mod bounds;
 pub mod invariants;
+pub mod oracle;
 pub mod record;
 pub mod run;
 pub mod schema;
@@ -15,21 +16,29 @@ pub mod size;
 pub mod workload;
 
 use std::path::Path;
+use std::time::Duration;
 
 use otpsim_harness::plan::Topology;
 use otpsim_harness::scenario::{Ranged, Scenario, ScenarioError};
 use otpsim_harness::suite::SeedCost;
+use otpsim_harness::vacuity::Progress;
 use otpsim_harness::{Bound, Invariant, Run, System};
-use otpsim_runtime::Cluster;
+use otpsim_runtime::event::kind;
+use otpsim_runtime::{Cluster, Tables};
 
 pub use schema::Foundation;
 
 /// The sim's name in scenario files (the default when a file names none).
 pub const NAME: &str = "foundation";
 
-/// Runtime events no checker reads: message traffic and table bookkeeping, most of a
-/// trace. They stay in the trace (and its hash); the checkers just do not read them.
-const BULK: &[&str] = &["deliver", "drop", "duplicate", "monitor", "demonitor", "link", "spawn"];
+/// Runtime events no checker reads: table bookkeeping and lost messages. They stay in
+/// the trace (and its hash); the checkers just do not read them. Message traffic
+/// (`deliver`, `spawn`), most of a trace, is kept: the runtime invariants read it.
+const BULK: &[&str] = &[kind::DROP, kind::DUPLICATE, kind::MONITOR, kind::DEMONITOR, kind::LINK];
+
+/// The counter of tasks and workflows the system acknowledged: a run with none
+/// exercised nothing.
+const ACKNOWLEDGED: &str = "work_acknowledged";
 
 /// The ported coordination layer, as the harness sees it.
 #[derive(Clone, Copy, Debug, Default)]
@@ -79,9 +88,26 @@ impl System for FoundationSim {
         run::observe(cluster, run, running).await
     }
 
+    fn runtime_state<'a>(&self, record: &'a record::Record) -> Option<(&'a Tables, Duration)> {
+        Some((&record.tables, record.end))
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress { counter: ACKNOWLEDGED, when_zero: "no task or workflow was acknowledged" })
+    }
+
+    fn known_points(&self) -> Vec<&'static str> {
+        otpsim_foundation::coverage::POINTS.to_vec()
+    }
+
     fn counters(&self, record: &record::Record) -> Vec<(&'static str, u64)> {
         let acked = record.history.submits.values().filter(|op| op.acked.is_some()).count() as u64;
-        vec![("tasks_acknowledged", acked), ("workflows_started", record.history.starts.len() as u64)]
+        let started = record.history.starts.values().filter(|op| op.acked.is_some()).count() as u64;
+        vec![
+            ("tasks_acknowledged", acked),
+            (ACKNOWLEDGED, acked + started),
+            ("workflows_started", record.history.starts.len() as u64),
+        ]
     }
 
     fn unread_kinds(&self) -> &'static [&'static str] {

@@ -3,10 +3,11 @@
 //!
 //! The coefficients were measured on the shipped scenarios (release build): the system
 //! emits about 10 trace events per simulated second when idle, about 32 per task and 10
-//! per agent; a seed costs about 3 µs per event plus a term quadratic in the agents
-//! (starting and supervising them). Memory is about 5 KB per task (the plan, the
-//! history, the checked trace lines) and 7 KB per agent. An estimate, not a promise:
-//! within a small factor is what it is for.
+//! per agent; a seed costs about 3 µs per event plus about 110 µs per agent (starting
+//! and supervising it: 100,000 agents take 11 s). Memory is about 5 KB per task (the
+//! plan, the history, the checked trace lines) and 8 KB per agent (its task, its
+//! tables, its lines). An estimate, not a promise: within a small factor is what it
+//! is for. A system loaded past what its agents can do costs more than this says.
 
 use otpsim_harness::scenario::{Scenario, ScenarioError};
 use otpsim_harness::suite::SeedCost;
@@ -14,18 +15,19 @@ use std::path::Path;
 
 use super::schema::Foundation;
 
-/// Memory one seed may need before the scenario is refused as too large.
-pub const MEMORY_BUDGET_BYTES: u64 = 2 << 30;
+/// Memory one seed may need before the scenario is refused as too large: one seed
+/// stays under half a gigabyte.
+pub const MEMORY_BUDGET_BYTES: u64 = 448 << 20;
 
 const EVENTS_PER_SIM_SECOND: f64 = 10.0;
 const EVENTS_PER_TASK: f64 = 32.0;
 const EVENTS_PER_AGENT: f64 = 10.0;
 const EVENTS_PER_WORKFLOW_STEP: f64 = 20.0;
 const SECONDS_PER_EVENT: f64 = 3e-6;
-const SECONDS_PER_AGENT_PAIR: f64 = 0.7e-6;
+const SECONDS_PER_AGENT: f64 = 110e-6;
 const BYTES_BASE: f64 = 8e6;
 const BYTES_PER_TASK: f64 = 5e3;
-const BYTES_PER_AGENT: f64 = 7e3;
+const BYTES_PER_AGENT: f64 = 8e3;
 
 /// The estimated cost of one seed of `scenario`.
 pub fn estimate(scenario: &Scenario<Foundation>) -> SeedCost {
@@ -40,7 +42,7 @@ pub fn estimate(scenario: &Scenario<Foundation>) -> SeedCost {
         + EVENTS_PER_WORKFLOW_STEP * steps;
     SeedCost {
         events: events as u64,
-        seconds: SECONDS_PER_EVENT * events + SECONDS_PER_AGENT_PAIR * agents * agents,
+        seconds: SECONDS_PER_EVENT * events + SECONDS_PER_AGENT * agents,
         memory_bytes: (BYTES_BASE + BYTES_PER_TASK * tasks + BYTES_PER_AGENT * agents) as u64,
     }
 }
@@ -103,6 +105,13 @@ mod tests {
         let huge = CALM.replace("tasks = 100", "tasks = 10000000");
         let error = bind(Path::new("huge.toml"), &huge).expect_err("too large").to_string();
         assert!(error.starts_with("huge.toml:5:1: `workload.tasks`: the input is too large: "), "{error}");
+        let crowd = CALM.replace("task_agents = 8", "task_agents = 100000");
+        let error = bind(Path::new("crowd.toml"), &crowd).expect_err("too large").to_string();
+        assert!(error.starts_with("crowd.toml:3:1: `system.task_agents`: the input is too large: "), "{error}");
+        let fifty_thousand = CALM.replace("task_agents = 8", "task_agents = 50000");
+        // Measured: 5 s and 404 MB.
+        let cost = estimate(&bind(Path::new("many.toml"), &fifty_thousand).expect("fits").scenario);
+        assert!((2.0..20.0).contains(&cost.seconds) && cost.memory_bytes < 448 << 20, "{cost:?}");
         let long = CALM.replace("until = \"15s\"", "until = \"1000h\"");
         let cost = estimate(&bind(Path::new("long.toml"), &long).expect("long but small").scenario);
         assert!(cost.seconds > 60.0 && cost.memory_bytes < 64 << 20, "{cost:?}");

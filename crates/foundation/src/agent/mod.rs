@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use otpsim_runtime::gen_server;
-use otpsim_runtime::supervisor::{ChildKind, ChildSpec, Strategy, SupervisorSpec};
+use otpsim_runtime::supervisor::{self, ChildKind, ChildSpec, Strategy, SupervisorOpts, SupervisorSpec};
 use otpsim_runtime::{Ctx, Message, NodeId, Reason, SpawnOpts};
 
 use crate::config::Config;
@@ -49,7 +49,13 @@ pub fn pool_child_spec(indices: Vec<u32>, node: NodeId, config: Arc<Config>) -> 
     }
     let children = indices.iter().map(|&i| agent_child_spec(i, node, config.clone())).collect();
     let spec = SupervisorSpec { strategy: Strategy::OneForOne, intensity: crate::app::intensity(&config), children };
-    ChildSpec::supervisor(SUPERVISOR_ID, spec)
+    // Labelled with its id, as fault targets (`agent_supervisor`) name processes.
+    ChildSpec::new(SUPERVISOR_ID, move |ctx: &Ctx| {
+        let spec = spec.clone();
+        let opts = SupervisorOpts::default().labelled(SUPERVISOR_ID);
+        Box::pin(async move { supervisor::start_link_opts(ctx, ctx.node(), opts, spec).await.map_err(Reason::from) })
+    })
+    .kind(ChildKind::Supervisor)
 }
 
 /// The `unsupervised_spawn` path: start every agent with a plain link to this

@@ -15,7 +15,7 @@
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use otpsim_runtime::Ctx;
+use otpsim_runtime::{reached, Ctx};
 use tracing::debug;
 
 use crate::config::Config;
@@ -162,6 +162,11 @@ impl ProcessTask {
                 handle(ctx, &self.spec, self.failures)
             }
         };
+        match &raw {
+            Err(TaskError::Exception(_)) => reached!("agent.defect_rescued"),
+            Err(_) => reached!("agent.task_attempt_failed"),
+            Ok(_) => {}
+        }
         let result = match raw {
             Err(error) if config.has(Flaw::ErrorsAsSuccess) && !matches!(error, TaskError::Exception(_)) => {
                 Ok(error_as_value(&error))
@@ -181,7 +186,26 @@ impl ProcessTask {
                     Decision::RetryAfter(backoff) => Next::RetryAfter(backoff),
                     Decision::GiveUp(outcome) => Next::Done(outcome),
                 };
+                self.emit_failed(ctx, &error, &next);
                 Step { next, error: Some(error), breaker: transition }
+            }
+        }
+    }
+}
+
+impl ProcessTask {
+    /// The `attempt_failed` event: what the retry policy decided after this failure.
+    fn emit_failed(&self, ctx: &Ctx, error: &TaskError, next: &Next) {
+        let (task, agent, failures, error) = (self.spec.id, ctx.pid(), self.failures, error.reason());
+        match next {
+            Next::RetryAfter(backoff) => {
+                let backoff_ns = u64::try_from(backoff.as_nanos()).unwrap_or(u64::MAX);
+                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = %task, agent = %agent, failures, error,
+                    next = "retry", backoff_ns);
+            }
+            Next::Done(_) => {
+                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = %task, agent = %agent, failures, error,
+                    next = "give_up");
             }
         }
     }
@@ -198,6 +222,7 @@ fn handle(ctx: &Ctx, spec: &TaskSpec, attempt: u32) -> Result<u64, TaskError> {
         Behavior::FailTransiently { .. } => Ok(task::result_of(spec.id)),
         Behavior::FailPermanently => Err(TaskError::Invalid),
         Behavior::Defect => {
+            reached!("agent.task_defect");
             debug!(target: TARGET, event = kind::DEFECT, task = %spec.id, pid = %ctx.pid());
             panic!("programming defect in the handler of task {}", spec.id)
         }

@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use otpsim_runtime::reached;
+
 use crate::config::Config;
 use crate::task::{self, TaskOutcome};
 
@@ -31,6 +33,7 @@ pub fn after_failure(error: &TaskError, failures: u32, work: Duration, config: &
     if task::retries_fit(failures, work, config) {
         Decision::RetryAfter(task::backoff(failures.saturating_sub(1), config))
     } else {
+        reached!("agent.retries_exhausted");
         Decision::GiveUp(TaskOutcome::Failed(task::RETRIES_EXHAUSTED.to_owned()))
     }
 }

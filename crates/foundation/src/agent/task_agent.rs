@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use otpsim_runtime::gen_server::{CallOutcome, Flow, GenServer};
-use otpsim_runtime::{Ctx, Message, Reason, ReplyTo};
+use otpsim_runtime::{reached, Cluster, Ctx, Message, NodeId, Reason, ReplyTo};
 use tracing::debug;
 
 use crate::config::Config;
@@ -103,12 +103,31 @@ pub struct TaskAgent {
     seq: u64,
     cooldown: Option<otpsim_runtime::Ref>,
     reports_armed: bool,
+    /// Where the agent runs, so its end can tell a node crash from a process exit.
+    home: (Cluster, NodeId),
+}
+
+impl Drop for TaskAgent {
+    /// Marks the coverage point of an agent that ends (killed, shut down, or with its
+    /// node) while it runs tasks. It only counts: a dropped agent must not send anything.
+    fn drop(&mut self) {
+        let (cluster, node) = &self.home;
+        if self.runs.is_empty() {
+            return;
+        }
+        if cluster.is_up(*node) {
+            reached!("agent.stopped_with_tasks_running");
+        } else {
+            reached!("agent.node_crashed_with_tasks_running");
+        }
+    }
 }
 
 impl TaskAgent {
     /// The agent's `init`: registers its name and restores its snapshot.
     pub fn init(ctx: &Ctx, index: u32, config: Arc<Config>) -> Result<Self, Reason> {
         ctx.register(&name(index)).map_err(|e| Reason::error(format!("register {}: {e}", name(index))))?;
+        reached!("agent.started");
         let state = durable::restore_agent(ctx, index, &config);
         let mut agent = TaskAgent {
             index,
@@ -119,8 +138,12 @@ impl TaskAgent {
             seq: 0,
             cooldown: None,
             reports_armed: false,
+            home: (ctx.cluster(), ctx.node()),
         };
         let interrupted = std::mem::take(&mut agent.state.running);
+        if !interrupted.is_empty() {
+            reached!("agent.restarted_with_tasks_running");
+        }
         for task in interrupted.into_iter().rev() {
             if agent.state.crashed.contains(&task.task.id) {
                 agent.record_outcome(ctx, task, TaskOutcome::Failed(task::CRASHED.to_owned()));
@@ -209,7 +232,9 @@ impl TaskAgent {
         if self.state.queue.len() >= self.config.agent_queue_capacity {
             return AgentReply::Busy("queue_full".to_owned());
         }
+        let task = assignment.task.id;
         self.state.queue.push_back(assignment);
+        debug!(target: TARGET, event = kind::TASK_QUEUED, task = %task, agent = %ctx.pid(), queue_len = self.state.queue.len());
         self.save(ctx);
         self.pump(ctx);
         AgentReply::Accepted
@@ -318,6 +343,7 @@ impl TaskAgent {
         };
         let step = run.process.attempt(ctx, &config, breaker, || durable::record_crash(ctx, index, task, &config));
         if let Transition::Opened(failures) = step.breaker {
+            reached!("agent.task_breaker_opened");
             debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = %ctx.pid(), downstream = %downstream,
                 failures, threshold = breaker.threshold());
         }
@@ -353,6 +379,7 @@ impl TaskAgent {
         if !self.state.paused && error_count >= threshold {
             self.state.paused = true;
             debug!(target: TARGET, event = kind::AGENT_PAUSED, agent = %ctx.pid(), error_count, threshold);
+            reached!("agent.paused");
             self.cooldown = Some(ctx.send_after(ctx.pid(), Tick::Cooldown, self.config.agent_pause_cooldown));
         }
         self.save(ctx);
@@ -368,6 +395,7 @@ impl TaskAgent {
         self.state.paused = false;
         self.state.error_count = 0;
         debug!(target: TARGET, event = kind::AGENT_RESUMED, agent = %ctx.pid());
+        reached!("agent.resumed");
         self.save(ctx);
         self.pump(ctx);
     }

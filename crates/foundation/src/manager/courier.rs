@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use otpsim_runtime::{CallError, Ctx, Pid, SpawnOpts};
+use otpsim_runtime::{reached, CallError, Ctx, Pid, SpawnOpts};
 
 use crate::flaws::{Flaw, Flaws};
 use crate::protocol::{AgentReply, AgentRequest, RouteOutcome, REJECTED};
@@ -55,7 +55,10 @@ pub(crate) fn judge(
     result: &Result<AgentReply, CallError>,
 ) -> Verdict {
     let failure = match result {
-        Ok(AgentReply::Rejected(why) | AgentReply::Busy(why)) => format!("{REJECTED}{why}"),
+        Ok(AgentReply::Rejected(why) | AgentReply::Busy(why)) => {
+            reached!("manager.delivery_refused");
+            format!("{REJECTED}{why}")
+        }
         Ok(_) => return Verdict { failure: None, outcome: RouteOutcome::Delivered },
         Err(e) => e.to_string(),
     };

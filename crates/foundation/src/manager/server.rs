@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use otpsim_runtime::{CallError, CallOutcome, Ctx, Down, Flow, GenServer, Message, Pid, Reason, Ref, ReplyTo};
+use otpsim_runtime::{reached, CallError, CallOutcome, Ctx, Down, Flow, GenServer, Message, Pid, Reason, Ref, ReplyTo};
 
 use super::buffer::{Entry, MsgKey, Slot};
 use super::courier::{self, Attempted, Verdict};
@@ -179,6 +179,7 @@ impl Manager {
     fn report_overflow(&mut self, ctx: &Ctx, receiver: Pid, dropped: Vec<Slot>) {
         for slot in dropped {
             self.overflow_count += 1;
+            reached!("manager.buffer_overflow");
             trace::buffer_overflow(receiver, slot.key(), self.policy.buffer_max);
             if let Slot::Held(entry) = slot {
                 settle(ctx, receiver, entry, RouteOutcome::Failed("buffer overflow".into()));
@@ -207,7 +208,12 @@ impl Manager {
                 self.count(ctx, p.receiver, verdict.failure.is_some());
                 ctx.reply(from, Answer::Routed(verdict.outcome));
             }
-            Job::Replay(entry) => self.on_replayed(ctx, p.receiver, entry, verdict),
+            Job::Replay(entry) => {
+                if matches!(result, Err(CallError::Exit(Reason::Noconnection))) {
+                    reached!("manager.replay_cut_by_partition");
+                }
+                self.on_replayed(ctx, p.receiver, entry, verdict)
+            }
         }
     }
 
@@ -246,6 +252,7 @@ impl Manager {
         peer.phase = Phase::Open { generation };
         peer.timer = Some(ctx.send_after(ctx.pid(), ResetDue { receiver, generation }, self.policy.reset_after));
         trace::breaker_opened(receiver, peer.failures, self.policy.threshold);
+        reached!("manager.breaker_opened");
     }
 
     fn on_reset(&mut self, ctx: &Ctx, due: &ResetDue) {
@@ -259,6 +266,7 @@ impl Manager {
         }
         peer.timer = None;
         trace::breaker_reset(due.receiver);
+        reached!("manager.breaker_reset");
         self.replay_next(ctx, due.receiver);
     }
 
@@ -278,6 +286,7 @@ impl Manager {
                 panic!("buffer entry {seq} ({key}) for {receiver} holds no request")
             }
             Some(Slot::Held(entry)) => {
+                reached!("manager.buffer_replaying");
                 peer.phase = Phase::Replaying { key: entry.key };
                 let (request, timeout) = (entry.request.clone(), entry.timeout);
                 self.dispatch(ctx, receiver, request, timeout, Job::Replay(entry));
@@ -291,6 +300,7 @@ impl Manager {
         let replaying = Phase::Replaying { key: entry.key };
         let Some(peer) = self.peers.get_mut(receiver).filter(|p| p.phase == replaying) else {
             // The receiver went down during the replay and its state is gone.
+            reached!("manager.receiver_down_during_replay");
             settle(ctx, receiver, entry, verdict.outcome);
             return;
         };
@@ -326,6 +336,9 @@ impl Manager {
         let Some(mut peer) = self.peers.on_down(ctx, &down) else {
             return;
         };
+        if down.reason == Reason::Noconnection {
+            reached!("manager.receiver_down_noconnection");
+        }
         for slot in peer.buffer.take_all() {
             if let Slot::Held(entry) = slot {
                 settle(ctx, down.pid, entry, RouteOutcome::Failed(format!("receiver down: {}", down.reason)));

@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use otpsim_runtime::{Ctx, Message, Ref};
+use otpsim_runtime::{reached, Ctx, Message, Ref};
 
-use super::{emit_cancel, emit_status, emit_step_done, emit_step_run, step_result};
+use super::{emit_cancel, emit_results, emit_status, emit_step_done, emit_step_run, step_result};
 use super::{WorkflowId, WorkflowSpec, WorkflowStatus};
 use crate::config::Config;
 use crate::flaws::Flaw;
@@ -107,6 +107,7 @@ impl GodWorkflows {
         }
         run.timer = None;
         if run.spec.steps[step].defect && run.attempts[step] == 1 {
+            reached!("workflow.step_defect");
             panic!("workflow {id} step {step}: injected defect");
         }
         run.results.push(step_result(id, step));
@@ -121,6 +122,7 @@ impl GodWorkflows {
         let run = self.runs.get_mut(&id).expect("begin_step of a known workflow");
         let step = run.results.len();
         let Some(work) = run.spec.steps.get(step).map(|s| s.work) else {
+            emit_results(id, &run.results);
             self.set_status(ctx, id, WorkflowStatus::Completed);
             return;
         };

@@ -148,6 +148,12 @@ fn emit_step_done(id: WorkflowId, step: usize) {
     tracing::debug!(target: "otpsim::foundation", event = kind::STEP_DONE, workflow = %id, step = step as u64);
 }
 
+/// The `workflow_results` event: workflow `id` completed with these recorded results.
+fn emit_results(id: WorkflowId, results: &[u64]) {
+    let results = results.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_RESULTS, workflow = %id, results = %results);
+}
+
 /// The `workflow_status` event: the workflow hosted by `host` changed status.
 fn emit_status(id: WorkflowId, status: &WorkflowStatus, host: Pid) {
     tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_STATUS, workflow = %id, status = status.name(), host = %host);

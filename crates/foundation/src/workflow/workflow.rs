@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use otpsim_runtime::gen_server::start_link_with;
 use otpsim_runtime::supervisor::{ChildSpec, Restart};
-use otpsim_runtime::{Ctx, Message, Reason, ReplyTo, SpawnOpts};
+use otpsim_runtime::{reached, Ctx, Message, Reason, ReplyTo, SpawnOpts};
 
 use super::record::{self, WorkflowRecord};
-use super::{emit_cancel, emit_status, emit_step_done, emit_step_run, step_result, WorkflowId, WorkflowStatus};
+use super::{
+    emit_cancel, emit_results, emit_status, emit_step_done, emit_step_run, step_result, WorkflowId, WorkflowStatus,
+};
 use crate::config::Config;
 use crate::flaws::Flaw;
 
@@ -80,6 +82,10 @@ impl Workflow {
             return None;
         }
         let me = ctx.pid();
+        if record.attempts.get(record.next_step).is_some_and(|&n| n > 0) {
+            // A step had started and not finished: its process or node crashed in it.
+            reached!("workflow.resumed_after_crash_in_step");
+        }
         match record.status {
             WorkflowStatus::Initialized => {
                 emit_status(id, &record.status, me);
@@ -130,6 +136,7 @@ impl Workflow {
                 return self.finish(&ctx, WorkflowStatus::Cancelled, Some(caller));
             }
             if spec.defect && self.record.attempts[step] == 1 {
+                reached!("workflow.step_defect");
                 panic!("workflow {id} step {step}: injected defect");
             }
             self.record.results.push(step_result(id, step));
@@ -144,6 +151,9 @@ impl Workflow {
         self.record.status = status;
         self.save(ctx);
         emit_status(self.id(), &self.record.status, ctx.pid());
+        if self.record.status == WorkflowStatus::Completed {
+            emit_results(self.id(), &self.record.results);
+        }
         if let Some(caller) = caller {
             ctx.reply(caller, self.record.status.clone());
         }
@@ -171,6 +181,9 @@ impl Workflow {
                 continue;
             }
             emit_cancel(self.id());
+            if deadline > ctx.now() {
+                reached!("workflow.cancel_during_step");
+            }
             if !self.policy.cancel_ignored {
                 return Some(from);
             }

@@ -43,28 +43,34 @@ impl TraceHeader {
     }
 }
 
-/// Writes the header and every event of `lines` (a trace's lines, in order) to `out`,
-/// one JSON object per line; returns how many events were written. Lines are parsed
-/// one at a time, twice (roles first), so a long trace is never held parsed or as one
-/// string.
-pub fn write_json_lines(
+/// Writes the header and every event of the trace's lines (in order; `lines` opens
+/// them afresh at each call) to `out`, one JSON object per line; returns how many
+/// events were written. Lines are read one at a time, twice (roles first), so a long
+/// trace is never held, parsed or as one string.
+pub fn write_json_lines<I>(
     out: &mut dyn Write,
     scenario: &str,
     seed: u64,
     hash: u64,
-    lines: &[String],
-) -> io::Result<usize> {
-    let parsed = || lines.iter().enumerate().filter_map(|(i, line)| TraceEvent::parse(i + 1, line));
+    lines: impl Fn() -> io::Result<I>,
+) -> io::Result<usize>
+where
+    I: Iterator<Item = io::Result<String>>,
+{
     let mut roles = Roles::default();
     let mut events = 0;
-    for e in parsed() {
-        roles.learn(&e);
-        events += 1;
+    for (i, line) in lines()?.enumerate() {
+        if let Some(e) = TraceEvent::parse(i + 1, &line?) {
+            roles.learn(&e);
+            events += 1;
+        }
     }
     let header = TraceHeader::new(scenario, seed, events, hash);
     writeln!(out, "{}", serde_json::to_string(&header).map_err(io::Error::other)?)?;
-    for e in parsed() {
-        writeln!(out, "{}", event_line(&e, &roles))?;
+    for (i, line) in lines()?.enumerate() {
+        if let Some(e) = TraceEvent::parse(i + 1, &line?) {
+            writeln!(out, "{}", event_line(&e, &roles))?;
+        }
     }
     Ok(events)
 }
@@ -122,7 +128,7 @@ mod tests {
         .map(String::from)
         .into();
         let mut out = Vec::new();
-        assert_eq!(write_json_lines(&mut out, "calm", 4, 0xab, &lines).unwrap(), 2);
+        assert_eq!(write_json_lines(&mut out, "calm", 4, 0xab, || Ok(lines.iter().cloned().map(Ok))).unwrap(), 2);
         let text = String::from_utf8(out).unwrap();
         let rows: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(rows[0]["version"], TRACE_FORMAT_VERSION);

@@ -9,6 +9,7 @@ mod defects_crash;
 mod event;
 mod no_orphan_processes;
 mod restart_intensity;
+pub mod runtime;
 mod violation;
 
 pub use defects_crash::defects_crash;

@@ -10,10 +10,10 @@
 //! link to its caller) is an orphan: nobody restarts it when it dies. Skips processes
 //! without a label.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use otpsim_runtime::Tables;
+use otpsim_runtime::{Pid, Tables};
 
 use super::{TraceEvent, Violation};
 use otpsim_runtime::event::{field, kind};
@@ -24,7 +24,7 @@ const NAME: &str = "no_orphan_processes";
 /// processes that legitimately have no supervisor.
 pub fn no_orphan_processes(events: &[TraceEvent], tables: &Tables, exempt: &[&str], end: Duration) -> Vec<Violation> {
     let mut parent: BTreeMap<&str, (&str, &TraceEvent)> = BTreeMap::new();
-    let roots: Vec<&str> =
+    let roots: BTreeSet<&str> =
         events.iter().filter(|e| e.kind == kind::ROOT_START).filter_map(|e| e.get(field::PID)).collect();
     for e in events {
         let child = match e.kind.as_str() {
@@ -36,28 +36,30 @@ pub fn no_orphan_processes(events: &[TraceEvent], tables: &Tables, exempt: &[&st
             parent.insert(child, (sup, e));
         }
     }
-    let alive: Vec<String> = tables.processes.iter().map(|p| p.pid.to_string()).collect();
-    let exempt_pids: Vec<String> = tables
+    // Sets, not lists: a run with a hundred thousand processes checks each in O(log n).
+    let alive: BTreeSet<String> = tables.processes.iter().map(|p| p.pid.to_string()).collect();
+    let exempt_pids: BTreeSet<Pid> = tables
         .processes
         .iter()
         .filter(|p| p.label.as_deref().is_some_and(|label| exempt.contains(&label)))
-        .map(|p| p.pid.to_string())
+        .map(|p| p.pid)
         .collect();
-    let linked_to_exempt = |pid: &str| {
-        tables.links.iter().any(|(a, b)| {
-            (a.to_string() == pid && exempt_pids.contains(&b.to_string()))
-                || (b.to_string() == pid && exempt_pids.contains(&a.to_string()))
-        })
-    };
+    let linked_to_exempt: BTreeSet<Pid> = tables
+        .links
+        .iter()
+        .flat_map(|&(a, b)| [(a, b), (b, a)])
+        .filter(|(_, other)| exempt_pids.contains(other))
+        .map(|(pid, _)| pid)
+        .collect();
     let mut violations = Vec::new();
     for process in &tables.processes {
         let Some(label) = process.label.as_deref() else { continue };
         let pid = process.pid.to_string();
-        if exempt.contains(&label) || roots.contains(&pid.as_str()) || linked_to_exempt(&pid) {
+        if exempt.contains(&label) || roots.contains(pid.as_str()) || linked_to_exempt.contains(&process.pid) {
             continue;
         }
         match parent.get(pid.as_str()) {
-            Some((sup, _)) if alive.iter().any(|a| a == sup) => {}
+            Some((sup, _)) if alive.contains(*sup) => {}
             Some((sup, started)) => violations.push(
                 Violation::new(NAME, end, format!("{label} process {pid} outlived its supervisor {sup}"))
                     .id("pid", &pid)
@@ -75,7 +77,7 @@ pub fn no_orphan_processes(events: &[TraceEvent], tables: &Tables, exempt: &[&st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otpsim_runtime::{NodeId, Pid, ProcessRow};
+    use otpsim_runtime::{NodeId, ProcessRow};
 
     fn row(serial: u64, label: &str) -> ProcessRow {
         ProcessRow {

@@ -174,13 +174,13 @@ fn check<S: SimSchema>(path: &Path, text: &str, s: &Scenario<S>, invariants: &[&
             }
         }
     }
-    if let Some(expect) = &s.expect {
-        if !known(expect.violation.get_ref()) {
-            targets.push(Err(unknown_invariant(path, text, &expect.violation, "expect.violation", invariants)));
+    if let Some(expect) = s.expect.as_ref().and_then(|e| e.violation.as_ref()) {
+        if !known(expect.get_ref()) {
+            targets.push(Err(unknown_invariant(path, text, expect, "expect.violation", invariants)));
         } else if let Some(list) = &s.check.invariants {
-            if !list.iter().any(|n| n.get_ref() == expect.violation.get_ref()) {
+            if !list.iter().any(|n| n.get_ref() == expect.get_ref()) {
                 err(
-                    Some(expect.violation.span()),
+                    Some(expect.span()),
                     "expect.violation",
                     "is not among check.invariants, so it can never be found".into(),
                 );

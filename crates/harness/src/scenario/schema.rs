@@ -248,12 +248,18 @@ impl Default for CheckSpec {
     }
 }
 
-/// `[expect]`: a flaw scenario passes iff this violation is found.
+/// `[expect]`: a flaw scenario passes iff this violation is found; any scenario
+/// can require coverage points its seeds must reach.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// The invariant that must be violated.
-    pub violation: Spanned<String>,
+    /// The invariant that must be violated (absent: a healthy scenario).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<Spanned<String>>,
+    /// Coverage points the seeds must reach, together; a run that misses one is
+    /// vacuous, and a flaw scenario's miss says which point was never reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<Spanned<String>>,
     /// Within this many seeds (default: the scenario's `seeds`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within_seeds: Option<NonZeroU64>,

@@ -25,7 +25,8 @@ pub(crate) enum Receive {
     Dead,
 }
 
-fn now() -> Instant {
+/// The simulated clock (one lookup of madsim's context: do it once per operation).
+pub(super) fn now() -> Instant {
     madsim::time::TimeHandle::current().now_instant()
 }
 
@@ -82,7 +83,7 @@ impl State {
     fn enqueue(&mut self, from: Pid, to: Pid, msg: Message, id: u64, delay: Duration) {
         let now = now();
         if delay.is_zero() && self.transit.is_idle((from, to)) {
-            self.deliver_now(from, to, InFlight { at: now, msg, id, sent: now });
+            self.deliver_now(from, to, InFlight { at: now, msg, id, sent: now }, now);
         } else {
             self.transit.push((from, to), msg, id, now, delay);
         }
@@ -101,15 +102,15 @@ impl State {
                         trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = f.id, %from, %to, kind);
                         continue;
                     }
-                    self.deliver_now(pair.0, pair.1, f);
+                    self.deliver_now(pair.0, pair.1, f, now);
                 }
             }
         }
     }
 
-    /// Puts a message in a live mailbox and wakes its owner. A message to a dead
-    /// process, or a reply nobody waits for any more, is dropped silently.
-    pub(super) fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight) {
+    /// Puts a message in a live mailbox at `now` and wakes its owner. A message to a
+    /// dead process, or a reply nobody waits for any more, is dropped silently.
+    pub(super) fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight, now: Instant) {
         let InFlight { msg, id, sent, .. } = f;
         let kind = msg.kind();
         let Some(p) = self.procs.get_mut(&to) else {
@@ -123,9 +124,17 @@ impl State {
             }
         }
         // The time in flight, when there was any: what a delayed message's arrow spans.
-        match u64::try_from(now().saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX) {
-            0 => trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind),
-            in_flight_ns => {
+        // A DOWN names its monitor and reason, an EXIT its reason: what runtime invariants judge.
+        match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
+            (in_flight_ns, Message::Down(d)) => {
+                let (monitor, reason) = (d.monitor, &d.reason);
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns, %monitor, %reason);
+            }
+            (in_flight_ns, Message::Exit { reason, .. }) => {
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns, %reason);
+            }
+            (0, _) => trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind),
+            (in_flight_ns, _) => {
                 trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns)
             }
         }
@@ -133,6 +142,16 @@ impl State {
         if let Some(w) = p.waker.take() {
             w.wake();
         }
+    }
+
+    /// True if a message from `from` to `to` that `is` accepts is still in flight.
+    pub(crate) fn in_transit(&self, from: Pid, to: Pid, is: impl Fn(&Message) -> bool) -> bool {
+        self.transit.any((from, to), is)
+    }
+
+    /// True if `pid` is alive and a message that `is` accepts waits in its mailbox.
+    pub(crate) fn in_mailbox(&self, pid: Pid, is: impl Fn(&Message) -> bool) -> bool {
+        self.procs.get(&pid).is_some_and(|p| p.mailbox.iter().any(is))
     }
 
     // ----- the receiving side -----------------------------------------------

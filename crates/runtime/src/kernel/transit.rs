@@ -105,6 +105,11 @@ impl Transit {
         }
     }
 
+    /// True if a message of the pair that `is` accepts is still in flight.
+    pub(super) fn any(&self, pair: Pair, is: impl Fn(&Message) -> bool) -> bool {
+        self.queues.get(&pair).is_some_and(|q| q.iter().any(|f| is(&f.msg)))
+    }
+
     /// How many messages are in flight.
     pub(super) fn len(&self) -> usize {
         self.queues.values().map(VecDeque::len).sum()

@@ -77,6 +77,7 @@ pub(super) fn child_restart(supervisor: Pid, child: &str, old_pid: Option<Pid>, 
 pub(super) fn intensity_exceeded(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
     debug!(target: "otpsim", event = crate::event::kind::INTENSITY_EXCEEDED, %supervisor, child, restarts, max_restarts, within_ms);
+    crate::reached!("supervisor.intensity_exceeded");
 }
 
 pub(super) fn supervisor_shutdown(supervisor: Pid, reason: &Reason) {

@@ -1,5 +1,5 @@
 //! The reference model: the OTP rules for processes, monitors, links and names
-//! (DESIGN.md, "OTP semantics"), written as plainly as possible so that it can be
+//! (docs/design.md and docs/otp-semantics.md), written as plainly as possible so that it can be
 //! read against the rules line by line. It knows nothing of tasks, locks or time:
 //! every step happens at once, and messages land in mailboxes immediately (the
 //! network is reliable in this test).

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use otpsim_foundation::manager::{BreakerState, ManagerStats, ReceiverStats};
-use otpsim_foundation::task::result_of;
 use otpsim_foundation::workflow::{WorkflowId, WorkflowSpec, WorkflowStatus};
 use otpsim_foundation::{Behavior, Config, TaskId, TaskOutcome, TaskSpec, TaskType};
 use otpsim_harness::invariant::TraceEvent;
 use otpsim_runtime::{NodeId, Pid, ProcessRow, Tables};
 
+use super::super::oracle::task_result;
 use super::super::record::{History, Observed, Op, Record};
 use super::super::workload::{Plan, PlannedTask, PlannedWorkflow};
 
@@ -41,7 +41,7 @@ pub fn empty_record() -> Record {
 }
 
 pub fn final_completed() -> Observed {
-    Observed::Final(TaskOutcome::Completed(result_of(TaskId(1))))
+    Observed::Final(TaskOutcome::Completed(task_result(TaskId(1))))
 }
 
 pub fn record_with_task(behavior: Behavior, observed: Option<Observed>) -> Record {

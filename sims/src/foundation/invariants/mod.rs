@@ -13,6 +13,7 @@ mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;
 mod workflow_isolation;
+mod workflow_steps;
 mod workflows_finish;
 
 #[cfg(test)]
@@ -59,7 +60,7 @@ pub fn all() -> Vec<Invariant<Record>> {
         }),
         Invariant::always("workflow_isolation", |_, events| workflow_isolation(events)),
         Invariant::eventually("workflows_finish", workflows_finish),
-        Invariant::always("config_honored", |record, events| config_honored(&record.config, events)),
+        Invariant::always("config_honored", config_honored),
         Invariant::eventually("buffer_drained", buffer_drained),
     ]
 }

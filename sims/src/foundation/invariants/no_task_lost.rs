@@ -2,8 +2,8 @@
 //!
 //! Eventually holds (judged after faults stop and the system settles): for each
 //! submission the coordinator acknowledged, the final status read through the API is
-//! completed or failed, and equals `task::true_outcome` of the task's spec under the
-//! run's config. A task still queued or running, unknown to the system, or finished
+//! completed or failed, and equals the sim's own [`oracle::true_outcome`] of the task's
+//! spec under the run's config. A task still queued or running, unknown to the system, or finished
 //! with another outcome (an error reported as success, say) is lost. Pending tasks get
 //! a liveness diagnosis ([`super::liveness`]): if the system still finished tasks in
 //! the last part of settle, one "settle too short" verdict with the settle it needs;
@@ -12,9 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use otpsim_foundation::task::true_outcome;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
+use super::super::oracle;
 use super::super::record::{Observed, Record};
 use super::liveness;
 use otpsim_foundation::events::field;
@@ -53,7 +53,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     for planned in &record.plan.tasks {
         let id = planned.spec.id;
         let Some(acked) = record.history.submits.get(&id).and_then(|op| op.acked) else { continue };
-        let expected = true_outcome(&planned.spec, &record.config);
+        let expected = oracle::true_outcome(&planned.spec, &record.config);
         let problem = match record.tasks.get(&id) {
             Some(Observed::Final(outcome)) if *outcome == expected => continue,
             Some(Observed::Final(outcome)) => format!("ended {outcome}, but its true outcome is {expected}"),

@@ -6,7 +6,8 @@
 //! still running, and never completed after a cancel reached it (`workflow_cancel`
 //! before its completion: a cancel lost on the way is no cancel). Always holds: once a step's result is persisted
 //! (`step_done`), that step never starts again (`step_run`), and once a cancel is
-//! acknowledged the workflow starts no further step.
+//! acknowledged the workflow starts no further step. Steps run once each, in order,
+//! with their results recorded: [`super::workflow_steps`].
 
 use std::collections::BTreeMap;
 
@@ -117,6 +118,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             violations.push(Violation::new(NAME, late.time, message).id("workflow", id).evidence([late]));
         }
     }
+    violations.extend(super::workflow_steps::workflow_steps(record, events));
     violations
 }
 
@@ -128,7 +130,8 @@ mod tests {
     #[test]
     fn a_completed_workflow_holds() {
         let r = record_with_workflow(Some(WorkflowStatus::Completed), false);
-        assert!(workflows_finish(&r, &[]).is_empty());
+        let e = events(&["1.500000000s otpsim::foundation event=workflow_results workflow=1 results="]);
+        assert!(workflows_finish(&r, &e).is_empty(), "{:?}", workflows_finish(&r, &e));
     }
 
     #[test]
@@ -166,8 +169,8 @@ mod tests {
             vec![otpsim_foundation::workflow::StepSpec { work: std::time::Duration::from_secs(1), defect: false }; 4];
         // Two steps of other workflows done in the last 10 s of a run that ends at 60 s.
         let e = events(&[
-            "52.000000000s otpsim::foundation event=step_done workflow=2 step=3",
-            "57.000000000s otpsim::foundation event=step_done workflow=3 step=1",
+            "52.000000000s otpsim::foundation event=step_done workflow=2 step=0",
+            "57.000000000s otpsim::foundation event=step_done workflow=3 step=0",
         ]);
         let v = workflows_finish(&r, &e);
         assert_eq!(v.len(), 1, "{v:?}");
@@ -192,6 +195,7 @@ mod tests {
         let r = record_with_workflow(Some(WorkflowStatus::Completed), true);
         let e = events(&[
             "1.500000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.5.0>",
+            "1.500000000s otpsim::foundation event=workflow_results workflow=1 results=",
             "3.000000000s otpsim::foundation event=workflow_cancel workflow=1",
         ]);
         assert!(workflows_finish(&r, &e).is_empty());
@@ -205,6 +209,7 @@ mod tests {
             "1.100000000s otpsim::foundation event=step_done workflow=1 step=0",
             "2.000000000s otpsim::foundation event=step_run workflow=1 step=0 host=<0.7.0>",
         ]);
-        assert_eq!(workflows_finish(&r, &e).len(), 1);
+        let v = workflows_finish(&r, &e);
+        assert!(v.iter().any(|v| v.message.contains("ran step 0 again after it completed")), "{v:?}");
     }
 }

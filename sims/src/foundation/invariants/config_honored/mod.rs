@@ -1,20 +1,32 @@
 //! `config_honored`: the system's thresholds are the configured ones.
 //!
 //! Always holds, judged from what the system did (never from what it claims its
-//! threshold is):
-//! - an agent pauses exactly when its error count reaches `max_error_threshold`, and
-//!   never counts an error past it without pausing (a paused agent finishing the task
-//!   in hand may count more until it resumes);
-//! - a breaker opens exactly at `circuit_breaker_threshold` consecutive failures (and
-//!   re-opens after a failed replay with at least that many);
-//! - a receiver's buffer never holds more than `buffer_max_size` messages, and does
-//!   not drop its oldest message before it is full.
+//! threshold is), one file per group of `[config]` keys:
+//! - here: an agent pauses exactly when its error count reaches `max_error_threshold`,
+//!   and never counts an error past it without pausing (a paused agent finishing the
+//!   task in hand may count more until it resumes); a breaker opens exactly at
+//!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
+//!   replay with at least that many);
+//! - `buffers`: `buffer_max_size`;
+//! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
+//! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
+//!   give-up time), against the sim's own oracle;
+//! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
+//!   past the limit (`restart_intensity` judges the other side: never later).
+
+mod agents;
+mod buffers;
+mod restarts;
+mod retries;
 
 use std::collections::BTreeMap;
 
 use otpsim_foundation::events::{field, kind};
-use otpsim_foundation::{manager, Config};
+use otpsim_foundation::Config;
 use otpsim_harness::invariant::{TraceEvent, Violation};
+
+use super::super::record::Record;
+use buffers::Buffers;
 
 const NAME: &str = "config_honored";
 
@@ -22,8 +34,18 @@ fn number(e: &TraceEvent, key: &str) -> Option<u64> {
     e.get(key).and_then(|v| v.parse().ok())
 }
 
-/// Checks pauses, breaker openings and buffer sizes against `config`.
-pub fn config_honored(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
+/// Checks what the system did against every threshold of the run's config.
+pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+    let config = &record.config;
+    let mut violations = error_thresholds(config, events);
+    violations.extend(agents::check(config, events, record.end));
+    violations.extend(retries::check(record, events));
+    violations.extend(restarts::check(config, events));
+    violations
+}
+
+/// Pauses, breaker openings and buffer sizes, in one pass.
+fn error_thresholds(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
     let mut violations = Vec::new();
     let pause_at = u64::from(config.max_error_threshold);
     let open_at = u64::from(config.circuit_breaker_threshold);
@@ -69,118 +91,15 @@ pub fn config_honored(config: &Config, events: &[TraceEvent]) -> Vec<Violation> 
     violations
 }
 
-/// The checker's model of each receiver's buffer, from the manager's events.
-///
-/// `held` counts the messages buffered and not yet replayed, dropped or released,
-/// including the one a replay has taken out (it is not in the buffer while it is
-/// delivered, and comes back if the delivery fails). A push over the bound is judged
-/// once the events of that push are all seen: the manager may trace `buffered` before
-/// the `buffer_overflow` that makes room. Buffers live in the manager's memory: when
-/// the manager process exits, they are gone.
-struct Buffers<'a> {
-    max: u64,
-    receivers: BTreeMap<&'a str, Occupancy<'a>>,
-    /// The manager's current pid, from the supervisor's `child_start`/`child_restart`.
-    manager: Option<&'a str>,
-}
-
-#[derive(Default)]
-struct Occupancy<'a> {
-    held: u64,
-    replaying: bool,
-    over: Option<&'a TraceEvent>,
-}
-
-impl Occupancy<'_> {
-    /// Messages in the buffer proper: a replay in flight holds one outside it.
-    fn in_buffer(&self) -> u64 {
-        self.held - u64::from(self.replaying && self.held > 0)
-    }
-}
-
-impl<'a> Buffers<'a> {
-    fn see(&mut self, e: &'a TraceEvent) -> Option<Violation> {
-        let receiver = match e.kind.as_str() {
-            kind::CHILD_START | kind::CHILD_RESTART if e.get(field::CHILD) == Some(manager::NAME) => {
-                self.manager = e.get(field::PID).or(e.get(field::NEW_PID));
-                return None;
-            }
-            kind::EXIT if self.manager.is_some() && e.get(field::PID) == self.manager => {
-                self.manager = None;
-                let lost = self.finish();
-                self.receivers.clear();
-                return lost.into_iter().next();
-            }
-            kind::PEER_DROPPED => {
-                let gone = self.receivers.remove(e.get(field::PEER)?)?;
-                return gone.over.map(|over| self.too_full(over, gone.in_buffer()));
-            }
-            kind::BUFFERED
-            | kind::BUFFER_OVERFLOW
-            | kind::BREAKER_RESET
-            | kind::REPLAYED
-            | kind::REPLAY_REFUSED
-            | kind::REPLAY_FAILED => e.get(field::RECEIVER)?,
-            _ => return None,
-        };
-        let max = self.max;
-        let state = self.receivers.entry(receiver).or_default();
-        let mut flagged = None;
-        if e.kind != kind::BUFFER_OVERFLOW {
-            if let Some(over) = state.over.take() {
-                flagged = Some((over, state.in_buffer()));
-            }
-        }
-        match e.kind.as_str() {
-            kind::BUFFERED => {
-                state.held += 1;
-                if state.in_buffer() > max {
-                    state.over = Some(e);
-                }
-            }
-            kind::BUFFER_OVERFLOW => {
-                let before = state.in_buffer();
-                state.held = state.held.saturating_sub(1);
-                if state.in_buffer() <= max {
-                    state.over = None;
-                }
-                if before < max {
-                    let message = format!("buffer of {receiver} dropped a message at {before} of {max}");
-                    return Some(Violation::new(NAME, e.time, message).evidence([e]));
-                }
-            }
-            kind::BREAKER_RESET => state.replaying = state.held > 0,
-            kind::REPLAYED | kind::REPLAY_REFUSED => {
-                state.held = state.held.saturating_sub(1);
-                state.replaying = state.held > 0;
-            }
-            _ => {
-                if e.get(field::KEPT) == Some("false") {
-                    state.held = state.held.saturating_sub(1);
-                }
-                state.replaying = false;
-            }
-        }
-        flagged.map(|(over, held)| self.too_full(over, held))
-    }
-
-    fn finish(&mut self) -> Vec<Violation> {
-        let over: Vec<(&TraceEvent, u64)> =
-            self.receivers.values_mut().filter_map(|s| Some((s.over.take()?, s.in_buffer()))).collect();
-        over.into_iter().map(|(e, held)| self.too_full(e, held)).collect()
-    }
-
-    fn too_full(&self, e: &TraceEvent, held: u64) -> Violation {
-        let receiver = e.get(field::RECEIVER).unwrap_or("?");
-        let message = format!("buffer of {receiver} holds {held} messages, more than {}", self.max);
-        Violation::new(NAME, e.time, message).evidence([e])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::events;
     use super::*;
+
+    /// The pause, breaker and buffer part (the other parts have their own tests).
+    fn honored(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
+        error_thresholds(config, events)
+    }
 
     fn config() -> Config {
         Config { max_error_threshold: 3, circuit_breaker_threshold: 2, buffer_max_size: 2, ..Config::default() }
@@ -197,7 +116,7 @@ mod tests {
             "2.300000000s otpsim::foundation event=buffer_overflow receiver=<1.2.0> dropped=1 max=2",
             "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
         ]);
-        assert!(config_honored(&config(), &e).is_empty());
+        assert!(honored(&config(), &e).is_empty());
     }
 
     #[test]
@@ -209,7 +128,7 @@ mod tests {
             "2.000000000s otpsim::foundation event=agent_resumed agent=<1.2.0>",
             "3.000000000s otpsim::foundation event=agent_error agent=<1.2.0> error_count=5",
         ]);
-        let v = config_honored(&config(), &e);
+        let v = honored(&config(), &e);
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].time_ms, 3000);
     }
@@ -224,7 +143,7 @@ mod tests {
             "3.100000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=3 threshold=2",
             "5.000000000s otpsim::foundation event=breaker_opened receiver=<1.3.0> failures=3 threshold=2",
         ]);
-        let v = config_honored(&config(), &e);
+        let v = honored(&config(), &e);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("<1.3.0>"), "{}", v[0]);
     }
@@ -240,7 +159,7 @@ mod tests {
             "2.500000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=4 seq=4",
             "2.600000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=2 seq=2",
         ]);
-        assert!(config_honored(&config(), &e).is_empty(), "{:?}", config_honored(&config(), &e));
+        assert!(honored(&config(), &e).is_empty(), "{:?}", honored(&config(), &e));
     }
 
     #[test]
@@ -253,7 +172,7 @@ mod tests {
             "2.400000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
             "2.500000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=4 seq=4",
         ]);
-        assert!(config_honored(&config(), &e).is_empty(), "{:?}", config_honored(&config(), &e));
+        assert!(honored(&config(), &e).is_empty(), "{:?}", honored(&config(), &e));
     }
 
     #[test]
@@ -263,7 +182,7 @@ mod tests {
             "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
             "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
         ]);
-        let v = config_honored(&config(), &e);
+        let v = honored(&config(), &e);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("holds 3 messages"), "{}", v[0]);
     }
@@ -278,6 +197,6 @@ mod tests {
             "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=2",
             "2.300000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=3 seq=3",
         ]);
-        assert_eq!(config_honored(&config(), &e).len(), 4);
+        assert_eq!(honored(&config(), &e).len(), 4);
     }
 }

@@ -7,14 +7,18 @@
 //! another, kills processes from outside, and crashes and restarts nodes, while
 //! messages are lost, duplicated and delayed. Every choice comes from the seed's
 //! `workload` stream. After the faults stop and the nodes are back, the run settles
-//! and the tables must hold no dead ends.
+//! and is judged by the runtime invariants ([`otpsim_harness::invariant::runtime`]).
+//! [`scenario`] runs the same driver from scenario files, under their fault plan.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use otpsim_harness::invariant::{runtime, Violation};
 use otpsim_harness::SeedOutcome;
+
+pub mod scenario;
 use otpsim_runtime::rng::{stream, Stream};
 use otpsim_runtime::{Cluster, Ctx, FaultScope, Message, MessageFaults, NodeId, Pid, Reason, Ref, SpawnOpts};
 use rand::Rng;
@@ -74,13 +78,36 @@ struct Pong;
 const WORKER: &str = "churn";
 const ANCHOR: &str = "anchor";
 
-/// Runs the churn workload on `cluster` (a simulation for the harness's runner).
+/// Runs the churn workload on `cluster` (a simulation for the harness's runner), with
+/// its own message faults and node crashes drawn from the seed.
 pub async fn run(cluster: Cluster, churn: Churn) -> SeedOutcome {
     let mut rng = stream(cluster.seed(), "workload");
-    let nodes: Vec<NodeId> = (0..churn.nodes).map(|i| cluster.add_node(&format!("n{i}"), boot)).collect();
+    let nodes = add_nodes(&cluster, churn.nodes);
     cluster.set_message_faults(draw_faults(&mut rng));
+    drive(&cluster, &nodes, &mut rng, churn.duration, NodeFaults::Own).await;
+    otpsim_harness::inject::lift(&cluster);
+    madsim::time::sleep(churn.settle).await;
+    judge(&cluster, &nodes, None)
+}
+
+/// Whether the driver crashes and restarts nodes itself, or leaves that to a fault plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeFaults {
+    /// The driver crashes and restarts nodes at random.
+    Own,
+    /// Only a fault plan touches nodes.
+    Planned,
+}
+
+/// Adds `count` nodes, each booting an anchor.
+pub fn add_nodes(cluster: &Cluster, count: usize) -> Vec<NodeId> {
+    (0..count).map(|i| cluster.add_node(&format!("n{i}"), boot)).collect()
+}
+
+/// Acts on the cluster every few milliseconds for `duration` of simulated time.
+pub async fn drive(cluster: &Cluster, nodes: &[NodeId], rng: &mut Stream, duration: Duration, faults: NodeFaults) {
     let mut pending_restarts: Vec<(Duration, NodeId)> = Vec::new();
-    let end = now() + churn.duration;
+    let end = now() + duration;
     while now() < end {
         madsim::time::sleep(Duration::from_millis(rng.gen_range(1..=20))).await;
         let time = now();
@@ -91,23 +118,34 @@ pub async fn run(cluster: Cluster, churn: Churn) -> SeedOutcome {
             }
             !due
         });
-        act(&cluster, &nodes, &mut rng, &mut pending_restarts);
+        act(cluster, nodes, rng, &mut pending_restarts, faults);
     }
-    cluster.set_message_faults(MessageFaults::default());
-    for &node in &nodes {
-        if !cluster.is_up(node) {
-            cluster.restart_node(node);
-        }
-    }
-    madsim::time::sleep(churn.settle).await;
-    let mut problems = crate::checks::dead_ends(&cluster.tables());
-    for &node in &nodes {
-        if cluster.whereis(node, ANCHOR).is_none() {
-            problems.push(format!("{node} has no anchor after its restart"));
-        }
-    }
-    SeedOutcome::from_problems(problems)
 }
+
+/// Judges a settled run: the runtime invariants (only `selected` ones, if given) over
+/// the trace and the tables, then that every node has its anchor again and nothing is
+/// left in flight (`settled`).
+pub fn judge(cluster: &Cluster, nodes: &[NodeId], selected: Option<&[String]>) -> SeedOutcome {
+    let tables = cluster.tables();
+    let end = now();
+    let mut violations = otpsim_harness::trace::with_current_events(|events| runtime::check(events, &tables, end));
+    for &node in nodes {
+        if cluster.whereis(node, ANCHOR).is_none() {
+            violations.push(Violation::new(SETTLED, end, format!("{node} has no anchor after its restart")));
+        }
+    }
+    if tables.in_flight > 0 {
+        let message = format!("{} messages still in flight after settling", tables.in_flight);
+        violations.push(Violation::new(SETTLED, end, message));
+    }
+    if let Some(selected) = selected {
+        violations.retain(|v| v.invariant == SETTLED || selected.contains(&v.invariant));
+    }
+    SeedOutcome::judged(violations)
+}
+
+/// The churn's own end check: every anchor back, nothing in flight.
+pub const SETTLED: &str = "settled";
 
 /// Simulated time since the run started.
 fn now() -> Duration {
@@ -128,7 +166,13 @@ fn draw_faults(rng: &mut Stream) -> MessageFaults {
 }
 
 /// One random action of the driver.
-fn act(cluster: &Cluster, nodes: &[NodeId], rng: &mut Stream, pending_restarts: &mut Vec<(Duration, NodeId)>) {
+fn act(
+    cluster: &Cluster,
+    nodes: &[NodeId],
+    rng: &mut Stream,
+    pending_restarts: &mut Vec<(Duration, NodeId)>,
+    faults: NodeFaults,
+) {
     let tables = cluster.tables();
     let workers: Vec<Pid> = tables.labelled(WORKER).map(|p| p.pid).collect();
     let targets: Vec<Pid> = tables.labelled(WORKER).chain(tables.labelled(ANCHOR)).map(|p| p.pid).collect();
@@ -159,6 +203,7 @@ fn act(cluster: &Cluster, nodes: &[NodeId], rng: &mut Stream, pending_restarts: 
             cluster.kill(subject);
             return;
         }
+        95.. if faults == NodeFaults::Planned => return,
         95..=97 => {
             if cluster.is_up(node) {
                 cluster.crash_node(node);

@@ -1,0 +1,66 @@
+//! The coverage points the port marks with [`otpsim_runtime::reached!`]: rare
+//! situations a run should show it exercised.
+//!
+//! A test keeps this list in step with the `reached!` calls in the source, so a report
+//! can name every point no scenario reached.
+
+/// Every point the port marks, by name.
+pub const POINTS: &[&str] = &[
+    "agent.defect_rescued",
+    "agent.node_crashed_with_tasks_running",
+    "agent.paused",
+    "agent.restarted_with_tasks_running",
+    "agent.resumed",
+    "agent.retries_exhausted",
+    "agent.started",
+    "agent.stopped_with_tasks_running",
+    "agent.task_attempt_failed",
+    "agent.task_breaker_opened",
+    "agent.task_defect",
+    "app.master_restarts_tree",
+    "manager.breaker_opened",
+    "manager.breaker_reset",
+    "manager.buffer_overflow",
+    "manager.buffer_replaying",
+    "manager.delivery_refused",
+    "manager.receiver_down_during_replay",
+    "manager.receiver_down_noconnection",
+    "manager.replay_cut_by_partition",
+    "workflow.cancel_during_step",
+    "workflow.resumed_after_crash_in_step",
+    "workflow.step_defect",
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Every `reached!("…")` name in the `.rs` files under `dir`.
+    fn marked(dir: &Path, found: &mut BTreeSet<String>) {
+        #[allow(clippy::disallowed_methods)] // reads the crate's own source, outside any simulation
+        let entries = std::fs::read_dir(dir).expect("source directory");
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                marked(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                #[allow(clippy::disallowed_methods)] // as above
+                let text = std::fs::read_to_string(&path).expect("source file");
+                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                    for part in line.split("reached!(\"").skip(1) {
+                        found.insert(part.split('"').next().unwrap_or_default().to_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_list_names_exactly_the_points_the_source_marks() {
+        let mut found = BTreeSet::new();
+        marked(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        let listed: BTreeSet<String> = super::POINTS.iter().map(|p| p.to_string()).collect();
+        assert_eq!(found, listed);
+    }
+}

@@ -1,0 +1,171 @@
+//! `exit_reasons`: every exit, DOWN and EXIT reason agrees with what happened.
+//!
+//! Always holds:
+//! - an untrappable kill ends a process `killed`: no exit, DOWN or EXIT message carries
+//!   `kill`, and a process the fault injector crashed exits `killed`;
+//! - a node crash ends its processes `noconnection` (which is what their watchers and
+//!   links elsewhere then see);
+//! - a DOWN carries its target's exit reason; or `noproc` if the target was not alive
+//!   when monitored; or `noconnection` if the target is on another node (a crash or a
+//!   partition between them). A DOWN for a living target is never `noproc`.
+//!
+//! An EXIT message's reason may be anything `exit/2` sent, so only `kill` is judged.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::scenario::FaultKind;
+
+use super::{
+    field, node_of, TraceEvent, Violation, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH, NODE_RESTART, SPAWN,
+};
+
+const NAME: &str = "exit_reasons";
+
+const KILL: &str = "kill";
+const KILLED: &str = "killed";
+const NOPROC: &str = "noproc";
+const NOCONNECTION: &str = "noconnection";
+
+/// Checks exit reasons and the reasons DOWN and EXIT messages carry.
+pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
+    let mut exited: BTreeMap<&str, &TraceEvent> = BTreeMap::new();
+    let mut alive: BTreeSet<&str> = BTreeSet::new();
+    let mut crashed_nodes: BTreeSet<&str> = BTreeSet::new();
+    let mut being_killed: BTreeMap<&str, &TraceEvent> = BTreeMap::new();
+    let mut violations = Vec::new();
+    let mut flag = |e: &TraceEvent, cause: Option<&TraceEvent>, pid: &str, message: String| {
+        let v = Violation::new(NAME, e.time, message).id("pid", pid);
+        violations.push(v.evidence(cause.into_iter().chain([e])));
+    };
+    for e in events {
+        match e.kind.as_str() {
+            SPAWN => {
+                if let Some(pid) = e.get(field::PID) {
+                    alive.insert(pid);
+                }
+            }
+            NODE_CRASH => crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name)),
+            NODE_RESTART => {
+                if let Some(node) = e.get(field::NODE).and_then(node_of_name) {
+                    crashed_nodes.remove(node);
+                }
+            }
+            FAULT if e.get(field::KIND) == Some(FaultKind::Crash.name()) => {
+                if let Some(pid) = e.get(field::PID) {
+                    being_killed.insert(pid, e);
+                }
+            }
+            EXIT => {
+                let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { continue };
+                alive.remove(pid);
+                exited.insert(pid, e);
+                let killed_by = being_killed.remove(pid);
+                let on_crashed = node_of(pid).is_some_and(|n| crashed_nodes.contains(n));
+                if reason == KILL {
+                    flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
+                } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
+                    flag(e, Some(fault), pid, format!("{pid} was killed but exited `{reason}`, not `killed`"));
+                } else if on_crashed && reason != NOCONNECTION {
+                    flag(e, None, pid, format!("{pid} died with its node but exited `{reason}`, not `noconnection`"));
+                }
+            }
+            DELIVER => {
+                let kind = e.get(field::KIND);
+                let (Some(reason), Some(from), Some(to)) = (e.get(field::REASON), e.get(field::FROM), e.get(field::TO))
+                else {
+                    continue;
+                };
+                if kind == Some(EXIT_KIND) && reason == KILL {
+                    flag(e, None, to, format!("{to} got an EXIT `kill` from {from}: kill is untrappable"));
+                }
+                if kind != Some(DOWN_KIND) {
+                    continue;
+                }
+                let remote = node_of(from) != node_of(to);
+                let exit = exited.get(from).copied();
+                let exit_reason = exit.and_then(|x| x.get(field::REASON));
+                let fits = match reason {
+                    NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
+                    NOPROC => !alive.contains(from),
+                    other => exit_reason == Some(other),
+                };
+                if !fits {
+                    let was = match (exit_reason, alive.contains(from)) {
+                        (Some(r), _) => format!("exited `{r}`"),
+                        (None, true) => "is alive".to_owned(),
+                        (None, false) => "never exited".to_owned(),
+                    };
+                    let where_ = if remote { "on another node" } else { "on its node" };
+                    let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
+                    flag(e, exit, from, message);
+                }
+            }
+            _ => {}
+        }
+    }
+    violations
+}
+
+/// A node as `node_crash` names it (`n1` or `1`), as a pid's first field writes it.
+fn node_of_name(node: &str) -> Option<&str> {
+    Some(node.trim_start_matches(|c: char| !c.is_ascii_digit())).filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(lines: &[&str]) -> Vec<Violation> {
+        exit_reasons(&TraceEvent::parse_strs(lines))
+    }
+
+    #[test]
+    fn reasons_that_match_what_happened_hold() {
+        let v = check(&[
+            "0.100000000s otpsim event=spawn pid=<1.2.0>",
+            "0.100000000s otpsim event=spawn pid=<0.3.0>",
+            "1.000000000s otpsim event=fault kind=crash target=worker pid=<0.3.0>",
+            "1.000000000s otpsim event=exit pid=<0.3.0> reason=killed",
+            "1.000000000s otpsim event=deliver msg=3 from=<0.3.0> to=<0.2.0> kind=down monitor=#Ref<1> reason=killed",
+            "2.000000000s otpsim event=node_crash node=n1",
+            "2.000000000s otpsim event=exit pid=<1.2.0> reason=noconnection",
+            "2.000000000s otpsim event=deliver msg=4 from=<1.2.0> to=<0.2.0> kind=down monitor=#Ref<2> reason=noconnection",
+            "2.500000000s otpsim event=deliver msg=5 from=<1.2.0> to=<0.4.0> kind=down monitor=#Ref<3> reason=noproc",
+            "3.000000000s otpsim event=node_restart node=n1 incarnation=1",
+            "3.100000000s otpsim event=deliver msg=6 from=<1.7.1> to=<0.2.0> kind=down monitor=#Ref<4> reason=noconnection",
+            "3.200000000s otpsim event=deliver msg=7 from=<0.0.0> to=<0.2.0> kind=exit reason=noproc",
+        ]);
+        assert!(v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn a_node_crash_that_kills_instead_of_disconnecting_is_flagged() {
+        let v = check(&[
+            "2.000000000s otpsim event=node_crash node=n1",
+            "2.000000000s otpsim event=exit pid=<1.2.0> reason=killed",
+            "2.000000000s otpsim event=deliver msg=4 from=<1.2.0> to=<1.5.0> kind=down monitor=#Ref<2> reason=killed",
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("died with its node but exited `killed`"), "{}", v[0]);
+    }
+
+    #[test]
+    fn a_kill_that_is_not_killed_and_downs_that_do_not_match_are_flagged() {
+        let v = check(&[
+            "0.100000000s otpsim event=spawn pid=<0.3.0>",
+            "0.100000000s otpsim event=spawn pid=<0.5.0>",
+            "1.000000000s otpsim event=fault kind=crash target=worker pid=<0.3.0>",
+            "1.000000000s otpsim event=exit pid=<0.3.0> reason=normal",
+            "1.000000000s otpsim event=deliver msg=3 from=<0.3.0> to=<0.2.0> kind=down monitor=#Ref<1> reason=shutdown",
+            "1.100000000s otpsim event=deliver msg=4 from=<0.5.0> to=<0.2.0> kind=down monitor=#Ref<2> reason=noproc",
+            "1.200000000s otpsim event=deliver msg=5 from=<0.5.0> to=<0.2.0> kind=down monitor=#Ref<3> reason=noconnection",
+            "1.300000000s otpsim event=exit pid=<0.6.0> reason=kill",
+        ]);
+        assert_eq!(v.len(), 5, "{v:?}");
+        assert!(v[0].message.contains("was killed but exited `normal`"), "{}", v[0]);
+        assert!(v[1].message.contains("DOWN `shutdown` for <0.3.0> (on its node), which exited `normal`"), "{}", v[1]);
+        assert!(v[2].message.contains("DOWN `noproc` for <0.5.0> (on its node), which is alive"), "{}", v[2]);
+        assert!(v[3].message.contains("DOWN `noconnection`"), "{}", v[3]);
+        assert!(v[4].message.contains("exited `kill`"), "{}", v[4]);
+    }
+}
