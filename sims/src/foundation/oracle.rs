@@ -1,8 +1,8 @@
 //! The sim's own model of what a correct system produces: each task's true outcome,
 //! its retry schedule, and each workflow step's result.
 //!
-//! Written from the system's documented contract (docs/scenarios.md, the port's
-//! module docs), not from its code: nothing here calls into the system under test, so a
+//! Written from the system's documented contract (docs/scenarios.md and the doc
+//! comments of its API), not from its code: nothing here calls into the system under test, so a
 //! bug in the system's retry arithmetic or result derivation shows up as a
 //! disagreement instead of being copied into the verdict. Reasons are spelled as the
 //! API reports them.

@@ -167,8 +167,8 @@ mod tests {
             vec![otpsim_foundation::workflow::StepSpec { work: std::time::Duration::from_secs(1), defect: false }; 4];
         // Two steps of other workflows done in the last 10 s of a run that ends at 60 s.
         let e = events(&[
-            "52.000000000s otpsim::foundation event=step_done workflow=2 step=3",
-            "57.000000000s otpsim::foundation event=step_done workflow=3 step=1",
+            "52.000000000s otpsim::foundation event=step_done workflow=2 step=0",
+            "57.000000000s otpsim::foundation event=step_done workflow=3 step=0",
         ]);
         let v = workflows_finish(&r, &e);
         assert_eq!(v.len(), 1, "{v:?}");
