@@ -8,7 +8,8 @@ use otpsim_harness::tally::Tally;
 use otpsim_harness::RunConfig;
 use otpsim_sims::registry;
 
-/// A small healthy scenario; `extra` is appended (tables may repeat only once).
+/// A small healthy scenario with lines added to its `[system]`, `[workload]`, `[faults]`
+/// and `[check]` tables.
 fn scenario(system: &str, workload: &str, faults: &str, check: &str) -> String {
     format!(
         "name = \"probe\"\nseeds = 3\n[system]\nnodes = 2\ntask_agents = 2\nworkflows = 1\n{system}\n\
@@ -89,4 +90,11 @@ fn the_agent_supervisor_target_fires() {
 fn a_required_point_never_reached_makes_the_run_vacuous() {
     let text = scenario("", "", "", "") + "[expect]\nreached = [\"manager.buffer_overflow\"]\n";
     assert_vacuous_because(&tally(&text), "never reached manager.buffer_overflow");
+}
+
+#[test]
+fn a_misspelt_required_point_is_rejected_by_check() {
+    let text = scenario("", "", "", "") + "[expect]\nreached = [\"agent.pasued\"]\n";
+    let error = registry::load_text(Path::new("probe.toml"), &text).err().expect("rejected");
+    assert!(error.to_string().contains("expect.reached[0]"), "{error}");
 }

@@ -295,8 +295,8 @@ mod tests {
             expect: None,
             detected_by: None,
             reached: Coverage::default(),
-            faults_never_applied: None,
-            vacuous: None,
+            faults_never_applied: Some(Vec::new()),
+            vacuous: Some(Vec::new()),
         };
         let flaw = ShardScenario {
             name: "flaw".to_owned(),
@@ -316,6 +316,24 @@ mod tests {
             interrupted: false,
             scenarios: vec![healthy, flaw],
         }
+    }
+
+    #[test]
+    fn a_scenario_is_vacuous_over_shards_only_for_what_every_shard_missed() {
+        let mut shards = [shard(Some("1/2"), &[], None), shard(Some("2/2"), &[], None)];
+        let never = |seeds: u64| format!("node_crash never applied (skipped: {seeds} × node_already_down)");
+        shards[0].scenarios[0].faults_never_applied = Some(vec![never(2), "partition never applied".into()]);
+        shards[0].scenarios[0].vacuous = Some(vec![never(2), "partition never applied".into()]);
+        shards[1].scenarios[0].faults_never_applied = Some(vec![never(5)]);
+        shards[1].scenarios[0].vacuous = Some(vec![never(5)]);
+        shards[1].scenarios[0].reached.add_seed([("agent.paused", 2)]);
+        let merged = combine(shards.iter());
+        let storm = &merged["s/storm.toml"];
+        assert_eq!(storm.faults_never_applied.as_deref(), Some(&[never(2)][..]));
+        assert!(!storm.passed(), "node_crash never landed in any shard");
+        assert_eq!(storm.reached.get("agent.paused").map(|c| c.hits), Some(2));
+        shards[1].scenarios[0].vacuous = Some(Vec::new());
+        assert!(combine(shards.iter())["s/storm.toml"].passed(), "one shard that was not vacuous is enough");
     }
 
     #[test]

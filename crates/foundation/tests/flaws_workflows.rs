@@ -1,7 +1,6 @@
 //! The workflow flaws of the bug zoo. Each runs one small fixed schedule twice: with
 //! the flaw on it shows the original's damage, with it off the same schedule shows none.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,22 +11,10 @@ use otpsim_foundation::workflow::{
 };
 use otpsim_foundation::{Config, Flaw};
 use otpsim_runtime::supervisor::{self, ChildSpec, SupervisorSpec};
+use otpsim_runtime::testing::sim;
 use otpsim_runtime::{CallOutcome, Cluster, Ctx, Flow, GenServer, Message, NodeId, Pid, ReplyTo, SpawnOpts};
 
 // ----- scaffolding -----------------------------------------------------------
-
-fn sim<F, Fut>(seed: u64, body: F)
-where
-    F: FnOnce(Cluster) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(async move {
-        let cluster = Cluster::new();
-        body(cluster.clone()).await;
-        cluster.halt().await;
-    });
-}
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

@@ -4,10 +4,12 @@
 mod manager_support;
 
 use manager_support::*;
+use otpsim_foundation::events::TARGET;
 use otpsim_foundation::manager::{self, BreakerState};
 use otpsim_foundation::protocol::RouteOutcome;
 use otpsim_foundation::Config;
 use otpsim_runtime::supervisor::{self, SupervisorSpec};
+use otpsim_runtime::testing::Recorder;
 use otpsim_runtime::CallError;
 
 const REJECTED: &str = "rejected: test says no";
@@ -60,7 +62,8 @@ fn the_breaker_opens_after_the_configured_number_of_consecutive_failures() {
 
 #[test]
 fn a_full_buffer_drops_its_oldest_request_counts_it_and_reports_it() {
-    let (recorder, _guard) = Recorder::install();
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
     sim(3, || async move {
         let rig = Rig::start(small_config(1, 2, 60_000)).await;
         let agent = rig.agent(&[Step::Reject]);
@@ -76,10 +79,10 @@ fn a_full_buffer_drops_its_oldest_request_counts_it_and_reports_it() {
         assert_eq!(rig.settled(), vec![(2, RouteOutcome::Failed("buffer overflow".into()))]);
         let overflows = recorder.named("buffer_overflow");
         assert_eq!(overflows.len(), 1);
-        assert_eq!(overflows[0]["dropped"], "2");
-        assert_eq!(overflows[0]["max"], "2");
-        assert_eq!(overflows[0]["receiver"], agent.pid.to_string());
-        let buffered: Vec<String> = recorder.named("buffered").iter().map(|e| e["msg"].clone()).collect();
+        assert_eq!(overflows[0].get("dropped"), "2");
+        assert_eq!(overflows[0].get("max"), "2");
+        assert_eq!(overflows[0].get("receiver"), agent.pid.to_string());
+        let buffered: Vec<String> = recorder.named("buffered").iter().map(|e| e.get("msg").to_owned()).collect();
         assert_eq!(buffered, ["2", "3", "4"]);
         rig.cluster.halt().await;
     });
@@ -113,7 +116,8 @@ fn a_reset_replays_the_buffer_oldest_first_then_routes_directly() {
 
 #[test]
 fn a_request_that_fails_to_replay_stays_in_its_place_and_the_breaker_reopens() {
-    let (recorder, _guard) = Recorder::install();
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
     sim(5, || async move {
         let rig = Rig::start(small_config(1, 10, 1000)).await;
         let agent = rig.agent(&[Step::Reject, Step::Accept, Step::Reject]);
@@ -128,7 +132,7 @@ fn a_request_that_fails_to_replay_stays_in_its_place_and_the_breaker_reopens() {
         let receiver = rig.stats().await.unwrap().receivers[&agent.pid].clone();
         assert_eq!((receiver.breaker, receiver.buffer_len), (BreakerState::Open, 2));
         let failed = recorder.named("replay_failed");
-        assert_eq!((failed.len(), failed[0]["msg"].as_str(), failed[0]["kept"].as_str()), (1, "3", "true"));
+        assert_eq!((failed.len(), failed[0].get("msg"), failed[0].get("kept")), (1, "3", "true"));
         wait_ms(1000).await;
         assert_eq!(agent.log().calls, vec![1, 2, 3, 3, 4]);
         assert_eq!(agent.log().executed, vec![2, 3, 4]);
@@ -139,7 +143,8 @@ fn a_request_that_fails_to_replay_stays_in_its_place_and_the_breaker_reopens() {
 
 #[test]
 fn a_receivers_down_drops_its_state_its_monitor_and_its_timer_and_settles_its_buffer() {
-    let (recorder, _guard) = Recorder::install();
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
     sim(6, || async move {
         let rig = Rig::start(small_config(1, 10, 60_000)).await;
         let agent = rig.agent(&[Step::Reject]);
@@ -164,15 +169,16 @@ fn a_receivers_down_drops_its_state_its_monitor_and_its_timer_and_settles_its_bu
         let down = RouteOutcome::Failed("receiver down: killed".into());
         assert_eq!(rig.settled(), vec![(2, down.clone()), (3, down)]);
         let peer = agent.pid.to_string();
-        assert_eq!(recorder.named("peer_tracked").iter().filter(|e| e["peer"] == peer).count(), 1);
-        assert_eq!(recorder.named("peer_dropped").iter().filter(|e| e["peer"] == peer).count(), 1);
+        assert_eq!(recorder.named("peer_tracked").iter().filter(|e| e.get("peer") == peer).count(), 1);
+        assert_eq!(recorder.named("peer_dropped").iter().filter(|e| e.get("peer") == peer).count(), 1);
         rig.cluster.halt().await;
     });
 }
 
 #[test]
 fn an_idle_live_receiver_is_not_monitored() {
-    let (recorder, _guard) = Recorder::install();
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
     sim(7, || async move {
         let rig = Rig::start(small_config(3, 10, 60_000)).await;
         let agent = rig.agent(&[Step::Reject]);
@@ -185,15 +191,16 @@ fn an_idle_live_receiver_is_not_monitored() {
         assert!(rig.runtime_monitors().is_empty(), "a success leaves nothing to remember");
         assert!(rig.stats().await.unwrap().receivers.is_empty());
         let peer = agent.pid.to_string();
-        assert_eq!(recorder.named("peer_tracked")[0]["peer"], peer);
-        assert_eq!(recorder.named("peer_dropped")[0]["peer"], peer);
+        assert_eq!(recorder.named("peer_tracked")[0].get("peer"), peer);
+        assert_eq!(recorder.named("peer_dropped")[0].get("peer"), peer);
         rig.cluster.halt().await;
     });
 }
 
 #[test]
 fn a_non_default_config_sets_threshold_buffer_and_reset_time() {
-    let (recorder, _guard) = Recorder::install();
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
     sim(8, || async move {
         let rig = Rig::start(small_config(2, 3, 700)).await;
         let agent = rig.agent(&[Step::Reject, Step::Reject]);
@@ -206,7 +213,7 @@ fn a_non_default_config_sets_threshold_buffer_and_reset_time() {
             wait_ms(10).await;
         }
         let opened = recorder.named("breaker_opened");
-        assert_eq!((opened.len(), opened[0]["failures"].as_str(), opened[0]["threshold"].as_str()), (1, "2", "2"));
+        assert_eq!((opened.len(), opened[0].get("failures"), opened[0].get("threshold")), (1, "2", "2"));
         let stats = rig.stats().await.unwrap();
         assert_eq!((stats.receivers[&agent.pid].buffer_len, stats.overflow_count), (3, 1));
         wait_ms(600).await;

@@ -5,71 +5,33 @@
 //! Step runs are counted from the `step_run` / `step_done` trace events, recorded by a
 //! small tracing layer; progress is read from the durable records.
 
-use std::collections::BTreeMap;
-use std::fmt::Debug;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use otpsim_foundation::events::TARGET;
 use otpsim_foundation::workflow::record::{self, WorkflowRecord};
 use otpsim_foundation::workflow::{
     self, StepSpec, WorkflowError, WorkflowId, WorkflowSpec, WorkflowStatus, SUPERVISOR_NAME, WORKFLOW_LABEL,
 };
 use otpsim_foundation::Config;
 use otpsim_runtime::supervisor::{self, dynamic, SupervisorSpec};
+use otpsim_runtime::testing::{self, Recorded, Recorder};
 use otpsim_runtime::{Cluster, Ctx, NodeId, Pid, SpawnOpts};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 // ----- scaffolding -----------------------------------------------------------
 
-/// One foundation trace event: its name and its other fields, as text.
-#[derive(Clone, Debug)]
-struct Ev {
-    name: String,
-    fields: BTreeMap<String, String>,
+/// One foundation trace event.
+type Ev = Recorded;
+
+/// Whether an event is `name` about the workflow `id`.
+trait About {
+    fn is(&self, name: &str, id: WorkflowId) -> bool;
 }
 
-impl Ev {
-    fn field(&self, key: &str) -> &str {
-        self.fields.get(key).map_or("", String::as_str)
-    }
-
+impl About for Ev {
     fn is(&self, name: &str, id: WorkflowId) -> bool {
-        self.name == name && self.field("workflow") == id.to_string()
-    }
-}
-
-/// A tracing layer that keeps every foundation event.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Ev>>>);
-
-impl Recorder {
-    fn events(&self) -> Vec<Ev> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-struct Fields(BTreeMap<String, String>);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-}
-
-impl<S: tracing::Subscriber> Layer<S> for Recorder {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        if event.metadata().target() != otpsim_foundation::events::TARGET {
-            return;
-        }
-        let mut fields = Fields(BTreeMap::new());
-        event.record(&mut fields);
-        let name = fields.0.remove("event").unwrap_or_default();
-        self.0.lock().unwrap().push(Ev { name, fields: fields.0 });
+        self.event == name && self.get("workflow") == id.to_string()
     }
 }
 
@@ -79,16 +41,9 @@ where
     F: FnOnce(Cluster, Recorder) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let recorder = Recorder::default();
-    let subscriber = tracing_subscriber::registry().with(recorder.clone());
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-        rt.block_on(async move {
-            let cluster = Cluster::new();
-            body(cluster.clone(), recorder).await;
-            cluster.halt().await;
-        });
-    });
+    let recorder = Recorder::of_target(TARGET);
+    let _guard = recorder.install();
+    testing::sim(seed, |cluster| body(cluster, recorder));
 }
 
 /// Node 0 booting a root supervisor over the WorkflowSupervisor (after `boot_delay`);
@@ -179,8 +134,8 @@ fn workflow_pids(cluster: &Cluster) -> Vec<Pid> {
 fn runs_of(events: &[Ev], id: WorkflowId, step: usize) -> Vec<String> {
     events
         .iter()
-        .filter(|e| e.is("step_run", id) && e.field("step") == step.to_string())
-        .map(|e| e.field("host").to_owned())
+        .filter(|e| e.is("step_run", id) && e.get("step") == step.to_string())
+        .map(|e| e.get("host").to_owned())
         .collect()
 }
 
@@ -188,7 +143,7 @@ fn runs_of(events: &[Ev], id: WorkflowId, step: usize) -> Vec<String> {
 /// after its result was recorded.
 fn assert_each_step_done_once(events: &[Ev], id: WorkflowId, steps: usize) {
     for step in 0..steps {
-        let is_step = |e: &&Ev| e.field("step") == step.to_string();
+        let is_step = |e: &&Ev| e.get("step") == step.to_string();
         let done: Vec<usize> =
             events.iter().enumerate().filter(|(_, e)| e.is("step_done", id) && is_step(e)).map(|(i, _)| i).collect();
         assert_eq!(done.len(), 1, "step {step} of workflow {id} recorded {} times", done.len());
@@ -198,7 +153,7 @@ fn assert_each_step_done_once(events: &[Ev], id: WorkflowId, steps: usize) {
 }
 
 fn statuses(events: &[Ev], id: WorkflowId) -> Vec<String> {
-    events.iter().filter(|e| e.is("workflow_status", id)).map(|e| e.field("status").to_owned()).collect()
+    events.iter().filter(|e| e.is("workflow_status", id)).map(|e| e.get("status").to_owned()).collect()
 }
 
 // ----- tests -----------------------------------------------------------------
@@ -227,7 +182,7 @@ fn a_workflow_runs_each_step_once_completes_and_leaves_its_supervisor() {
         // Starting it again changes nothing.
         assert_eq!(start(&cluster, n0, spec(1, 3, 100), &config).await, WorkflowStatus::Completed);
         madsim::time::sleep(ms(500)).await;
-        let events = recorder.events();
+        let events = recorder.all();
         assert_each_step_done_once(&events, id, 3);
         assert_eq!(statuses(&events, id), ["initialized", "running", "completed"]);
         assert_eq!(status(&cluster, n0, id).await, Ok(WorkflowStatus::Completed));
@@ -245,7 +200,7 @@ fn starting_a_running_workflow_again_is_a_no_op() {
         assert_eq!(start(&cluster, n0, spec(7, 3, 100), &config).await, WorkflowStatus::Running { step: 1 });
         assert_eq!(workflow_pids(&cluster).len(), 1, "one process per workflow");
         until_finished(&cluster, WorkflowId(7), ms(2000)).await;
-        let events = recorder.events();
+        let events = recorder.all();
         assert_each_step_done_once(&events, WorkflowId(7), 3);
         assert!((0..3).all(|s| runs_of(&events, WorkflowId(7), s).len() == 1));
     });
@@ -270,7 +225,7 @@ fn a_crash_at_any_moment_resumes_the_workflow_without_rerunning_a_completed_step
             let done = until_finished(&cluster, id, ms(3000)).await;
             assert_eq!(done.status, WorkflowStatus::Completed, "killed at +{offset}ms");
             assert_eq!(done.results.len(), 3);
-            let events = recorder.events();
+            let events = recorder.all();
             assert_each_step_done_once(&events, id, 3);
             for step in 0..3 {
                 let runs = runs_of(&events, id, step).len();
@@ -293,7 +248,7 @@ fn a_defect_step_crashes_its_workflow_which_restarts_and_completes() {
         let done = until_finished(&cluster, id, ms(3000)).await;
         assert_eq!(done.status, WorkflowStatus::Completed);
         assert_eq!(done.attempts, vec![1, 2, 1]);
-        let events = recorder.events();
+        let events = recorder.all();
         assert_each_step_done_once(&events, id, 3);
         let hosts = runs_of(&events, id, 1);
         assert_eq!(hosts.len(), 2);
@@ -312,9 +267,9 @@ fn cancel_stops_a_running_workflow_for_good_and_is_idempotent() {
         start(&cluster, n0, spec(5, 5, 100), &config).await;
         madsim::time::sleep(ms(250)).await;
         assert_eq!(cancel(&cluster, n0, id).await, WorkflowStatus::Cancelled);
-        let ran_before_cancel = recorder.events().iter().filter(|e| e.is("step_run", id)).count();
+        let ran_before_cancel = recorder.all().iter().filter(|e| e.is("step_run", id)).count();
         madsim::time::sleep(ms(1000)).await;
-        let events = recorder.events();
+        let events = recorder.all();
         assert_eq!(events.iter().filter(|e| e.is("step_run", id)).count(), ran_before_cancel, "no step after cancel");
         assert_eq!(events.iter().filter(|e| e.is("workflow_cancel", id)).count(), 1);
         assert_eq!(statuses(&events, id), ["initialized", "running", "cancelled"]);
@@ -327,7 +282,7 @@ fn cancel_stops_a_running_workflow_for_good_and_is_idempotent() {
         until_finished(&cluster, WorkflowId(6), ms(1000)).await;
         assert_eq!(cancel(&cluster, n0, WorkflowId(6)).await, WorkflowStatus::Completed);
         assert_eq!(cancel(&cluster, n0, WorkflowId(99)).await, WorkflowStatus::Unknown);
-        assert_eq!(recorder.events().iter().filter(|e| e.name == "workflow_cancel").count(), 1);
+        assert_eq!(recorder.all().iter().filter(|e| e.event == "workflow_cancel").count(), 1);
     });
 }
 
@@ -347,7 +302,7 @@ fn a_cancel_while_no_process_runs_the_workflow_waits_in_its_record() {
         assert_eq!(cancel(&cluster, n0, id).await, WorkflowStatus::Cancelled);
         let done = until_finished(&cluster, id, ms(2000)).await;
         assert_eq!(done.status, WorkflowStatus::Cancelled);
-        let events = recorder.events();
+        let events = recorder.all();
         assert!(runs_of(&events, id, 2).is_empty(), "the cancelled workflow ran no further step");
         assert_eq!(statuses(&events, id).last().map(String::as_str), Some("cancelled"));
     });
@@ -367,7 +322,7 @@ fn one_workflows_crash_leaves_the_others_untouched() {
             let done = until_finished(&cluster, WorkflowId(id), ms(3000)).await;
             assert_eq!(done.status, WorkflowStatus::Completed);
         }
-        let events = recorder.events();
+        let events = recorder.all();
         for id in [WorkflowId(10), WorkflowId(12)] {
             assert_each_step_done_once(&events, id, 3);
             let hosts: Vec<String> = (0..3).flat_map(|s| runs_of(&events, id, s)).collect();
@@ -395,7 +350,7 @@ fn a_node0_restart_resumes_every_unfinished_workflow_from_its_record() {
                 let done = until_finished(&cluster, WorkflowId(id), ms(3000)).await;
                 assert_eq!(done.status, WorkflowStatus::Completed, "workflow {id}, crash at {crash_at_ms}ms");
             }
-            let events = recorder.events();
+            let events = recorder.all();
             assert_each_step_done_once(&events, WorkflowId(30), 1);
             assert_each_step_done_once(&events, WorkflowId(31), 4);
             assert_each_step_done_once(&events, WorkflowId(32), 3);
@@ -428,7 +383,7 @@ fn the_workflow_supervisors_restart_intensity_comes_from_config() {
             assert_eq!(done.status, WorkflowStatus::Completed);
             let now = cluster.whereis(n0, SUPERVISOR_NAME).unwrap();
             assert_eq!(now != sup, replaced, "max_restarts = {max_restarts}");
-            assert_each_step_done_once(&recorder.events(), id, 3);
+            assert_each_step_done_once(&recorder.all(), id, 3);
         });
     }
 }
@@ -445,7 +400,7 @@ fn start_cancel_and_status_work_from_another_node() {
         assert_eq!(status(&cluster, n1, id).await, Ok(WorkflowStatus::Running { step: 1 }));
         assert_eq!(cancel(&cluster, n1, id).await, WorkflowStatus::Cancelled);
         assert_eq!(status(&cluster, n1, id).await, Ok(WorkflowStatus::Cancelled));
-        assert!(runs_of(&recorder.events(), id, 2).is_empty());
+        assert!(runs_of(&recorder.all(), id, 2).is_empty());
         cluster.crash_node(n0);
         let unreachable = status(&cluster, n1, id).await;
         assert!(matches!(unreachable, Err(WorkflowError::Unreachable(_))), "got {unreachable:?}");

@@ -61,6 +61,8 @@ pub mod rng;
 mod store;
 pub mod supervisor;
 mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timer;
 pub mod units;
 

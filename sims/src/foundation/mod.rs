@@ -65,6 +65,7 @@ pub fn bind(path: &Path, text: &str) -> Result<FoundationScenario, ScenarioError
         bounds::check(path, text, end)?;
     }
     size::check(path, text, &ranged.high)?;
+    check_points(path, text, &ranged.low)?;
     let scenario = ranged.low.clone();
     let invariants = match &scenario.check.invariants {
         Some(list) => list.iter().map(|n| n.get_ref().clone()).collect(),
@@ -81,6 +82,30 @@ impl FoundationScenario {
         } else {
             Cow::Owned(self.ranged.at_seed(&self.path, seed, &invariant::NAMES))
         }
+    }
+}
+
+/// Rejects a required point the system never marks: a misspelt point would make
+/// every run vacuous. The injector's points (`fault.…`) are named by the file's faults.
+fn check_points(path: &Path, text: &str, scenario: &Scenario<Foundation>) -> Result<(), ScenarioError> {
+    let known = |p: &str| {
+        otpsim_runtime::coverage::POINTS.contains(&p)
+            || otpsim_foundation::coverage::POINTS.contains(&p)
+            || otpsim_harness::coverage::point::is_fault(p)
+    };
+    let required = scenario.expect.iter().flat_map(|e| e.reached.iter().enumerate());
+    match required.into_iter().find(|(_, p)| !known(p.get_ref())) {
+        None => Ok(()),
+        Some((i, point)) => Err(ScenarioError::new(
+            path,
+            text,
+            Some(point.span()),
+            &format!("expect.reached[{i}]"),
+            format!("unknown coverage point {:?}", point.get_ref()),
+        )
+        .with_hint(
+            "the system's points are listed by `otpsim coverage`; fault points are `fault.applied.<kind>.<target>`",
+        )),
     }
 }
 

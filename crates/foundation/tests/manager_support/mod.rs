@@ -9,16 +9,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use otpsim_foundation::events::TARGET;
 use otpsim_foundation::manager::{self, ManagerStats, Settled};
 use otpsim_foundation::protocol::{AgentReply, AgentRequest, RouteOutcome};
 use otpsim_foundation::{Behavior, Config, TaskId, TaskSpec, TaskType};
 use otpsim_runtime::gen_server::{self, CallOutcome, Flow, GenServer};
 use otpsim_runtime::{CallError, Cluster, Ctx, Message, MonitorRow, NodeId, Pid, ReplyTo, SpawnOpts, TimerRow};
-use tracing::field::{Field, Visit};
-use tracing::span;
-use tracing::subscriber::Interest;
-use tracing::{Event, Metadata, Subscriber};
 
 /// `n` milliseconds.
 pub fn ms(n: u64) -> Duration {
@@ -30,10 +25,9 @@ pub async fn wait_ms(n: u64) {
     madsim::time::sleep(ms(n)).await;
 }
 
-/// Runs `body` on a fresh simulation with `seed`.
+/// Runs `body` on a fresh simulation with `seed`; the body sets up its own cluster.
 pub fn sim<Fut: Future<Output = ()>>(seed: u64, body: impl FnOnce() -> Fut) {
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(body());
+    otpsim_runtime::testing::sim(seed, |_| body());
 }
 
 /// A config with a small breaker, a small buffer and a short reset (all non-default).
@@ -242,73 +236,4 @@ impl Rig {
     pub fn runtime_timers(&self) -> Vec<TimerRow> {
         self.cluster.tables().timers.into_iter().filter(|t| t.owner == self.manager).collect()
     }
-}
-
-/// The fields of one recorded trace event, by name.
-pub type Fields = BTreeMap<String, String>;
-
-/// A `tracing` subscriber that keeps the foundation's events.
-#[derive(Clone, Default)]
-pub struct Recorder {
-    events: Arc<Mutex<Vec<Fields>>>,
-}
-
-impl Recorder {
-    /// Installs a recorder for the current thread until the guard drops.
-    pub fn install() -> (Recorder, tracing::subscriber::DefaultGuard) {
-        let recorder = Recorder::default();
-        let guard = tracing::subscriber::set_default(recorder.clone());
-        (recorder, guard)
-    }
-
-    /// The recorded events named `name`, in order.
-    pub fn named(&self, name: &str) -> Vec<Fields> {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e.get("event").map(String::as_str) == Some(name))
-            .cloned()
-            .collect()
-    }
-}
-
-struct FieldsVisitor<'a>(&'a mut Fields);
-
-impl Visit for FieldsVisitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-}
-
-impl Subscriber for Recorder {
-    fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
-        Interest::sometimes()
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == TARGET
-    }
-
-    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
-        span::Id::from_u64(1)
-    }
-
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields::new();
-        event.record(&mut FieldsVisitor(&mut fields));
-        self.events.lock().unwrap().push(fields);
-    }
-
-    fn enter(&self, _: &span::Id) {}
-
-    fn exit(&self, _: &span::Id) {}
 }

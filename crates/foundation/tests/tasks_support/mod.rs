@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,11 +13,9 @@ use otpsim_foundation::app::{self, AppSpec};
 use otpsim_foundation::coordinator::TaskStatus;
 use otpsim_foundation::events::TARGET;
 use otpsim_foundation::{api, Behavior, Config, TaskId, TaskOutcome, TaskSpec, TaskType};
+use otpsim_runtime::testing::{self, Recorder};
 use otpsim_runtime::{Cluster, Ctx, NodeId, Pid, SpawnOpts};
-use tracing::field::{Field, Visit};
-use tracing::span;
-use tracing::subscriber::Interest;
-use tracing::{Event, Metadata, Subscriber};
+use tracing::Metadata;
 
 /// `n` milliseconds.
 pub fn ms(n: u64) -> Duration {
@@ -31,15 +28,12 @@ pub async fn wait_ms(n: u64) {
 }
 
 /// Runs `body` on a fresh simulation with `seed`, recording foundation events, and
-/// answers what it returns. A run over an hour of simulated time is a hang.
+/// answers what it returns. A run over an hour of simulated time is a hang. The body
+/// boots its own cluster ([`World::boot`]).
 pub fn sim<T, Fut: Future<Output = T>>(seed: u64, body: impl FnOnce(Events) -> Fut) -> T {
-    let events = Events::default();
-    let recorder = events.clone();
-    tracing::subscriber::with_default(recorder, || {
-        let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-        rt.set_time_limit(Duration::from_secs(3600));
-        rt.block_on(body(events))
-    })
+    let events = Events(Recorder::new(kept));
+    let _guard = events.0.install();
+    testing::sim(seed, |_| body(events))
 }
 
 /// A booted cluster: app nodes `0..nodes` and one extra client node outside the app.
@@ -174,48 +168,19 @@ pub fn wrong_outcomes(
     wrong
 }
 
-/// One recorded foundation event: its name and its other fields, as text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Recorded {
-    /// Simulated time.
-    pub at: Duration,
-    /// The `event` field.
-    pub event: String,
-    /// Every other field.
-    pub fields: BTreeMap<String, String>,
-}
+/// The foundation's events of one run, and the runtime's debug-level ones; see [`kept`].
+#[derive(Clone)]
+pub struct Events(Recorder);
 
-impl Recorded {
-    /// A field's value, or "" if it is missing.
-    pub fn get(&self, field: &str) -> &str {
-        self.fields.get(field).map_or("", String::as_str)
+impl std::ops::Deref for Events {
+    type Target = Recorder;
+
+    fn deref(&self) -> &Recorder {
+        &self.0
     }
 }
-
-/// A `tracing` subscriber keeping every foundation event of one run.
-#[derive(Clone, Default)]
-pub struct Events(Arc<Mutex<Vec<Recorded>>>);
 
 impl Events {
-    /// Every event, in order.
-    pub fn all(&self) -> Vec<Recorded> {
-        self.0.lock().unwrap().clone()
-    }
-
-    /// A hash of every event with its time: equal for two runs that took the same path.
-    pub fn fingerprint(&self) -> u64 {
-        let mut text = String::new();
-        for e in self.0.lock().unwrap().iter() {
-            let _ = writeln!(text, "{:?} {} {:?}", e.at, e.event, e.fields);
-        }
-        otpsim_runtime::rng::fnv1a(text.as_bytes())
-    }
-
-    /// Every event named `event`, in order.
-    pub fn named(&self, event: &str) -> Vec<Recorded> {
-        self.0.lock().unwrap().iter().filter(|e| e.event == event).cloned().collect()
-    }
-
     /// Tasks whose executions finished with different outcomes, or whose outcome was
     /// recorded more than once, described.
     pub fn conflicting_completions(&self) -> Vec<String> {
@@ -251,71 +216,10 @@ pub fn printed(outcome: &TaskOutcome) -> String {
     outcome.to_string()
 }
 
-struct Fields(Recorded);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.to_owned());
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.to_string());
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let mut text = String::new();
-        let _ = write!(text, "{value:?}");
-        self.put(field, text);
-    }
-}
-
-impl Fields {
-    fn put(&mut self, field: &Field, value: String) {
-        if field.name() == "event" {
-            self.0.event = value;
-        } else {
-            self.0.fields.insert(field.name().to_owned(), value);
-        }
-    }
-}
-
 /// Foundation events, and the runtime's debug-level events (spawns, exits, supervisor
 /// decisions, node crashes), not its per-message traces.
 fn kept(metadata: &Metadata<'_>) -> bool {
     metadata.target() == TARGET || (metadata.target() == "otpsim" && *metadata.level() <= tracing::Level::DEBUG)
-}
-
-impl Subscriber for Events {
-    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if kept(metadata) {
-            Interest::always()
-        } else {
-            Interest::never()
-        }
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        kept(metadata)
-    }
-
-    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
-        span::Id::from_u64(1)
-    }
-
-    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
-
-    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
-
-    fn event(&self, event: &Event<'_>) {
-        let at = madsim::time::TimeHandle::try_current().map_or(Duration::ZERO, |t| t.elapsed());
-        let mut fields = Fields(Recorded { at, event: String::new(), fields: BTreeMap::new() });
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn enter(&self, _span: &span::Id) {}
-
-    fn exit(&self, _span: &span::Id) {}
 }
 
 /// The supervisor processes in `tables`: the node roots and the agent supervisors

@@ -25,7 +25,8 @@ pub(crate) enum Receive {
     Dead,
 }
 
-fn now() -> Instant {
+/// The simulated clock (one lookup of madsim's context: do it once per operation).
+pub(super) fn now() -> Instant {
     madsim::time::TimeHandle::current().now_instant()
 }
 
@@ -82,7 +83,7 @@ impl State {
     fn enqueue(&mut self, from: Pid, to: Pid, msg: Message, id: u64, delay: Duration) {
         let now = now();
         if delay.is_zero() && self.transit.is_idle((from, to)) {
-            self.deliver_now(from, to, InFlight { at: now, msg, id, sent: now });
+            self.deliver_now(from, to, InFlight { at: now, msg, id, sent: now }, now);
         } else {
             self.transit.push((from, to), msg, id, now, delay);
         }
@@ -101,15 +102,15 @@ impl State {
                         trace!(target: "otpsim", event = "drop", cause = "partition", msg = f.id, %from, %to, kind);
                         continue;
                     }
-                    self.deliver_now(pair.0, pair.1, f);
+                    self.deliver_now(pair.0, pair.1, f, now);
                 }
             }
         }
     }
 
-    /// Puts a message in a live mailbox and wakes its owner. A message to a dead
-    /// process, or a reply nobody waits for any more, is dropped silently.
-    pub(super) fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight) {
+    /// Puts a message in a live mailbox at `now` and wakes its owner. A message to a
+    /// dead process, or a reply nobody waits for any more, is dropped silently.
+    pub(super) fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight, now: Instant) {
         let InFlight { msg, id, sent, .. } = f;
         let kind = msg.kind();
         let Some(p) = self.procs.get_mut(&to) else {
@@ -124,7 +125,7 @@ impl State {
         }
         // The time in flight, when there was any: what a delayed message's arrow spans.
         // A DOWN names its monitor and reason, an EXIT its reason: what runtime invariants judge.
-        match (u64::try_from(now().saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
+        match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
             (in_flight_ns, Message::Down(d)) => {
                 let (monitor, reason) = (d.monitor, &d.reason);
                 trace!(target: "otpsim", event = "deliver", msg = id, %from, %to, kind, in_flight_ns, %monitor, %reason);

@@ -78,13 +78,14 @@ impl State {
         debug!(target: "otpsim", event = "node_crash", %node);
         // Messages in flight from the node are lost with it, but a DOWN or EXIT already
         // sent stands: its monitor or link is gone, so dropping it would lose the signal.
+        let now = super::mailbox::now();
         for ((from, to), queue) in self.transit.take_from_node(node) {
             for f in queue {
                 if f.msg.is_faultable() {
                     let kind = f.msg.kind();
                     debug!(target: "otpsim", event = "drop", cause = "node_crash", msg = f.id, %from, %to, kind);
                 } else {
-                    self.deliver_now(from, to, f);
+                    self.deliver_now(from, to, f, now);
                 }
             }
         }

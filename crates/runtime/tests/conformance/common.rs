@@ -3,25 +3,12 @@
 
 #![allow(dead_code)]
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use otpsim_runtime::*;
 
-/// Runs `body` on a fresh madsim runtime with `seed`, then halts the cluster.
-pub fn sim<F, Fut>(seed: u64, body: F)
-where
-    F: FnOnce(Cluster) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(async move {
-        let cluster = Cluster::new();
-        body(cluster.clone()).await;
-        cluster.halt().await;
-    });
-}
+pub use otpsim_runtime::testing::sim;
 
 /// A cluster of `n` nodes with nothing booted on them.
 pub fn bare_nodes(cluster: &Cluster, n: usize) -> Vec<NodeId> {

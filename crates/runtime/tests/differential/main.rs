@@ -17,7 +17,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use otpsim_runtime::{Cluster, Ctx, Message, Reason, SpawnOpts};
+use otpsim_runtime::{Ctx, Message, Reason, SpawnOpts};
 
 use trace::{Trace, NODE};
 
@@ -35,9 +35,7 @@ where
     F: FnOnce(Ctx, Trace) -> Fut + Send + 'static,
     Fut: Future<Output = Reason> + Send + 'static,
 {
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(async move {
-        let cluster = Cluster::new();
+    let trace = otpsim_runtime::testing::sim(seed, |cluster| async move {
         let node = cluster.add_node(NODE, |_, _| async {});
         let t = Trace::default();
         let (tm, tw) = (t.clone(), t.clone());
@@ -58,9 +56,9 @@ where
             madsim::time::sleep(step).await;
             waited += step;
         }
-        cluster.halt().await;
-        t.lines()
-    })
+        t
+    });
+    trace.lines()
 }
 
 fn golden_dir() -> PathBuf {

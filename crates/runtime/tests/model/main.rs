@@ -36,13 +36,7 @@ const OPS_MAX: usize = 40;
 /// Runs `ops` on a fresh simulation with `seed`; the first disagreement is the error.
 fn run(seed: u64, ops: &[Op]) -> Result<(), String> {
     quiet_puppet_panics();
-    let rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.block_on(async move {
-        let cluster = Cluster::new();
-        let outcome = check_sequence(&cluster, ops).await;
-        cluster.halt().await;
-        outcome
-    })
+    otpsim_runtime::testing::sim(seed, |cluster| async move { check_sequence(&cluster, ops).await })
 }
 
 async fn check_sequence(cluster: &Cluster, ops: &[Op]) -> Result<(), String> {

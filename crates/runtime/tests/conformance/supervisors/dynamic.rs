@@ -4,6 +4,18 @@ use super::*;
 use otpsim_runtime::supervisor::dynamic::{self, DynamicSpec};
 use otpsim_runtime::supervisor::SupervisorError;
 
+/// Starts each of `specs` under the dynamic supervisor `sup`, from a probe on `node`.
+async fn start_all(cluster: &Cluster, node: NodeId, sup: Pid, specs: Vec<ChildSpec>) -> Vec<Pid> {
+    probe(cluster, node, move |ctx| async move {
+        let mut pids = Vec::new();
+        for spec in specs {
+            pids.push(dynamic::start_child(&ctx, sup, spec).await.unwrap().expect("started"));
+        }
+        pids
+    })
+    .await
+}
+
 #[test]
 fn dynamic_supervisor_starts_and_removes_children() {
     sim(21, |cluster| async move {
@@ -13,14 +25,7 @@ fn dynamic_supervisor_starts_and_removes_children() {
         let jobs =
             [("transient", Restart::Transient), ("temporary", Restart::Temporary), ("permanent", Restart::Permanent)];
         let specs: Vec<ChildSpec> = jobs.iter().map(|(id, r)| worker(id, &seen).restart(*r)).collect();
-        let pids = probe(&cluster, n, move |ctx| async move {
-            let mut pids = Vec::new();
-            for spec in specs {
-                pids.push(dynamic::start_child(&ctx, sup, spec).await.unwrap().expect("started"));
-            }
-            pids
-        })
-        .await;
+        let pids = start_all(&cluster, n, sup, specs).await;
         let listed =
             probe(&cluster, n, move |ctx| async move { dynamic::which_children(&ctx, sup).await.unwrap() }).await;
         let running: Vec<_> = listed.iter().map(|c| (c.id.as_str(), c.status)).collect();
@@ -87,14 +92,7 @@ fn dynamic_supervisor_exceeding_intensity_stops_all_children() {
         let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(1, 5000), ..Default::default() });
         let (_, watch) = spawn_watcher(&cluster, n, sup);
         let specs = vec![worker("crashy", &seen), worker("bystander", &seen)];
-        let pids = probe(&cluster, n, move |ctx| async move {
-            let mut pids = Vec::new();
-            for spec in specs {
-                pids.push(dynamic::start_child(&ctx, sup, spec).await.unwrap().expect("started"));
-            }
-            pids
-        })
-        .await;
+        let pids = start_all(&cluster, n, sup, specs).await;
         post(&cluster, n, pids[0], Cmd::Crash);
         settle().await;
         post(&cluster, n, current(&seen, "crashy"), Cmd::Crash);
