@@ -193,7 +193,7 @@ impl BoundScenario for FoundationScenario {
             faults: Requirements::faults_of(&self.scenario.faults),
             points,
             progress: Some(Progress { counter: ACKNOWLEDGED, when_zero: "no task or workflow was acknowledged" }),
-            invariants: self.invariants.len(),
+            invariants: Some(self.invariants.len()),
         }
     }
 
