@@ -199,12 +199,14 @@ fn run_chunked(
 ) -> Tally {
     let mut tally = Tally::new(scenario);
     let mut seeds = plan.iter();
-    let chunk_size = config.jobs.saturating_mul(SEEDS_PER_JOB_PER_CHUNK);
+    // The first chunk is one seed per worker, so the first results show at once.
+    let mut chunk_size = config.jobs;
     while !interrupt::requested() {
         let chunk: Vec<u64> = seeds.by_ref().take(chunk_size).collect();
         if chunk.is_empty() {
             break;
         }
+        chunk_size = config.jobs.saturating_mul(SEEDS_PER_JOB_PER_CHUNK);
         let part = run_scenario(scenario, &chunk, config);
         progress.advance(part.seeds.len() as u64);
         if json {

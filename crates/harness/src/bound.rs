@@ -233,7 +233,7 @@ impl<S: System> BoundScenario for Bound<S> {
             faults: Requirements::faults_of(&self.scenario.faults),
             points,
             progress: self.system.progress(),
-            invariants: self.checks.len(),
+            invariants: Some(self.checks.len()),
         }
     }
 

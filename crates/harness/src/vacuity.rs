@@ -20,8 +20,8 @@ pub struct Requirements {
     pub points: Vec<String>,
     /// A counter that must add up to more than zero, and what it means when it does not.
     pub progress: Option<Progress>,
-    /// Invariants that judge each seed.
-    pub invariants: usize,
+    /// Invariants that judge each seed (`None`: the sim does not say).
+    pub invariants: Option<usize>,
 }
 
 /// A configured fault: what the file says, and the points that show it landed.
@@ -114,7 +114,7 @@ impl Requirements {
                 reasons.push(format!("{} in {seeds} seed(s)", progress.when_zero));
             }
         }
-        if self.invariants == 0 {
+        if self.invariants == Some(0) {
             reasons.push("no invariant was checked (check.invariants is empty)".to_owned());
         }
         reasons.extend(self.faults_never_applied(coverage));
@@ -158,7 +158,7 @@ mod tests {
             faults: Requirements::faults_of(&spec(faults)),
             points: vec!["breaker.opened".into()],
             progress: Some(Progress { counter: "acknowledged", when_zero: "nothing was acknowledged" }),
-            invariants: 2,
+            invariants: Some(2),
         }
     }
 
@@ -187,7 +187,7 @@ mod tests {
             ("fault.skipped.crash.workflow.no_live_process", 2),
         ]);
         let mut none = requirements(STORM);
-        none.invariants = 0;
+        none.invariants = Some(0);
         let reasons = none.vacuous(2, &coverage, &BTreeMap::new());
         assert_eq!(
             reasons,

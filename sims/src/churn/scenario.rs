@@ -149,7 +149,7 @@ impl BoundScenario for ChurnScenario {
             points: Vec::new(),
             progress: None,
             // The settled-state check judges every seed, whatever the file selects.
-            invariants: selected + 1,
+            invariants: Some(selected + 1),
         }
     }
 }
