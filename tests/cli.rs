@@ -112,9 +112,10 @@ fn run_of_calm_over_two_seeds_passes_with_exit_zero() {
     let text = stdout(&output);
     assert_eq!(code(&output), 0, "{text}{}", stderr(&output));
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("PASS calm (2 seeds, ") && lines[0].ends_with("s)"), "{text}");
-    assert!(lines[1].starts_with("PASS: 1 scenario held (2 seeds, "), "{text}");
+    assert!(lines[1].starts_with("  reached: "), "{text}");
+    assert!(lines[2].starts_with("PASS: 1 scenario held (2 seeds, "), "{text}");
     assert!(!files::exists(&scratch.0.join("calm.toml.regressions")), "a passing run recorded regressions");
 }
 
