@@ -22,5 +22,4 @@ pub mod churn;
 pub mod demo;
 pub mod foundation;
 pub mod jobqueue;
-mod pinned;
 pub mod registry;

@@ -247,8 +247,8 @@ impl<S: System> BoundScenario for Bound<S> {
 }
 
 /// `faults` with `plan`'s faults as its explicit list: no recurring faults, no swarm,
-/// the plan's message rates fixed.
-fn explicit_faults(faults: &FaultSpec, plan: &FaultPlan) -> FaultSpec {
+/// the plan's message rates fixed. What `shrink` writes, for every sim.
+pub fn explicit_faults(faults: &FaultSpec, plan: &FaultPlan) -> FaultSpec {
     FaultSpec {
         until: faults.until,
         process_crash: None,

@@ -134,7 +134,7 @@ impl BoundScenario for ChurnScenario {
 
     fn with_plan(&self, plan: &FaultPlan) -> Box<dyn BoundScenario> {
         let mut explicit = self.clone();
-        crate::pinned::pin(&mut explicit.scenario.faults, plan);
+        explicit.scenario.faults = otpsim_harness::bound::explicit_faults(&explicit.scenario.faults, plan);
         Box::new(explicit)
     }
 
