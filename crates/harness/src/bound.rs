@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use crate::coverage::point;
 use crate::inject::inject;
-use crate::invariant::{self, TraceEvent};
+use crate::invariant::TraceEvent;
 use crate::plan::FaultPlan;
 use crate::runner::SeedOutcome;
 use crate::scenario::{
@@ -142,22 +142,22 @@ impl<S: System> Bound<S> {
         madsim::time::sleep(scenario.check.settle.0).await;
         let observed = self.system.observe(&cluster, &run, running).await;
         let unread = self.system.unread_kinds();
-        let violations = trace::with_current_events(|events| {
+        let mut violations = trace::with_current_events(|events| {
             // A run that keeps every event (to write its trace) hands the checks only
             // the kinds they read, as a lean run does.
             let read: Vec<TraceEvent>;
             let events = if events.iter().any(|e| unread.contains(&e.kind.as_str())) {
-                read = events.iter().filter(|e| !unread.contains(&e.kind.as_str())).cloned().collect();
+                read = events.iter().filter(|e| !unread.contains(&e.kind.as_str())).cloned().collect::<Vec<_>>();
                 &read[..]
             } else {
                 events
             };
-            let mut violations: Vec<_> = self.checks.iter().flat_map(|i| (i.check)(&observed, events)).collect();
-            if let Some((tables, end)) = self.system.runtime_state(&observed) {
-                violations.extend(invariant::runtime::check(events, tables, end));
-            }
-            violations
+            self.checks.iter().flat_map(|i| (i.check)(&observed, events)).collect::<Vec<_>>()
         });
+        // The runtime invariants folded every event as it was recorded, read or not.
+        if let Some((tables, end)) = self.system.runtime_state(&observed) {
+            violations.extend(trace::with_runtime_fold(|fold| fold.judge(tables, end)));
+        }
         let counters = self.system.counters(&observed);
         let checked = ("invariants_checked", self.checks.len() as u64);
         counters

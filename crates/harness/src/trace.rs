@@ -23,7 +23,8 @@ use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
-use crate::invariant::TraceEvent;
+use crate::invariant::runtime::RuntimeFold;
+use crate::invariant::{EventView, TraceEvent};
 use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
@@ -163,6 +164,8 @@ struct Recording {
     fields: Vec<(&'static str, Range<usize>)>,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
+    /// The runtime invariants, folded over every event as it is recorded.
+    runtime: RuntimeFold,
     /// Where every line also goes, until it fails.
     sink: Option<Box<dyn LineSink>>,
     sink_error: Option<String>,
@@ -222,37 +225,72 @@ impl Recording {
                 self.kinds.insert(kind.to_owned(), 1);
             }
         }
+        let current = Current {
+            index: usize::try_from(self.events).unwrap_or(usize::MAX),
+            time,
+            target,
+            kind,
+            text: &self.scratch,
+            fields: &self.fields,
+        };
+        self.runtime.observe(&current);
         // A streamed line is made from the event and written at once, never kept.
-        if self.sink.is_some() {
-            let line = self.event(time, target, kind).line();
-            if let Some(Err(e)) = self.sink.as_mut().map(|sink| sink.line(&line)) {
+        if let Some(sink) = self.sink.as_mut() {
+            if let Err(e) = sink.line(&current.to_event().line()) {
                 self.sink = None;
                 self.sink_error = Some(e.to_string());
             }
         }
         if self.keep_events && !self.skip.contains(&kind) {
-            let event = self.event(time, target, kind);
-            self.kept.push(event);
+            self.kept.push(current.to_event());
         }
     }
+}
 
-    /// The current event as a [`TraceEvent`].
-    fn event(&self, time: Option<Duration>, target: &str, kind: &str) -> TraceEvent {
+/// The event being recorded, as the folds read it: its fields still in the scratch.
+struct Current<'a> {
+    index: usize,
+    time: Option<Duration>,
+    target: &'a str,
+    kind: &'a str,
+    text: &'a str,
+    fields: &'a [(&'static str, Range<usize>)],
+}
+
+impl EventView for Current<'_> {
+    fn index(&self) -> usize {
+        self.index
+    }
+
+    fn time(&self) -> Duration {
+        self.time.unwrap_or_default()
+    }
+
+    fn kind(&self) -> &str {
+        self.kind
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        // A field written twice holds its last value, as in a `TraceEvent`.
+        self.fields.iter().rev().find(|(name, _)| *name == key).map(|(_, range)| &self.text[range.clone()])
+    }
+
+    fn to_event(&self) -> TraceEvent {
         let mut fields = BTreeMap::new();
         let mut order = Vec::with_capacity(self.fields.len());
         for (name, range) in self.fields.iter().filter(|(name, _)| *name != "event") {
-            if fields.insert((*name).to_owned(), self.scratch[range.clone()].to_owned()).is_none() {
+            if fields.insert((*name).to_owned(), self.text[range.clone()].to_owned()).is_none() {
                 order.push(Cow::Borrowed(*name));
             }
         }
         TraceEvent {
-            index: usize::try_from(self.events).unwrap_or(usize::MAX),
-            time: time.unwrap_or_default(),
-            target: target.to_owned(),
-            kind: kind.to_owned(),
+            index: self.index,
+            time: self.time.unwrap_or_default(),
+            target: self.target.to_owned(),
+            kind: self.kind.to_owned(),
             fields,
             order,
-            timed: time.is_some(),
+            timed: self.time.is_some(),
         }
     }
 }
@@ -507,6 +545,24 @@ pub fn with_current_events<R>(f: impl FnOnce(&[TraceEvent]) -> R) -> R {
     match (result, f) {
         (Some(result), _) => result,
         (None, Some(f)) => f(&[]),
+        (None, None) => unreachable!("f runs at most once, and only when it returns a result"),
+    }
+}
+
+/// Runs `f` on the runtime invariants' fold over the events recorded so far by the
+/// recorder installed on this thread (an empty fold if none records).
+pub fn with_runtime_fold<R>(f: impl FnOnce(&RuntimeFold) -> R) -> R {
+    let mut f = Some(f);
+    let result = tracing::dispatcher::get_default(|dispatch| {
+        let recorder = dispatch.downcast_ref::<TraceRecorder>()?;
+        let recording = recorder.lock();
+        let idle = RuntimeFold::default();
+        let fold = if recording.active { &recording.runtime } else { &idle };
+        f.take().map(|f| f(fold))
+    });
+    match (result, f) {
+        (Some(result), _) => result,
+        (None, Some(f)) => f(&RuntimeFold::default()),
         (None, None) => unreachable!("f runs at most once, and only when it returns a result"),
     }
 }

@@ -25,7 +25,57 @@ pub struct TraceEvent {
     pub(crate) timed: bool,
 }
 
+/// An event as a fold reads it as it goes by: the recorder's current event, or a kept
+/// [`TraceEvent`]. A fold copies one out ([`to_event`](Self::to_event)) only to keep
+/// it as evidence.
+pub trait EventView {
+    /// Position in the trace, from 1.
+    fn index(&self) -> usize;
+    /// Simulated time.
+    fn time(&self) -> Duration;
+    /// The `event` field.
+    fn kind(&self) -> &str;
+    /// Another field's value.
+    fn get(&self, key: &str) -> Option<&str>;
+    /// The event as a value of its own.
+    fn to_event(&self) -> TraceEvent;
+}
+
+impl EventView for TraceEvent {
+    fn index(&self) -> usize {
+        self.index
+    }
+
+    fn time(&self) -> Duration {
+        self.time
+    }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        TraceEvent::get(self, key)
+    }
+
+    fn to_event(&self) -> TraceEvent {
+        self.clone()
+    }
+}
+
 impl TraceEvent {
+    /// An event at `index` and `time` with `fields` (besides `event = kind`) in order.
+    pub fn new(index: usize, time: Duration, target: &str, kind: &str, fields: &[(&'static str, &str)]) -> Self {
+        let mut map = BTreeMap::new();
+        let mut order = Vec::with_capacity(fields.len());
+        for &(name, value) in fields.iter().filter(|(name, _)| *name != "event") {
+            if map.insert(name.to_owned(), value.to_owned()).is_none() {
+                order.push(Cow::Borrowed(name));
+            }
+        }
+        TraceEvent { index, time, target: target.to_owned(), kind: kind.to_owned(), fields: map, order, timed: true }
+    }
+
     /// A field's value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.fields.get(key).map(String::as_str)

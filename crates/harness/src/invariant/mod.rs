@@ -13,7 +13,7 @@ pub mod runtime;
 mod violation;
 
 pub use defects_crash::defects_crash;
-pub use event::TraceEvent;
+pub use event::{EventView, TraceEvent};
 pub use no_orphan_processes::no_orphan_processes;
 pub use restart_intensity::restart_intensity;
 pub use violation::Violation;

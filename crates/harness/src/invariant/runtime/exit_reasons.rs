@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::scenario::FaultKind;
 
 use super::{
-    field, node_of, TraceEvent, Violation, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH, NODE_RESTART, SPAWN,
+    field, node_of, EventView, TraceEvent, Violation, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH,
+    NODE_RESTART, SPAWN,
 };
 
 const NAME: &str = "exit_reasons";
@@ -26,84 +27,103 @@ const KILLED: &str = "killed";
 const NOPROC: &str = "noproc";
 const NOCONNECTION: &str = "noconnection";
 
-/// Checks exit reasons and the reasons DOWN and EXIT messages carry.
-pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
-    let mut exited: BTreeMap<&str, &TraceEvent> = BTreeMap::new();
-    let mut alive: BTreeSet<&str> = BTreeSet::new();
-    let mut crashed_nodes: BTreeSet<&str> = BTreeSet::new();
-    let mut being_killed: BTreeMap<&str, &TraceEvent> = BTreeMap::new();
-    let mut violations = Vec::new();
-    let mut flag = |e: &TraceEvent, cause: Option<&TraceEvent>, pid: &str, message: String| {
-        let v = Violation::new(NAME, e.time, message).id("pid", pid);
-        violations.push(v.evidence(cause.into_iter().chain([e])));
-    };
-    for e in events {
-        match e.kind.as_str() {
+/// Exit reasons and the reasons DOWN and EXIT messages carry, folded event by event.
+///
+/// It keeps the live pids, the crashed nodes, each exited pid's exit (a later DOWN's
+/// reason is judged against it) and each pending injected crash: its memory grows with
+/// the processes, not with the traffic.
+#[derive(Debug, Default)]
+pub struct ExitReasons {
+    exited: BTreeMap<String, TraceEvent>,
+    alive: BTreeSet<String>,
+    crashed_nodes: BTreeSet<String>,
+    being_killed: BTreeMap<String, TraceEvent>,
+    violations: Vec<Violation>,
+}
+
+impl ExitReasons {
+    /// Takes the next event of the trace.
+    pub fn observe(&mut self, e: &impl EventView) {
+        match e.kind() {
             SPAWN => {
                 if let Some(pid) = e.get(field::PID) {
-                    alive.insert(pid);
+                    self.alive.insert(pid.to_owned());
                 }
             }
-            NODE_CRASH => crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name)),
+            NODE_CRASH => self.crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name).map(str::to_owned)),
             NODE_RESTART => {
                 if let Some(node) = e.get(field::NODE).and_then(node_of_name) {
-                    crashed_nodes.remove(node);
+                    self.crashed_nodes.remove(node);
                 }
             }
             FAULT if e.get(field::KIND) == Some(FaultKind::Crash.name()) => {
                 if let Some(pid) = e.get(field::PID) {
-                    being_killed.insert(pid, e);
+                    self.being_killed.insert(pid.to_owned(), e.to_event());
                 }
             }
-            EXIT => {
-                let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { continue };
-                alive.remove(pid);
-                exited.insert(pid, e);
-                let killed_by = being_killed.remove(pid);
-                let on_crashed = node_of(pid).is_some_and(|n| crashed_nodes.contains(n));
-                if reason == KILL {
-                    flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
-                } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
-                    flag(e, Some(fault), pid, format!("{pid} was killed but exited `{reason}`, not `killed`"));
-                } else if on_crashed && reason != NOCONNECTION {
-                    flag(e, None, pid, format!("{pid} died with its node but exited `{reason}`, not `noconnection`"));
-                }
-            }
-            DELIVER => {
-                let kind = e.get(field::KIND);
-                let (Some(reason), Some(from), Some(to)) = (e.get(field::REASON), e.get(field::FROM), e.get(field::TO))
-                else {
-                    continue;
-                };
-                if kind == Some(EXIT_KIND) && reason == KILL {
-                    flag(e, None, to, format!("{to} got an EXIT `kill` from {from}: kill is untrappable"));
-                }
-                if kind != Some(DOWN_KIND) {
-                    continue;
-                }
-                let remote = node_of(from) != node_of(to);
-                let exit = exited.get(from).copied();
-                let exit_reason = exit.and_then(|x| x.get(field::REASON));
-                let fits = match reason {
-                    NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
-                    NOPROC => !alive.contains(from),
-                    other => exit_reason == Some(other),
-                };
-                if !fits {
-                    let was = match (exit_reason, alive.contains(from)) {
-                        (Some(r), _) => format!("exited `{r}`"),
-                        (None, true) => "is alive".to_owned(),
-                        (None, false) => "never exited".to_owned(),
-                    };
-                    let where_ = if remote { "on another node" } else { "on its node" };
-                    let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
-                    flag(e, exit, from, message);
-                }
-            }
+            EXIT => self.exit(e),
+            DELIVER => self.deliver(e),
             _ => {}
         }
     }
-    violations
+
+    /// The violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    fn flag(&mut self, e: &impl EventView, cause: Option<&TraceEvent>, pid: &str, message: String) {
+        let v = Violation::new(NAME, e.time(), message).id("pid", pid);
+        self.violations.push(v.evidence(cause.into_iter().chain([&e.to_event()])));
+    }
+
+    fn exit(&mut self, e: &impl EventView) {
+        let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { return };
+        self.alive.remove(pid);
+        self.exited.insert(pid.to_owned(), e.to_event());
+        let killed_by = self.being_killed.remove(pid);
+        let on_crashed = node_of(pid).is_some_and(|n| self.crashed_nodes.contains(n));
+        if reason == KILL {
+            self.flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
+        } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
+            self.flag(e, Some(&fault), pid, format!("{pid} was killed but exited `{reason}`, not `killed`"));
+        } else if on_crashed && reason != NOCONNECTION {
+            self.flag(e, None, pid, format!("{pid} died with its node but exited `{reason}`, not `noconnection`"));
+        }
+    }
+
+    fn deliver(&mut self, e: &impl EventView) {
+        let kind = e.get(field::KIND);
+        let (Some(reason), Some(from), Some(to)) = (e.get(field::REASON), e.get(field::FROM), e.get(field::TO)) else {
+            return;
+        };
+        if kind == Some(EXIT_KIND) && reason == KILL {
+            self.flag(e, None, to, format!("{to} got an EXIT `kill` from {from}: kill is untrappable"));
+        }
+        if kind != Some(DOWN_KIND) {
+            return;
+        }
+        let remote = node_of(from) != node_of(to);
+        let exit = self.exited.get(from);
+        let exit_reason = exit.and_then(|x| x.get(field::REASON));
+        let alive = self.alive.contains(from);
+        let fits = match reason {
+            NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
+            NOPROC => !alive,
+            other => exit_reason == Some(other),
+        };
+        if !fits {
+            let was = match (exit_reason, alive) {
+                (Some(r), _) => format!("exited `{r}`"),
+                (None, true) => "is alive".to_owned(),
+                (None, false) => "never exited".to_owned(),
+            };
+            let where_ = if remote { "on another node" } else { "on its node" };
+            let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
+            let exit = exit.cloned();
+            self.flag(e, exit.as_ref(), from, message);
+        }
+    }
 }
 
 /// A node as `node_crash` names it (`n1` or `1`), as a pid's first field writes it.
@@ -116,7 +136,9 @@ mod tests {
     use super::*;
 
     fn check(lines: &[&str]) -> Vec<Violation> {
-        exit_reasons(&TraceEvent::parse_strs(lines))
+        let mut fold = ExitReasons::default();
+        TraceEvent::parse_strs(lines).iter().for_each(|e| fold.observe(e));
+        fold.violations().to_vec()
     }
 
     #[test]

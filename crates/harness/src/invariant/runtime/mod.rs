@@ -1,10 +1,12 @@
 //! Runtime invariants: OTP guarantees any system on the runtime relies on, judged on
 //! every run of every scenario, whatever the system.
 //!
-//! They read only the runtime's own trace events and its end-of-run tables, in one
-//! cheap pass each: [`per_pair_fifo`], [`one_down_per_monitor`], [`exit_reasons`] and
-//! [`no_dead_ends`]. The event kinds and field names they read are listed here, once,
-//! as [`KINDS`]; they are the runtime's own constants
+//! They read only the runtime's own trace events and its end-of-run tables. The
+//! event checkers ([`PerPairFifo`], [`OneDownPerMonitor`], [`ExitReasons`]) are folds:
+//! the recorder hands them each event as it is emitted ([`RuntimeFold`]), and they keep
+//! small state and the few events a violation shows, so a run need not keep the
+//! message traffic they read. [`no_dead_ends`] reads the tables at the end. The event
+//! kinds and field names they read are the runtime's own constants
 //! ([`otpsim_runtime::event`]).
 
 mod exit_reasons;
@@ -12,38 +14,60 @@ mod no_dead_ends;
 mod one_down_per_monitor;
 mod per_pair_fifo;
 
-pub use exit_reasons::exit_reasons;
+pub use exit_reasons::ExitReasons;
 pub use no_dead_ends::no_dead_ends;
-pub use one_down_per_monitor::one_down_per_monitor;
-pub use per_pair_fifo::per_pair_fifo;
+pub use one_down_per_monitor::OneDownPerMonitor;
+pub use per_pair_fifo::PerPairFifo;
 
 use std::time::Duration;
 
+use otpsim_runtime::event::field;
+use otpsim_runtime::event::kind::{DELIVER, EXIT, FAULT, NODE_CRASH, NODE_RESTART, SPAWN};
 use otpsim_runtime::Tables;
 
-use super::{TraceEvent, Violation};
+use super::{EventView, TraceEvent, Violation};
 
 /// The runtime invariants' names, as reports write them.
 pub const NAMES: [&str; 4] = ["per_pair_fifo", "one_down_per_monitor", "exit_reasons", "no_dead_ends"];
-
-use otpsim_runtime::event::field;
-use otpsim_runtime::event::kind::{DELIVER, EXIT, FAULT, NODE_CRASH, NODE_RESTART, SPAWN};
-
-/// Every event kind the runtime invariants read: a sim must keep these events.
-pub const KINDS: [&str; 6] = [DELIVER, EXIT, NODE_CRASH, NODE_RESTART, FAULT, SPAWN];
 
 /// The `kind` of a delivered DOWN message, and of an EXIT message.
 const DOWN_KIND: &str = "down";
 const EXIT_KIND: &str = "exit";
 
-/// Runs every runtime invariant over a run's events (at least those of [`KINDS`]) and
-/// its tables as read at `end`, after the run settled.
+/// The event checkers of the runtime invariants, folded over a run's events as they
+/// come (the recorder runs one per recording; see [`crate::trace::with_runtime_fold`]).
+#[derive(Debug, Default)]
+pub struct RuntimeFold {
+    fifo: PerPairFifo,
+    downs: OneDownPerMonitor,
+    reasons: ExitReasons,
+}
+
+impl RuntimeFold {
+    /// Takes the next event of the trace.
+    pub fn observe(&mut self, e: &impl EventView) {
+        self.fifo.observe(e);
+        self.downs.observe(e);
+        self.reasons.observe(e);
+    }
+
+    /// Every runtime invariant's violations: the events' so far, then the tables' as
+    /// read at `end`, after the run settled.
+    pub fn judge(&self, tables: &Tables, end: Duration) -> Vec<Violation> {
+        let mut violations = self.fifo.violations().to_vec();
+        violations.extend_from_slice(self.downs.violations());
+        violations.extend_from_slice(self.reasons.violations());
+        violations.extend(no_dead_ends(tables, end));
+        violations
+    }
+}
+
+/// Runs every runtime invariant over a run's whole list of events and its tables as
+/// read at `end`, after the run settled.
 pub fn check(events: &[TraceEvent], tables: &Tables, end: Duration) -> Vec<Violation> {
-    let mut violations = per_pair_fifo(events);
-    violations.extend(one_down_per_monitor(events));
-    violations.extend(exit_reasons(events));
-    violations.extend(no_dead_ends(tables, end));
-    violations
+    let mut fold = RuntimeFold::default();
+    events.iter().for_each(|e| fold.observe(e));
+    fold.judge(tables, end)
 }
 
 /// The node of a pid written `<node.serial.incarnation>`.

@@ -4,60 +4,108 @@
 //! go down. The runtime numbers every send from one counter, so a lower id delivered
 //! after a higher one overtook it. A duplicate keeps its original's id and arrives
 //! after it, so equal ids are fine. Skips what was dropped: FIFO is about what arrives.
+//!
+//! Folded as events arrive: per pair it keeps the last delivered id and where it was
+//! in the trace, so its memory grows with the pairs that talked, not with the traffic.
+//! The earlier delivery in a violation's evidence is written from what was kept (its
+//! id, pair, time and trace number).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use super::{field, TraceEvent, Violation, DELIVER};
+use super::{field, EventView, TraceEvent, Violation, DELIVER};
 
 const NAME: &str = "per_pair_fifo";
 
-/// Checks delivery order per pair.
-pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
-    let mut last: BTreeMap<(&str, &str), (u64, &TraceEvent)> = BTreeMap::new();
-    let mut violations = Vec::new();
-    for e in events.iter().filter(|e| e.kind == DELIVER) {
+/// The last delivery of one pair: its message id, trace number and time.
+#[derive(Clone, Copy, Debug)]
+struct Last {
+    id: u64,
+    index: usize,
+    time: Duration,
+}
+
+/// Delivery order per pair, folded event by event.
+#[derive(Debug, Default)]
+pub struct PerPairFifo {
+    /// Sender -> receiver -> last delivery.
+    last: BTreeMap<String, BTreeMap<String, Last>>,
+    violations: Vec<Violation>,
+}
+
+impl PerPairFifo {
+    /// Takes the next event of the trace.
+    pub fn observe(&mut self, e: &impl EventView) {
+        if e.kind() != DELIVER {
+            return;
+        }
         let (Some(from), Some(to), Some(id)) =
             (e.get(field::FROM), e.get(field::TO), e.get(field::MSG).and_then(|m| m.parse().ok()))
         else {
-            continue;
+            return;
         };
-        match last.get(&(from, to)) {
-            Some(&(before, earlier)) if id < before => {
-                let message = format!("message #{id} from {from} to {to} arrived after #{before}, sent later");
-                violations
-                    .push(Violation::new(NAME, e.time, message).id("pid", from).id("pid", to).evidence([earlier, e]));
+        let now = Last { id, index: e.index(), time: e.time() };
+        let receivers = match self.last.get_mut(from) {
+            Some(receivers) => receivers,
+            None => self.last.entry(from.to_owned()).or_default(),
+        };
+        match receivers.get_mut(to) {
+            Some(before) if id < before.id => {
+                let earlier = delivery(*before, from, to);
+                let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
+                let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
+                self.violations.push(v.evidence([&earlier, &e.to_event()]));
             }
-            _ => {
-                last.insert((from, to), (id, e));
+            Some(before) => *before = now,
+            None => {
+                receivers.insert(to.to_owned(), now);
             }
         }
     }
-    violations
+
+    /// The violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+}
+
+/// The kept delivery as an event, for evidence.
+fn delivery(last: Last, from: &str, to: &str) -> TraceEvent {
+    let id = last.id.to_string();
+    let fields = [(field::MSG, id.as_str()), (field::FROM, from), (field::TO, to)];
+    TraceEvent::new(last.index, last.time, otpsim_runtime::event::TARGET, DELIVER, &fields)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn check(lines: &[&str]) -> Vec<Violation> {
+        let mut fold = PerPairFifo::default();
+        TraceEvent::parse_strs(lines).iter().for_each(|e| fold.observe(e));
+        fold.violations().to_vec()
+    }
+
     #[test]
     fn in_order_deliveries_and_duplicates_hold() {
-        let e = TraceEvent::parse_strs(&[
+        let v = check(&[
             "1.000000000s otpsim event=deliver msg=3 from=<0.1.0> to=<0.2.0> kind=info",
             "1.000000000s otpsim event=deliver msg=2 from=<0.3.0> to=<0.2.0> kind=info",
             "1.100000000s otpsim event=deliver msg=5 from=<0.1.0> to=<0.2.0> kind=info",
             "1.200000000s otpsim event=deliver msg=5 from=<0.1.0> to=<0.2.0> kind=info",
         ]);
-        assert!(per_pair_fifo(&e).is_empty());
+        assert!(v.is_empty(), "{v:?}");
     }
 
     #[test]
     fn a_message_overtaking_an_earlier_one_is_flagged() {
-        let e = TraceEvent::parse_strs(&[
+        let v = check(&[
             "1.000000000s otpsim event=deliver msg=5 from=<0.1.0> to=<0.2.0> kind=info",
             "1.100000000s otpsim event=deliver msg=3 from=<0.1.0> to=<0.2.0> kind=info in_flight_ns=9",
         ]);
-        let v = per_pair_fifo(&e);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("#3 from <0.1.0> to <0.2.0> arrived after #5"), "{}", v[0]);
+        assert_eq!(v[0].evidence_indices(), [1, 2]);
+        assert!(v[0].evidence[0].ends_with("event=deliver msg=5 from=<0.1.0> to=<0.2.0>"), "{}", v[0].evidence[0]);
     }
 }
