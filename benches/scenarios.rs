@@ -13,6 +13,10 @@ use otpsim_harness::suite::{run_scenario, BoundScenario};
 use otpsim_harness::{RunConfig, Stopwatch};
 use otpsim_sims::registry;
 
+/// The allocator the `otpsim` binary runs with, so the bench measures what users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The scenario measured, relative to the repository root.
 const SCENARIO: &str = "scenarios/crash-storm.toml";
 /// Seeds per measured run: seeds 0 to SEEDS - 1.

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// A run allocates and frees small values by the million (messages, table entries,
+/// recorded events): mimalloc does that markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(name = "otpsim", version, about = "Deterministic simulation testing for supervised, message-passing systems")]
 struct Cli {

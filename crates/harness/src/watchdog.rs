@@ -114,6 +114,10 @@ pub(crate) enum Chore {
 impl Chore {
     /// Does the chore on the runtime of this thread, if there is one.
     pub(crate) fn run(self) {
+        // Most events have no chore: skip looking up the runtime for them.
+        if self == Chore::Nothing {
+            return;
+        }
         let Ok(runtime) = madsim::runtime::Handle::try_current() else {
             return;
         };

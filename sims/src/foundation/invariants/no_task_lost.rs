@@ -24,13 +24,9 @@ const NAME: &str = "no_task_lost";
 /// Checks every acknowledged task.
 pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     // Evidence is looked up per lost task: one pass over the trace, not one per task
-    // (a broken run can lose thousands of tasks over millions of events).
-    let mut by_task: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
-    for event in events {
-        if let Some(task) = event.get(field::TASK) {
-            by_task.entry(task).or_default().push(event);
-        }
-    }
+    // (a broken run can lose thousands of tasks over millions of events), and only
+    // once a task is lost (a passing run needs none).
+    let mut by_task: Option<BTreeMap<&str, Vec<&TraceEvent>>> = None;
     let mut violations = Vec::new();
     let pending: Vec<_> = record
         .plan
@@ -66,6 +62,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
             None => "was never asked about".to_owned(),
         };
         let id_text = id.to_string();
+        let by_task = by_task.get_or_insert_with(|| events_by_task(events));
         violations.push(
             Violation::new(NAME, record.end, format!("task {id} {problem}"))
                 .id("task", id)
@@ -73,6 +70,17 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         );
     }
     violations
+}
+
+/// The events that name each task, in trace order.
+fn events_by_task(events: &[TraceEvent]) -> BTreeMap<&str, Vec<&TraceEvent>> {
+    let mut by_task: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
+    for event in events {
+        if let Some(task) = event.get(field::TASK) {
+            by_task.entry(task).or_default().push(event);
+        }
+    }
+    by_task
 }
 
 #[cfg(test)]
