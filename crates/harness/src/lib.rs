@@ -58,6 +58,7 @@ pub mod explore;
 pub mod export;
 pub mod inject;
 pub mod invariant;
+mod kind_counts;
 pub mod line_file;
 mod panics;
 pub mod plan;

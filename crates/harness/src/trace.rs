@@ -25,6 +25,7 @@ use tracing::{Event, Metadata, Subscriber};
 
 use crate::invariant::runtime::RuntimeFold;
 use crate::invariant::{EventView, TraceEvent};
+use crate::kind_counts::KindCounts;
 use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
@@ -40,6 +41,9 @@ pub struct Trace {
     pub hash: u64,
     /// Number of events.
     pub events: u64,
+    /// How many of them were kept for the run's checks (the rest were hashed, counted
+    /// and folded, then let go).
+    pub kept: u64,
     /// How many events carried each value of the `event` field ("spawn", "exit", …).
     pub kinds: BTreeMap<String, u64>,
     /// The events as text lines ([`TraceEvent::line`]), if they were asked for.
@@ -149,16 +153,13 @@ struct Recording {
     /// The current event's compact encoding, the bytes the hash reads.
     encoding: Vec<u8>,
     events: u64,
-    kinds: BTreeMap<String, u64>,
+    kinds: KindCounts,
     /// Keep the events (for the run's checks and evidence).
     keep_events: bool,
     /// Render the kept events as text lines at the end.
     keep_lines: bool,
     /// The events kept so far, each numbered by its position in the whole trace.
     kept: Vec<TraceEvent>,
-    /// Kinds that are hashed and counted but not kept: the bulk no checker reads,
-    /// which would otherwise grow with simulated time.
-    skip: &'static [&'static str],
     /// The current event's field values, back to back, and where each one is.
     scratch: String,
     fields: Vec<(&'static str, Range<usize>)>,
@@ -199,7 +200,7 @@ impl Recording {
             Keep::Events => (true, false),
             Keep::Lines => (true, true),
         };
-        Recording { active, keep_events, keep_lines, skip, spans, ..Recording::default() }
+        Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), spans, ..Recording::default() }
     }
 
     fn record(&mut self, event: &Event<'_>) {
@@ -218,13 +219,10 @@ impl Recording {
         self.hash.write(&self.encoding);
         self.events += 1;
         let kind = self.fields.iter().find(|(name, _)| *name == "event").map_or("", |(_, r)| &self.scratch[r.clone()]);
-        match self.kinds.get_mut(kind) {
-            Some(count) => *count += 1,
-            None if kind.is_empty() => {}
-            None => {
-                self.kinds.insert(kind.to_owned(), 1);
-            }
-        }
+        // Kinds that are hashed and counted but not kept: the bulk no checker reads,
+        // which would otherwise grow with simulated time.
+        let callsite = std::ptr::from_ref(event.metadata()) as usize;
+        let skipped = self.kinds.count(callsite, kind);
         let current = Current {
             index: usize::try_from(self.events).unwrap_or(usize::MAX),
             time,
@@ -241,7 +239,7 @@ impl Recording {
                 self.sink_error = Some(e.to_string());
             }
         }
-        if self.keep_events && !self.skip.contains(&kind) {
+        if self.keep_events && !skipped {
             self.kept.push(current.to_event());
         }
     }
@@ -378,7 +376,8 @@ impl TraceRecorder {
         let trace = Trace {
             hash: recording.hash.finish(),
             events: recording.events,
-            kinds: recording.kinds,
+            kept: recording.kept.len() as u64,
+            kinds: recording.kinds.into_map(),
             lines,
             sink_error: recording.sink_error,
         };
@@ -498,6 +497,29 @@ impl Fields<'_> {
     }
 }
 
+impl Fields<'_> {
+    /// Writes an integer in decimal without going through `fmt` (numbers are most of
+    /// a trace's fields).
+    fn push_integer(&mut self, field: &Field, negative: bool, mut value: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        let start = self.scratch.len();
+        if negative {
+            self.scratch.push('-');
+        }
+        self.scratch.extend(digits[at..].iter().map(|&d| char::from(d)));
+        self.fields.push((field.name(), start..self.scratch.len()));
+    }
+}
+
 /// Shows a `Debug` value through `Display`, so every field goes through one path.
 struct AsDebug<'a>(&'a dyn fmt::Debug);
 
@@ -515,15 +537,15 @@ impl Visit for Fields<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push(field, value);
+        self.push_integer(field, false, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push(field, value);
+        self.push_integer(field, value < 0, value.unsigned_abs());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.push(field, value);
+        self.record_str(field, if value { "true" } else { "false" });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -588,6 +610,16 @@ mod tests {
         assert_eq!(lines[0], r#"- otpsim event=exit pid=<1.4.0> reason="panic: boom""#);
         assert_eq!(lines[1], "- otpsim_demo event=restart count=3 ok=true");
         assert_eq!((trace.events, trace.count("exit"), trace.count("restart")), (2, 1, 1));
+    }
+
+    #[test]
+    fn numbers_and_flags_read_as_they_would_through_display() {
+        let trace = recorded(true, || {
+            tracing::trace!(target: "otpsim", event = "n", zero = 0u64, max = u64::MAX, min = i64::MIN, neg = -7i64, no = false);
+        });
+        let lines = trace.lines.expect("kept");
+        let expected = format!("- otpsim event=n zero=0 max={} min={} neg=-7 no=false", u64::MAX, i64::MIN);
+        assert_eq!(lines, [expected]);
     }
 
     #[test]

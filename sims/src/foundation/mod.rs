@@ -119,3 +119,34 @@ impl System for FoundationSim {
         Some(size::estimate(scenario))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use otpsim_harness::suite::run_scenario;
+    use otpsim_harness::RunConfig;
+
+    /// A calm run of `until` simulated time, one seed: (events recorded, events kept).
+    fn calm(until: &str) -> (u64, u64) {
+        let text = format!(
+            "name = \"calm\"\n[system]\nnodes = 2\ntask_agents = 2\nworkflows = 1\nworkflow_steps = 2\n\
+             [workload]\ntasks = 10\nsubmit_over = \"1s\"\n[faults]\nuntil = \"{until}\"\n[check]\nsettle = \"5s\"\n"
+        );
+        let scenario = super::bind(Path::new("calm.toml"), &text).expect("a valid scenario");
+        let report = run_scenario(&scenario, &[1], &RunConfig::default());
+        let seed = &report.seeds[0];
+        assert!(seed.verdict.passed(), "{:?}", seed.verdict);
+        (seed.trace.events, seed.trace.kept)
+    }
+
+    #[test]
+    fn a_long_fault_free_run_keeps_no_more_events_than_a_short_one() {
+        let (short_events, short_kept) = calm("10s");
+        let (long_events, long_kept) = calm("30m");
+        // The long run records far more (message traffic, timers), but what it keeps
+        // for its checks does not grow with simulated time: memory stays flat.
+        assert!(long_events > 20 * short_events, "{long_events} vs {short_events}");
+        assert!(long_kept <= short_kept + short_kept / 2, "kept {long_kept} events over 30m, {short_kept} over 10s");
+    }
+}
