@@ -27,6 +27,13 @@ const KILLED: &str = "killed";
 const NOPROC: &str = "noproc";
 const NOCONNECTION: &str = "noconnection";
 
+/// Checks exit reasons, and the reasons DOWN and EXIT messages carry, over a whole list of events.
+pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
+    let mut fold = ExitReasons::default();
+    events.iter().for_each(|e| fold.observe(e));
+    fold.violations
+}
+
 /// Exit reasons and the reasons DOWN and EXIT messages carry, folded event by event.
 ///
 /// It keeps the live pids, the crashed nodes, each exited pid's exit (a later DOWN's
@@ -136,9 +143,7 @@ mod tests {
     use super::*;
 
     fn check(lines: &[&str]) -> Vec<Violation> {
-        let mut fold = ExitReasons::default();
-        TraceEvent::parse_strs(lines).iter().for_each(|e| fold.observe(e));
-        fold.violations().to_vec()
+        exit_reasons(&TraceEvent::parse_strs(lines))
     }
 
     #[test]

@@ -14,10 +14,10 @@ mod no_dead_ends;
 mod one_down_per_monitor;
 mod per_pair_fifo;
 
-pub use exit_reasons::ExitReasons;
+pub use exit_reasons::{exit_reasons, ExitReasons};
 pub use no_dead_ends::no_dead_ends;
-pub use one_down_per_monitor::OneDownPerMonitor;
-pub use per_pair_fifo::PerPairFifo;
+pub use one_down_per_monitor::{one_down_per_monitor, OneDownPerMonitor};
+pub use per_pair_fifo::{per_pair_fifo, PerPairFifo};
 
 use std::time::Duration;
 

@@ -13,6 +13,13 @@ use super::{field, EventView, TraceEvent, Violation, DELIVER, DOWN_KIND};
 
 const NAME: &str = "one_down_per_monitor";
 
+/// Checks DOWN deliveries per monitor over a whole list of events.
+pub fn one_down_per_monitor(events: &[TraceEvent]) -> Vec<Violation> {
+    let mut fold = OneDownPerMonitor::default();
+    events.iter().for_each(|e| fold.observe(e));
+    fold.violations
+}
+
 /// DOWN deliveries per monitor, folded event by event.
 #[derive(Debug, Default)]
 pub struct OneDownPerMonitor {
@@ -48,9 +55,7 @@ mod tests {
     use super::*;
 
     fn check(lines: &[&str]) -> Vec<Violation> {
-        let mut fold = OneDownPerMonitor::default();
-        TraceEvent::parse_strs(lines).iter().for_each(|e| fold.observe(e));
-        fold.violations().to_vec()
+        one_down_per_monitor(&TraceEvent::parse_strs(lines))
     }
 
     #[test]

@@ -25,6 +25,13 @@ struct Last {
     time: Duration,
 }
 
+/// Checks delivery order per pair over a whole list of events.
+pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
+    let mut fold = PerPairFifo::default();
+    events.iter().for_each(|e| fold.observe(e));
+    fold.violations
+}
+
 /// Delivery order per pair, folded event by event.
 #[derive(Debug, Default)]
 pub struct PerPairFifo {
@@ -81,9 +88,7 @@ mod tests {
     use super::*;
 
     fn check(lines: &[&str]) -> Vec<Violation> {
-        let mut fold = PerPairFifo::default();
-        TraceEvent::parse_strs(lines).iter().for_each(|e| fold.observe(e));
-        fold.violations().to_vec()
+        per_pair_fifo(&TraceEvent::parse_strs(lines))
     }
 
     #[test]
