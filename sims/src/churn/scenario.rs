@@ -185,8 +185,7 @@ mod tests {
     fn settled_flags_a_node_without_its_anchor_and_messages_in_flight() {
         let calm = Observed { tables: Tables::default(), time: Duration::from_secs(2), anchorless: Vec::new() };
         assert!(settled(&calm).is_empty());
-        let mut tables = Tables::default();
-        tables.in_flight = 3;
+        let tables = Tables { in_flight: 3, ..Tables::default() };
         let left = Observed { tables, anchorless: vec![NodeId(1)], ..calm };
         let violations = settled(&left);
         assert_eq!(violations.len(), 2, "{violations:?}");
