@@ -142,3 +142,53 @@ impl System for ChurnSim {
         Duration::from_secs(60)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use otpsim_harness::suite::run_scenario;
+    use otpsim_harness::RunConfig;
+    use otpsim_runtime::Tables;
+
+    use super::*;
+
+    const FILE: &str = "name = \"c\"\nsim = \"churn\"\n[faults]\nuntil = \"1s\"\n\
+        node_crash = { every = \"300ms\", restart_after = \"100ms\" }\nmessage_loss = 0.05\n[check]\nsettle = \"500ms\"\n";
+
+    fn bound(text: &str) -> Result<ChurnScenario, ScenarioError> {
+        bind(Path::new("c.toml"), text)
+    }
+
+    #[test]
+    fn a_churn_seed_is_judged_by_the_runtime_invariants_and_settled() {
+        let scenario = bound(FILE).expect("the file binds");
+        let names: Vec<&str> = scenario.checks().iter().map(|i| i.name).collect();
+        assert_eq!(names, [&runtime::NAMES[..], &[SETTLED]].concat());
+        let report = run_scenario(&scenario, &[0, 1], &RunConfig::default().jobs(1));
+        assert!(report.passed(), "{:?}", report.failures());
+        for seed in &report.seeds {
+            assert_eq!(seed.counters.get("invariants_checked"), Some(&5));
+            assert!(seed.trace.count("spawn") > 3 && seed.trace.count("node_crash") > 0, "{seed}");
+        }
+    }
+
+    #[test]
+    fn a_file_picks_among_the_invariants_and_needs_a_node() {
+        let picked = FILE.replace("[check]\n", "[check]\ninvariants = [\"per_pair_fifo\", \"settled\"]\n");
+        assert_eq!(bound(&picked).expect("the file binds").checks().len(), 2);
+        let unknown = FILE.replace("[check]\n", "[check]\ninvariants = [\"no_task_lost\"]\n");
+        assert!(bound(&unknown).is_err_and(|e| e.field == "check.invariants[0]"));
+        let empty = FILE.replace("[faults]", "[system]\nnodes = 0\n[faults]");
+        assert!(bound(&empty).is_err_and(|e| e.field == "system.nodes"));
+    }
+
+    #[test]
+    fn settled_flags_a_node_without_its_anchor_and_messages_in_flight() {
+        let calm = Observed { tables: Tables::default(), time: Duration::from_secs(2), anchorless: Vec::new() };
+        assert!(settled(&calm).is_empty());
+        let tables = Tables { in_flight: 3, ..Tables::default() };
+        let left = Observed { tables, anchorless: vec![NodeId(1)], ..calm };
+        let violations = settled(&left);
+        assert_eq!(violations.len(), 2, "{violations:?}");
+        assert!(violations.iter().all(|v| v.invariant == SETTLED));
+    }
+}
