@@ -309,4 +309,14 @@ message_delay = ["1ms", "10ms"]
         assert_eq!(kinds, vec![FaultKind::Crash, FaultKind::Heal]);
         assert!(plan.to_toml().contains("worker/1"));
     }
+
+    #[test]
+    fn forced_message_fates_go_from_the_file_to_the_runtime() {
+        let s = spec("[faults]\nuntil = \"5s\"\nmessage_fates = [{ message = 7, fate = \"drop\" }, { message = 9, fate = \"duplicate\" }]\n");
+        let plan = FaultPlan::derive(1, &s, &topology());
+        let forced = plan.forced_fates();
+        assert_eq!(forced.get(&7), Some(&otpsim_runtime::ForcedFate::Drop));
+        assert_eq!(forced.get(&9), Some(&otpsim_runtime::ForcedFate::Duplicate));
+        assert!(plan.to_toml().contains("message = 7"));
+    }
 }
