@@ -111,17 +111,20 @@ fn an_interrupted_replay_stops_its_seed_and_leaves_no_file_behind() {
 }
 
 #[test]
-fn a_reader_that_goes_away_stops_the_run_without_a_panic() {
+fn a_reader_that_goes_away_leaves_the_verdict_and_the_regressions_whole() {
     let scratch = Scratch::new("abuse-pipe");
     scratch.file("broken.toml", BROKEN);
-    let mut child = spawn(&scratch.0, &["run", "broken.toml", "--seeds", "100000000", "--jobs", "1", "--json"]);
+    let mut child = spawn(&scratch.0, &["run", "broken.toml", "--seeds", "300", "--jobs", "1", "--json"]);
     let mut reader = BufReader::new(child.stdout.take().expect("piped"));
     let mut line = String::new();
     reader.read_line(&mut line).expect("a first line");
     drop(reader);
     let output = child.wait_with_output().expect("it ends");
-    assert_eq!(code(&output), 130, "{}", stderr(&output));
+    // The run went on without a reader: exit 1 says seeds failed, as the summary would have.
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    let text = files::read(&scratch.0.join("broken.toml.regressions"));
+    assert!(recorded_seeds(&text).len() > 1, "failing seeds after the reader left were recorded:\n{text}");
 }
 
 #[test]
@@ -269,27 +272,6 @@ fn a_seed_past_its_wall_time_limit_fails_with_a_verdict_that_says_so() {
     let check = otpsim(&scratch.0, &["check", "long.toml"]);
     assert_eq!(code(&check), 0);
     assert!(stderr(&check).contains("long.toml: a seed will be slow: about 36"), "{}", stderr(&check));
-}
-
-#[test]
-#[ignore = "timing-dependent: on an idle machine 30,000 agents start within the 1 s limit and the seed passes; run with --ignored on a loaded machine"]
-#[allow(clippy::disallowed_methods)] // times the real process from outside
-fn a_seed_still_starting_its_agents_is_stopped_by_its_wall_time_limit() {
-    let scratch = Scratch::new("abuse-agents");
-    let many = |agents: u32| {
-        format!(
-            "name = \"many\"\n[system]\ntask_agents = {agents}\n[workload]\ntasks = 10\nsubmit_over = \"1s\"\n\
-             [faults]\nuntil = \"1s\"\n[check]\nsettle = \"5s\"\n"
-        )
-    };
-    scratch.file("many.toml", &many(30_000));
-    let started = std::time::Instant::now();
-    let output = otpsim(&scratch.0, &["run", "many.toml", "--seed", "0", "--seed-timeout", "1s"]);
-    let waited = started.elapsed();
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    assert!(stdout(&output).contains("seed 0: FAIL: timed out: "), "{}", stdout(&output));
-    // Thirty thousand agents start in a few seconds: the limit, not the end, stopped it.
-    assert!(waited < Duration::from_secs(20), "stopped after {waited:?}");
 }
 
 #[test]

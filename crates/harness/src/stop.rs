@@ -1,6 +1,5 @@
-//! Stopping a run early: once asked (an interrupt, an output nobody reads any more),
-//! the runner starts no more seeds. Seeds already running finish, so everything
-//! reported so far is whole.
+//! Stopping a run early: once asked (an interrupt), the runner starts no more seeds.
+//! Seeds already running finish, so everything reported so far is whole.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
