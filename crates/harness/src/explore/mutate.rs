@@ -143,8 +143,8 @@ fn mutate_once(child: &mut Candidate, context: &Context<'_>, rng: &mut Stream) {
         }
     } else if roll < 0.75 && !events.is_empty() {
         events.remove(rng.gen_range(0..events.len()));
-    } else if roll < 0.85 && context.donor.is_some() {
-        splice(events, &context.donor.expect("checked").plan.events, pool, rng);
+    } else if let Some(donor) = context.donor.filter(|_| roll < 0.85) {
+        splice(events, &donor.plan.events, pool, rng);
     } else if roll < 0.95 && !pool.fates.is_empty() {
         flip_fate(&mut child.plan.message_fates, context, rng);
     } else {
