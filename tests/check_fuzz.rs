@@ -6,6 +6,7 @@
 #[path = "../sims/tests/support/mutate.rs"]
 #[allow(dead_code)] // the mutation generator's field expectations serve the library-level test
 mod mutate;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +17,7 @@ use otpsim_sims::registry::{discover, load_text};
 use rand::Rng;
 
 use mutate::Mutation;
+use support::{files, Scratch};
 
 /// Rejected files the test must see, at least.
 const REJECTED_MIN: usize = 1_000;
@@ -23,29 +25,6 @@ const REJECTED_MIN: usize = 1_000;
 const TRIES_MAX: usize = 1_400;
 /// Rust's exit code for a panic in `main`.
 const PANIC_EXIT: i32 = 101;
-
-/// File access for test scaffolding on the real file system.
-#[allow(clippy::disallowed_methods)]
-mod files {
-    use std::path::Path;
-
-    pub fn read(path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-    }
-
-    pub fn write(path: &Path, text: &str) {
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-
-    pub fn reset_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-        std::fs::create_dir_all(dir).expect("create the scratch directory");
-    }
-
-    pub fn remove_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-}
 
 fn sources() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -70,8 +49,8 @@ fn located(message: &str, file: &str) -> bool {
 
 #[test]
 fn check_gives_every_rejected_mutant_exit_two_and_its_location_and_never_panics() {
-    let dir = std::env::temp_dir().join(format!("otpsim-check-fuzz-{}", std::process::id()));
-    files::reset_dir(&dir);
+    let scratch = Scratch::new("check-fuzz");
+    let dir = &scratch.0;
     let sources = sources();
     let mut rng = stream(20_261_128, "check-mutations");
     let (mut rejected, mut accepted, mut problems) = (0, 0, Vec::new());
@@ -85,7 +64,7 @@ fn check_gives_every_rejected_mutant_exit_two_and_its_location_and_never_panics(
         let name = format!("m{i}.toml");
         files::write(&dir.join(&name), &mutant.text);
         let expected = load_text(Path::new(&name), &mutant.text);
-        let output = Command::new(env!("CARGO_BIN_EXE_otpsim")).args(["check", &name]).current_dir(&dir).output();
+        let output = Command::new(env!("CARGO_BIN_EXE_otpsim")).args(["check", &name]).current_dir(dir).output();
         let output = output.expect("otpsim runs");
         let code = output.status.code().unwrap_or(-1);
         let said = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
@@ -105,7 +84,6 @@ fn check_gives_every_rejected_mutant_exit_two_and_its_location_and_never_panics(
             problems.push(format!("{name} ({mutation:?}) {problem} (exit {code}):\n{said}"));
         }
     }
-    files::remove_dir(&dir);
     println!("check: {rejected} mutants rejected with exit 2, {accepted} harmless ones accepted");
     assert!(problems.is_empty(), "{} of the mutants went wrong:\n{}", problems.len(), problems.join("\n"));
     assert!(rejected >= REJECTED_MIN, "only {rejected} mutants were rejected");

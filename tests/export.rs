@@ -5,60 +5,19 @@
 //! The chart test needs Chromium (`/usr/bin/chromium`, or `OTPSIM_CHROMIUM`); without
 //! it the test says so and passes. CI installs it (`.ci/run`), so there it always runs.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use support::{files, repo, Scratch};
 
 /// The flaw seed every test exports: raw_send's seed 1 violates `no_task_lost`
 /// after a task was sent to an agent over a lossy link.
 const SCENARIO: &str = "scenarios/flaws/raw_send.toml";
 const SEED: &str = "1";
-
-/// A scratch directory, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("otpsim-export-{}-{test}", std::process::id()));
-        files::reset_dir(&dir);
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        files::remove_dir(&self.0);
-    }
-}
-
-/// File access for test scaffolding on the real file system.
-#[allow(clippy::disallowed_methods)]
-mod files {
-    use std::path::Path;
-
-    pub fn reset_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-        std::fs::create_dir_all(dir).expect("create the scratch directory");
-    }
-
-    pub fn remove_dir(dir: &Path) {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    pub fn read(path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-    }
-
-    pub fn exists(path: &Path) -> bool {
-        path.exists()
-    }
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// `otpsim replay` of the flaw seed with `extra` arguments, run from the repository.
 fn replay(extra: &[&str]) -> Output {

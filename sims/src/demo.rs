@@ -11,6 +11,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use otpsim_harness::invariant::runtime::no_dead_ends;
 use otpsim_harness::SeedOutcome;
 use otpsim_runtime::rng::stream;
 use otpsim_runtime::supervisor::{self, ChildSpec, ChildStatus, Intensity, Strategy, SupervisorSpec};
@@ -154,7 +155,11 @@ pub async fn run(cluster: Cluster, demo: Demo) -> SeedOutcome {
     cluster.set_message_faults(MessageFaults::default());
     madsim::time::sleep(CALL_TIMEOUT + demo.settle).await;
     let mut problems = check_tree(&cluster, app, root).await;
-    problems.extend(crate::checks::dead_ends(&cluster.tables()));
+    let (tables, end) = (cluster.tables(), madsim::time::TimeHandle::current().elapsed());
+    problems.extend(no_dead_ends(&tables, end).into_iter().map(|v| v.message));
+    if tables.in_flight > 0 {
+        problems.push(format!("{} messages still in flight after settling", tables.in_flight));
+    }
     let tally = *tally.lock().unwrap_or_else(|p| p.into_inner());
     if tally.wrong > 0 {
         problems.push(format!("{} calls got another request's answer", tally.wrong));

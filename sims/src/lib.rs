@@ -7,7 +7,6 @@
 //!   also bound to scenario files (`sim = "churn"`) judged by the runtime invariants.
 //! - [`demo`]: a supervised process tree doing gen-server work under process kills,
 //!   handler panics and message loss; it must recover fully.
-//! - [`checks`]: end-of-run checks on the runtime's tables shared by the workloads.
 //! - [`foundation`]: binds scenario files to the ported system: client workload,
 //!   fault plan, end state read through its API, and the system invariants.
 //! - [`jobqueue`]: a lease-based job queue, the second system bound to the harness:
@@ -17,7 +16,6 @@
 #[cfg(not(madsim))]
 compile_error!("otpsim-sims runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
-pub mod checks;
 pub mod churn;
 pub mod demo;
 pub mod foundation;

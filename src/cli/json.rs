@@ -194,7 +194,7 @@ mod tests {
     use std::time::Duration;
 
     use otpsim_harness::suite::Expectation;
-    use otpsim_harness::{SeedOutcome, Trace};
+    use otpsim_harness::Trace;
     use otpsim_sims::registry;
 
     use super::*;
@@ -203,17 +203,13 @@ mod tests {
         "name = \"calm\"\n[faults]\nuntil = \"5s\"\nprocess_crash = { every = \"1s\", targets = [\"task_agent\"] }\n";
 
     fn seed(violations: Vec<Violation>) -> SeedReport {
-        let outcome = SeedOutcome::judged(violations).with_counter("tasks_completed", 7);
         SeedReport {
-            seed: 9,
-            verdict: outcome.verdict,
-            counters: outcome.counters,
-            violations: outcome.violations,
+            counters: [("tasks_completed".to_owned(), 7)].into_iter().collect(),
             trace: Trace { hash: 0xab, events: 12, ..Trace::default() },
             coverage: [("agent.paused".into(), 2)].into_iter().collect(),
-            skipped_faults: Vec::new(),
             sim_time: Duration::from_millis(2500),
             wall_time: Duration::from_millis(30),
+            ..SeedReport::judged(9, violations)
         }
     }
 

@@ -197,7 +197,7 @@ mod tests {
     use std::time::Duration;
 
     use otpsim_harness::suite::Expectation;
-    use otpsim_harness::{SeedOutcome, Trace, Verdict};
+    use otpsim_harness::Verdict;
     use otpsim_sims::registry;
 
     use super::*;
@@ -211,18 +211,8 @@ process_crash = { every = "1s", targets = ["task_agent"] }
 "#;
 
     fn seed(seed: u64, violations: Vec<Violation>) -> SeedReport {
-        let outcome = SeedOutcome::judged(violations);
-        SeedReport {
-            seed,
-            verdict: outcome.verdict,
-            counters: outcome.counters,
-            violations: outcome.violations,
-            trace: Trace::default(),
-            coverage: Default::default(),
-            skipped_faults: Vec::new(),
-            sim_time: Duration::from_secs(40),
-            wall_time: Duration::from_millis(20),
-        }
+        let (sim_time, wall_time) = (Duration::from_secs(40), Duration::from_millis(20));
+        SeedReport { sim_time, wall_time, ..SeedReport::judged(seed, violations) }
     }
 
     fn lost(task: u64) -> Violation {

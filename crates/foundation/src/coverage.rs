@@ -40,30 +40,11 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    /// Every `reached!("…")` name in the `.rs` files under `dir`.
-    fn marked(dir: &Path, found: &mut BTreeSet<String>) {
-        #[allow(clippy::disallowed_methods)] // reads the crate's own source, outside any simulation
-        let entries = std::fs::read_dir(dir).expect("source directory");
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                marked(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                #[allow(clippy::disallowed_methods)] // as above
-                let text = std::fs::read_to_string(&path).expect("source file");
-                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                    for part in line.split("reached!(\"").skip(1) {
-                        found.insert(part.split('"').next().unwrap_or_default().to_owned());
-                    }
-                }
-            }
-        }
-    }
+    use otpsim_runtime::testing::marked_points;
 
     #[test]
     fn the_list_names_exactly_the_points_the_source_marks() {
-        let mut found = BTreeSet::new();
-        marked(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        let found = marked_points(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
         let listed: BTreeSet<String> = super::POINTS.iter().map(|p| p.to_string()).collect();
         assert_eq!(found, listed);
     }

@@ -223,6 +223,10 @@ impl<S: System> BoundScenario for Bound<S> {
         self.system.unread_kinds()
     }
 
+    fn work_fields(&self) -> &'static [&'static str] {
+        self.system.work_fields()
+    }
+
     fn requirements(&self) -> Requirements {
         let points = self
             .scenario

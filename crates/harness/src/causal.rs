@@ -3,8 +3,9 @@
 //!
 //! Happens-before is read from the trace alone. Each event sits on the timelines of
 //! what it names: every pid (a message's sender and receiver, a watcher and its
-//! target), every task and every monitor ref, and the network for partitions, heals
-//! and partition drops; an exit with reason `noconnection` also sits on its node's
+//! target), every monitor ref, every piece of work the system's events name by one
+//! of its work fields ([`crate::System::work_fields`], a task id), and the network for
+//! partitions, heals and partition drops; an exit with reason `noconnection` also sits on its node's
 //! timeline with that node's crash. A delayed delivery (`in_flight_ns`) sits on the
 //! receiver's timeline and follows the sender's last event before it was sent. The
 //! walk is breadth-first, so the faults it finds first are the nearest upstream ones:
@@ -16,6 +17,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
+
+use otpsim_runtime::event::{cause, field, kind};
 
 use crate::invariant::{TraceEvent, Violation};
 use crate::roles::{is_pid, node_of, Roles};
@@ -41,8 +44,9 @@ pub struct Causality<'a> {
 }
 
 impl<'a> Causality<'a> {
-    /// Builds the graph of `events` (a whole trace, in order).
-    pub fn of(events: &'a [TraceEvent]) -> Self {
+    /// Builds the graph of `events` (a whole trace, in order); an event also sits on
+    /// the timeline of the value of each of its `work_fields`.
+    pub fn of(events: &'a [TraceEvent], work_fields: &[&str]) -> Self {
         let mut last: BTreeMap<String, u32> = BTreeMap::new();
         let mut history: BTreeMap<&'a str, Vec<(Duration, u32)>> = BTreeMap::new();
         let mut before = Vec::with_capacity(events.len());
@@ -51,9 +55,10 @@ impl<'a> Causality<'a> {
             let k = k as u32;
             position.insert(e.index, k);
             let mut preds = Vec::new();
-            let delayed = e.kind == "deliver" && e.get("in_flight_ns").is_some();
+            let delayed = e.kind == kind::DELIVER && e.get(field::IN_FLIGHT_NS).is_some();
             if delayed {
-                if let (Some(from), Some(ns)) = (e.get("from"), e.get("in_flight_ns").and_then(|n| n.parse().ok())) {
+                let in_flight = e.get(field::IN_FLIGHT_NS).and_then(|n| n.parse().ok());
+                if let (Some(from), Some(ns)) = (e.get(field::FROM), in_flight) {
                     let sent = e.time.saturating_sub(Duration::from_nanos(ns));
                     if let Some(h) = history.get(from) {
                         let at = h.partition_point(|(t, _)| *t <= sent);
@@ -63,13 +68,13 @@ impl<'a> Causality<'a> {
                     }
                 }
             }
-            for timeline in timelines(e, delayed) {
+            for timeline in timelines(e, delayed, work_fields) {
                 if let Some(prev) = last.insert(timeline, k) {
                     preds.push(prev);
                 }
             }
             for (key, value) in &e.fields {
-                if is_pid(value) && !(delayed && key == "from") {
+                if is_pid(value) && !(delayed && key == field::FROM) {
                     history.entry(value.as_str()).or_default().push((e.time, k));
                 }
             }
@@ -160,42 +165,49 @@ impl<'a> Causality<'a> {
 }
 
 /// The timelines an event sits on.
-fn timelines(e: &TraceEvent, delayed: bool) -> Vec<String> {
+fn timelines(e: &TraceEvent, delayed: bool, work_fields: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for (key, value) in &e.fields {
         if is_pid(value) {
-            if !(delayed && key == "from") {
+            if !(delayed && key == field::FROM) {
                 out.push(value.clone());
             }
-        } else if key == "task" || key == "monitor" {
+        } else if key == field::MONITOR || work_fields.contains(&key.as_str()) {
             out.push(format!("{key}:{value}"));
         }
     }
-    let cause = e.get("cause");
-    if matches!(e.kind.as_str(), "partition" | "partition_one_way" | "heal" | "faults_lifted")
-        || (e.kind == "drop" && cause == Some("partition"))
-        || (e.kind == "fault" && e.get("kind").is_some_and(|k| k.starts_with("partition") || k == "heal"))
+    let dropped_by = e.get(field::CAUSE);
+    let fault_kind = e.get(field::KIND).filter(|_| e.kind == kind::FAULT);
+    if matches!(e.kind.as_str(), kind::PARTITION | kind::PARTITION_ONE_WAY | kind::HEAL | kind::FAULTS_LIFTED)
+        || (e.kind == kind::DROP && dropped_by == Some(cause::PARTITION))
+        || fault_kind.is_some_and(|k| k.starts_with("partition") || k == "heal")
     {
         out.push("network".to_owned());
     }
-    if matches!(e.kind.as_str(), "node_crash" | "node_restart") {
-        out.extend(e.get("node").map(|n| format!("node:{n}")));
+    if matches!(e.kind.as_str(), kind::NODE_CRASH | kind::NODE_RESTART) {
+        out.extend(e.get(field::NODE).map(|n| format!("node:{n}")));
     }
-    if e.kind == "fault" && e.get("kind").is_some_and(|k| k.starts_with("node_")) {
-        out.extend(e.get("target").map(|n| format!("node:{n}")));
+    if fault_kind.is_some_and(|k| k.starts_with("node_")) {
+        out.extend(e.get(field::TARGET).map(|n| format!("node:{n}")));
     }
-    if e.kind == "exit" && e.get("reason") == Some("noconnection") {
-        out.extend(e.get("pid").and_then(node_of).map(|n| format!("node:{n}")));
+    if e.kind == kind::EXIT && e.get(field::REASON) == Some("noconnection") {
+        out.extend(e.get(field::PID).and_then(node_of).map(|n| format!("node:{n}")));
     }
     out
 }
 
-/// An injected fault, a programming defect a workload made a handler hit (a sim's
-/// `defect` event), or a message the network lost, duplicated or cut off.
+/// An injected fault, a programming defect a workload made a handler hit (a system's
+/// [`kind::DEFECT`] event), or a message the network lost, duplicated or cut off.
 pub fn is_fault(e: &TraceEvent) -> bool {
     match e.kind.as_str() {
-        "fault" | "defect_injected" | "defect" | "duplicate" | "node_crash" | "partition" | "partition_one_way" => true,
-        "drop" => matches!(e.get("cause"), Some("loss" | "partition" | "node_crash")),
+        kind::FAULT
+        | kind::DEFECT_INJECTED
+        | kind::DEFECT
+        | kind::DUPLICATE
+        | kind::NODE_CRASH
+        | kind::PARTITION
+        | kind::PARTITION_ONE_WAY => true,
+        kind::DROP => matches!(e.get(field::CAUSE), Some(cause::LOSS | cause::PARTITION | cause::NODE_CRASH)),
         _ => false,
     }
 }
@@ -206,19 +218,19 @@ pub fn is_fault(e: &TraceEvent) -> bool {
 fn affects(fault: &TraceEvent, successor: &TraceEvent) -> bool {
     let names = |pid: &str| successor.fields.values().any(|v| v == pid);
     let on_node = |node: &str| {
-        successor.get("node") == Some(node)
+        successor.get(field::NODE) == Some(node)
             || successor
                 .fields
                 .values()
                 .any(|v| is_pid(v) && node_of(v).map(|n| n.to_string()).as_deref() == Some(node))
     };
     match fault.kind.as_str() {
-        "drop" | "duplicate" => fault.get("to").is_some_and(names),
-        "node_crash" => fault.get("node").is_some_and(on_node),
-        "partition" | "partition_one_way" => true,
-        _ => match (fault.get("pid"), fault.get("kind")) {
+        kind::DROP | kind::DUPLICATE => fault.get(field::TO).is_some_and(names),
+        kind::NODE_CRASH => fault.get(field::NODE).is_some_and(on_node),
+        kind::PARTITION | kind::PARTITION_ONE_WAY => true,
+        _ => match (fault.get(field::PID), fault.get(field::KIND)) {
             (Some(pid), _) => names(pid),
-            (None, Some(kind)) if kind.starts_with("node_") => fault.get("target").is_some_and(on_node),
+            (None, Some(k)) if k.starts_with("node_") => fault.get(field::TARGET).is_some_and(on_node),
             _ => true,
         },
     }
@@ -227,8 +239,8 @@ fn affects(fault: &TraceEvent, successor: &TraceEvent) -> bool {
 /// A fault that ends or breaks a process: an injected crash or defect, a node crash.
 /// (A message lost after the symptom's last line is not what stopped its work.)
 fn is_crash(e: &TraceEvent) -> bool {
-    matches!(e.kind.as_str(), "fault" | "defect_injected" | "defect" | "node_crash")
-        && !e.get("kind").is_some_and(|k| k.starts_with("partition") || k == "heal" || k == "node_restart")
+    matches!(e.kind.as_str(), kind::FAULT | kind::DEFECT_INJECTED | kind::DEFECT | kind::NODE_CRASH)
+        && !e.get(field::KIND).is_some_and(|k| k.starts_with("partition") || k == "heal" || k == "node_restart")
 }
 
 /// True if the fault `e` hit one of `pids`: the process crashed or given a defect,
@@ -236,26 +248,27 @@ fn is_crash(e: &TraceEvent) -> bool {
 fn hits(e: &TraceEvent, pids: &BTreeSet<&str>) -> bool {
     let on_node = |node: Option<&str>| pids.iter().any(|p| node_of(p).map(|n| n.to_string()).as_deref() == node);
     match e.kind.as_str() {
-        "drop" | "duplicate" => e.get("to").is_some_and(|to| pids.contains(to)),
-        "node_crash" => on_node(e.get("node")),
-        "fault" if e.get("kind").is_some_and(|k| k.starts_with("node_")) => on_node(e.get("target")),
-        _ => e.get("pid").is_some_and(|pid| pids.contains(pid)),
+        kind::DROP | kind::DUPLICATE => e.get(field::TO).is_some_and(|to| pids.contains(to)),
+        kind::NODE_CRASH => on_node(e.get(field::NODE)),
+        kind::FAULT if e.get(field::KIND).is_some_and(|k| k.starts_with("node_")) => on_node(e.get(field::TARGET)),
+        _ => e.get(field::PID).is_some_and(|pid| pids.contains(pid)),
     }
 }
 
 /// A step of a chain worth showing: a message changing hands, or a process ending.
 fn is_hop(e: &TraceEvent) -> bool {
-    matches!(e.kind.as_str(), "deliver" | "drop" | "duplicate" | "exit" | "child_restart")
+    matches!(e.kind.as_str(), kind::DELIVER | kind::DROP | kind::DUPLICATE | kind::EXIT | kind::CHILD_RESTART)
 }
 
 /// Rewrites the evidence of `violations` as causal chains over `events` (the whole
 /// trace), names the role of every pid in it, and puts the violations in time order.
-pub fn explain(mut violations: Vec<Violation>, events: &[TraceEvent]) -> Vec<Violation> {
+/// The chains follow the system's `work_fields` as well as pids and monitors.
+pub fn explain(mut violations: Vec<Violation>, events: &[TraceEvent], work_fields: &[&str]) -> Vec<Violation> {
     if violations.is_empty() || events.is_empty() {
         return violations;
     }
     violations.sort_by_key(|v| v.time_ms);
-    let graph = Causality::of(events);
+    let graph = Causality::of(events, work_fields);
     let roles = Roles::of(events);
     let by_index: BTreeMap<usize, &TraceEvent> = events.iter().map(|e| (e.index, e)).collect();
     let mut traced: BTreeMap<String, usize> = BTreeMap::new();
@@ -297,7 +310,7 @@ fn mentions(violation: &Violation, events: &[TraceEvent]) -> Vec<usize> {
     let named = |e: &TraceEvent| {
         violation.ids.iter().any(|(kind, id)| match kind.as_str() {
             "pid" => e.fields.values().any(|v| v == id),
-            "ref" => e.get("monitor") == Some(id.as_str()),
+            "ref" => e.get(field::MONITOR) == Some(id.as_str()),
             other => e.get(other) == Some(id.as_str()),
         })
     };
@@ -311,13 +324,12 @@ fn mentions(violation: &Violation, events: &[TraceEvent]) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn events(lines: &[&str]) -> Vec<TraceEvent> {
-        TraceEvent::parse_strs(lines)
-    }
+    /// The work field of the systems these traces come from.
+    const TASK: &[&str] = &["task"];
 
     #[test]
     fn a_lost_message_upstream_of_the_symptom_is_its_cause() {
-        let trace = events(&[
+        let trace = TraceEvent::parse_strs(&[
             "1.0s otpsim event=spawn pid=<1.2.0> label=agent",
             "1.0s otpsim event=drop cause=loss msg=1 from=<0.1.0> to=<2.3.0> kind=info",
             "2.0s otpsim event=drop cause=loss msg=2 from=<0.1.0> to=<1.2.0> kind=info",
@@ -325,7 +337,7 @@ mod tests {
             "3.0s otpsim event=deliver msg=3 from=<1.2.0> to=<0.1.0> kind=info",
         ]);
         let v = Violation::new("no_task_lost", Duration::from_secs(40), "lost").id("task", 8);
-        let explained = explain(vec![v], &trace);
+        let explained = explain(vec![v], &trace, TASK);
         let v = &explained[0];
         assert_eq!(v.causes, vec![3], "{v}");
         assert!(v.evidence.iter().any(|l| l.starts_with("#3 ") && l.contains("cause=loss")), "{v}");
@@ -335,14 +347,14 @@ mod tests {
 
     #[test]
     fn a_delayed_delivery_follows_its_send_not_later_sender_events() {
-        let trace = events(&[
+        let trace = TraceEvent::parse_strs(&[
             "1.0s otpsim event=fault kind=crash target=w pid=<0.5.0>",
             "1.0s otpsim event=deliver msg=1 from=<0.9.0> to=<0.5.0> kind=info",
             "2.0s otpsim event=fault kind=crash target=w pid=<0.9.0>",
             "3.0s otpsim event=deliver msg=2 from=<0.9.0> to=<1.1.0> kind=info in_flight_ns=1500000000",
             "3.0s otpsim::app event=task_started task=4 agent=<1.1.0>",
         ]);
-        let graph = Causality::of(&trace);
+        let graph = Causality::of(&trace, TASK);
         let chains = graph.upstream(&[5]);
         let causes: Vec<usize> = chains.iter().map(|c| c[0].index).collect();
         assert_eq!(causes, vec![1], "the crash at 2s came after the send at 0.5s");
@@ -351,25 +363,25 @@ mod tests {
 
     #[test]
     fn a_crash_after_the_work_started_is_named_for_a_violation_found_later() {
-        let trace = events(&[
+        let trace = TraceEvent::parse_strs(&[
             "1.0s otpsim::app event=task_started task=4 agent=<1.1.0> by=<1.1.0>",
             "2.0s otpsim event=fault kind=crash target=w pid=<2.9.0>",
             "3.0s otpsim event=fault kind=crash target=w pid=<1.1.0>",
             "3.0s otpsim event=exit pid=<1.1.0> reason=killed",
         ]);
         let v = Violation::new("no_task_lost", Duration::from_secs(40), "still running").id("task", 4);
-        let explained = explain(vec![v], &trace);
+        let explained = explain(vec![v], &trace, TASK);
         assert_eq!(explained[0].causes, vec![3], "{}", explained[0]);
         let early = Violation::new("no_task_lost", Duration::from_millis(2500), "still running").id("task", 4);
-        assert!(explain(vec![early], &trace)[0].causes.is_empty(), "a crash after the check is no cause");
+        assert!(explain(vec![early], &trace, TASK)[0].causes.is_empty(), "a crash after the check is no cause");
     }
 
     #[test]
     fn violations_come_out_in_time_order() {
-        let trace = events(&["1.0s otpsim event=spawn pid=<0.1.0>"]);
+        let trace = TraceEvent::parse_strs(&["1.0s otpsim event=spawn pid=<0.1.0>"]);
         let late = Violation::new("a", Duration::from_secs(9), "late");
         let early = Violation::new("b", Duration::from_secs(1), "early");
-        let order: Vec<String> = explain(vec![late, early], &trace).into_iter().map(|v| v.message).collect();
+        let order: Vec<String> = explain(vec![late, early], &trace, TASK).into_iter().map(|v| v.message).collect();
         assert_eq!(order, vec!["early", "late"]);
     }
 }

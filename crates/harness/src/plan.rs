@@ -247,14 +247,6 @@ fn split(rng: &mut Stream, nodes: &[u32]) -> String {
 mod tests {
     use super::*;
 
-    fn spec(text: &str) -> FaultSpec {
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            faults: FaultSpec,
-        }
-        toml::from_str::<Doc>(text).expect("valid faults").faults
-    }
-
     fn topology() -> Topology {
         Topology { crashable: vec![0, 1, 2], partitionable: vec![0, 1, 2, 3] }
     }
@@ -272,14 +264,14 @@ message_delay = ["1ms", "10ms"]
 
     #[test]
     fn the_same_seed_gives_the_same_plan() {
-        let s = spec(STORM);
+        let s = FaultSpec::from_toml(STORM);
         assert_eq!(FaultPlan::derive(9, &s, &topology()), FaultPlan::derive(9, &s, &topology()));
         assert_ne!(FaultPlan::derive(9, &s, &topology()), FaultPlan::derive(10, &s, &topology()));
     }
 
     #[test]
     fn faults_stop_at_until_and_every_crash_has_its_restart() {
-        let plan = FaultPlan::derive(3, &spec(STORM), &topology());
+        let plan = FaultPlan::derive(3, &FaultSpec::from_toml(STORM), &topology());
         let until = Duration::from_secs(20);
         let crashes = plan.events.iter().filter(|e| e.kind == FaultKind::NodeCrash).count();
         let restarts = plan.events.iter().filter(|e| e.kind == FaultKind::NodeRestart).count();
@@ -291,7 +283,7 @@ message_delay = ["1ms", "10ms"]
 
     #[test]
     fn swarm_switches_kinds_off_per_seed() {
-        let s = spec(&format!("{STORM}swarm = true\n"));
+        let s = FaultSpec::from_toml(&format!("{STORM}swarm = true\n"));
         let plans: Vec<FaultPlan> = (0..40).map(|seed| FaultPlan::derive(seed, &s, &topology())).collect();
         assert!(plans.iter().all(|p| !p.kinds.is_empty()));
         assert!(plans.iter().any(|p| p.kinds.len() < 7), "swarm never switched a kind off");
@@ -300,7 +292,7 @@ message_delay = ["1ms", "10ms"]
 
     #[test]
     fn explicit_faults_are_kept_in_time_order() {
-        let s = spec(
+        let s = FaultSpec::from_toml(
             "[faults]\nuntil = \"5s\"\n[[faults.at]]\ntime = \"3s\"\nkind = \"heal\"\n\
              [[faults.at]]\ntime = \"1s\"\nkind = \"crash\"\ntarget = \"worker/1\"\n",
         );
@@ -312,7 +304,7 @@ message_delay = ["1ms", "10ms"]
 
     #[test]
     fn forced_message_fates_go_from_the_file_to_the_runtime() {
-        let s = spec("[faults]\nuntil = \"5s\"\nmessage_fates = [{ message = 7, fate = \"drop\" }, { message = 9, fate = \"duplicate\" }]\n");
+        let s = FaultSpec::from_toml("[faults]\nuntil = \"5s\"\nmessage_fates = [{ message = 7, fate = \"drop\" }, { message = 9, fate = \"duplicate\" }]\n");
         let plan = FaultPlan::derive(1, &s, &topology());
         let forced = plan.forced_fates();
         assert_eq!(forced.get(&7), Some(&otpsim_runtime::ForcedFate::Drop));

@@ -132,13 +132,9 @@ pub fn node_of(pid: &str) -> Option<u32> {
 mod tests {
     use super::*;
 
-    fn events(lines: &[&str]) -> Vec<TraceEvent> {
-        TraceEvent::parse_strs(lines)
-    }
-
     #[test]
     fn child_names_labels_and_registered_names_describe_pids() {
-        let roles = Roles::of(&events(&[
+        let roles = Roles::of(&TraceEvent::parse_strs(&[
             "- otpsim event=spawn pid=<1.4.0> label=task_agent",
             "- otpsim event=child_start child=task_agent/2 pid=<1.4.0> supervisor=<1.3.0>",
             "- otpsim event=register pid=<1.4.0> name=agent_2",

@@ -40,6 +40,9 @@ pub struct RunConfig {
     /// Event kinds not kept even with `keep_lines` or `keep_events` (still hashed and
     /// counted): what the simulation never reads, so memory does not grow with it.
     pub skip_kinds: &'static [&'static str],
+    /// Fields of the system's events that name one piece of work across processes:
+    /// a violation's causal evidence follows them (see [`crate::causal`]).
+    pub work_fields: &'static [&'static str],
     /// Real time after which a seed is stopped and fails (none: no limit).
     pub wall_limit: Option<Duration>,
     /// Every trace line also goes to this file as it is recorded (one seed: each run
@@ -58,6 +61,7 @@ impl Default for RunConfig {
             keep_lines: false,
             keep_events: false,
             skip_kinds: &[],
+            work_fields: &[],
             wall_limit: None,
             stream_lines: None,
             abandon_on_stop: false,
@@ -111,6 +115,12 @@ impl RunConfig {
     /// The same settings, keeping no lines of these event kinds.
     pub fn skip_kinds(mut self, kinds: &'static [&'static str]) -> Self {
         self.skip_kinds = kinds;
+        self
+    }
+
+    /// The same settings, a violation's evidence following these work fields.
+    pub fn work_fields(mut self, fields: &'static [&'static str]) -> Self {
+        self.work_fields = fields;
         self
     }
 }
@@ -219,6 +229,26 @@ pub struct SeedReport {
     pub sim_time: Duration,
     /// Real time the seed took, runtime setup and teardown included.
     pub wall_time: Duration,
+}
+
+impl SeedReport {
+    /// The report of a seed judged with `violations`, and nothing else: no counters,
+    /// an empty trace, no coverage, no time taken. What tests of reports and of their
+    /// output start from.
+    pub fn judged(seed: u64, violations: Vec<Violation>) -> Self {
+        let outcome = SeedOutcome::judged(violations);
+        SeedReport {
+            seed,
+            verdict: outcome.verdict,
+            counters: outcome.counters,
+            violations: outcome.violations,
+            trace: Trace::default(),
+            coverage: Counts::default(),
+            skipped_faults: Vec::new(),
+            sim_time: Duration::ZERO,
+            wall_time: Duration::ZERO,
+        }
+    }
 }
 
 impl fmt::Display for SeedReport {
@@ -350,8 +380,11 @@ where
     let reached = coverage::take();
     let skipped_faults = crate::inject::take_skipped();
     // A lean trace lacks the messages the evidence follows: `run_on` runs again in full.
-    let violations =
-        if config.skip_kinds.is_empty() { explained(outcome.violations, &events) } else { outcome.violations };
+    let violations = if config.skip_kinds.is_empty() {
+        explained(outcome.violations, &events, config.work_fields)
+    } else {
+        outcome.violations
+    };
     drop(events);
     // Teardown must run even past the time limit: kill every node and step once so
     // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
@@ -386,13 +419,13 @@ where
     }
 }
 
-/// The violations in time order, their evidence traced back to its causes when the
-/// trace's events were kept.
-fn explained(violations: Vec<Violation>, events: &[TraceEvent]) -> Vec<Violation> {
+/// The violations in time order, their evidence traced back to its causes (following
+/// `work_fields`) when the trace's events were kept.
+fn explained(violations: Vec<Violation>, events: &[TraceEvent], work_fields: &[&str]) -> Vec<Violation> {
     if violations.is_empty() || events.is_empty() {
         return violations;
     }
-    crate::causal::explain(violations, events)
+    crate::causal::explain(violations, events, work_fields)
 }
 
 /// Real time elapsed since it was started: how long seeds take to run, never seen by

@@ -47,6 +47,11 @@ pub trait BoundScenario: Send + Sync {
     fn unread_kinds(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Fields of the system's events that name one piece of work across processes,
+    /// which a violation's causal evidence follows (see [`crate::causal`]).
+    fn work_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// What the scenario's seeds must show together for a green run to mean
     /// something (see [`crate::vacuity`]); nothing by default.
     fn requirements(&self) -> Requirements {
@@ -152,7 +157,12 @@ pub fn seed_plan(
 /// reports keep every event as a text line (to export a trace).
 pub fn run_scenario(scenario: &dyn BoundScenario, seeds: &[u64], config: &RunConfig) -> ScenarioReport {
     let skip = if config.keep_lines { &[][..] } else { scenario.unread_kinds() };
-    let config = config.clone().time_limit(scenario.time_limit()).keep_events(true).skip_kinds(skip);
+    let config = config
+        .clone()
+        .time_limit(scenario.time_limit())
+        .keep_events(true)
+        .skip_kinds(skip)
+        .work_fields(scenario.work_fields());
     let sim = |cluster: Cluster| {
         let seed = cluster.seed();
         scenario.run(cluster, seed)

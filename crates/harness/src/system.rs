@@ -98,6 +98,13 @@ pub trait System: Send + Sync + 'static {
         &[]
     }
 
+    /// Fields of the system's events whose value names one piece of work handed
+    /// between processes (a task id): a violation's causal evidence follows each as a
+    /// timeline of its own, as it follows pids (see [`crate::causal`]).
+    fn work_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// What one seed of `scenario` (the file's ranges at their high ends) is expected
     /// to cost, if the system can tell.
     fn seed_cost(&self, _scenario: &Scenario<Self::Schema>) -> Option<SeedCost> {

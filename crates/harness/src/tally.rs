@@ -159,23 +159,13 @@ mod tests {
 
     use super::*;
     use crate::invariant::Violation;
-    use crate::runner::{SeedOutcome, Verdict};
+    use crate::runner::Verdict;
     use crate::trace::Trace;
 
     fn seed(seed: u64, invariants: &[&str]) -> SeedReport {
         let violations = invariants.iter().map(|name| Violation::new(name, Duration::ZERO, "seen")).collect();
-        let outcome = SeedOutcome::judged(violations);
-        SeedReport {
-            seed,
-            verdict: outcome.verdict,
-            counters: outcome.counters,
-            violations: outcome.violations,
-            trace: Trace { lines: Some(vec!["line".to_owned()]), ..Trace::default() },
-            coverage: Default::default(),
-            skipped_faults: Vec::new(),
-            sim_time: Duration::ZERO,
-            wall_time: Duration::ZERO,
-        }
+        let trace = Trace { lines: Some(vec!["line".to_owned()]), ..Trace::default() };
+        SeedReport { trace, ..SeedReport::judged(seed, violations) }
     }
 
     fn tally(expect: Option<&str>) -> Tally {

@@ -145,17 +145,9 @@ fn skipped(coverage: &Coverage, applied: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn spec(text: &str) -> FaultSpec {
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            faults: FaultSpec,
-        }
-        toml::from_str::<Doc>(text).expect("valid faults").faults
-    }
-
     fn requirements(faults: &str) -> Requirements {
         Requirements {
-            faults: Requirements::faults_of(&spec(faults)),
+            faults: Requirements::faults_of(&FaultSpec::from_toml(faults)),
             points: vec!["breaker.opened".into()],
             progress: Some(Progress { counter: "acknowledged", when_zero: "nothing was acknowledged" }),
             invariants: Some(2),
@@ -203,7 +195,7 @@ mod tests {
 
     #[test]
     fn explicit_and_message_faults_are_required_too() {
-        let faults = Requirements::faults_of(&spec(
+        let faults = Requirements::faults_of(&FaultSpec::from_toml(
             "[faults]\nuntil = \"9s\"\nmessage_loss = [0.0, 0.1]\n[[faults.at]]\ntime = \"1s\"\nkind = \"node_crash\"\ntarget = \"3\"\n",
         ));
         let labels: Vec<&str> = faults.iter().map(|f| f.label.as_str()).collect();

@@ -105,31 +105,10 @@ mod tests {
         reset();
         assert!(take().is_empty());
     }
-    /// Every `reached!("…")` name outside comments and tests in the `.rs` files under `dir`.
-    fn marked(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
-        #[allow(clippy::disallowed_methods)] // reads the crate's own source, outside any simulation
-        let entries = std::fs::read_dir(dir).expect("source directory");
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                marked(&path, found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                #[allow(clippy::disallowed_methods)] // as above
-                let text = std::fs::read_to_string(&path).expect("source file");
-                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-                for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                    for part in line.split("reached!(\"").skip(1) {
-                        found.insert(part.split('"').next().unwrap_or_default().to_owned());
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn the_list_names_exactly_the_points_the_runtime_marks() {
-        let mut found = std::collections::BTreeSet::new();
-        marked(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        let found = crate::testing::marked_points(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
         let listed: std::collections::BTreeSet<String> = POINTS.iter().map(|p| p.to_string()).collect();
         assert_eq!(found, listed);
     }

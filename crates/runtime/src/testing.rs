@@ -1,10 +1,11 @@
 //! Scaffolding for tests of code that runs on the runtime (cargo feature `testing`,
-//! meant for dev-dependencies): run a body in a fresh simulation, and record the
-//! trace events it emits.
+//! meant for dev-dependencies): run a body in a fresh simulation, record the trace
+//! events it emits, and find the coverage points a crate's source marks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::future::Future;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,6 +103,33 @@ impl Recorder {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
         self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Every `reached!("…")` name in the `.rs` files under `dir`, outside comments and
+/// `#[cfg(test)]` code: a crate's test compares it with the list of points it
+/// publishes, so the list cannot drift from the source.
+///
+/// # Panics
+/// If `dir` or a file under it cannot be read.
+pub fn marked_points(dir: &Path) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    #[allow(clippy::disallowed_methods)] // reads a crate's own source, outside any simulation
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    for path in entries.flatten().map(|entry| entry.path()) {
+        if path.is_dir() {
+            found.extend(marked_points(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            #[allow(clippy::disallowed_methods)] // as above
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for part in line.split("reached!(\"").skip(1) {
+                    found.insert(part.split('"').next().unwrap_or_default().to_owned());
+                }
+            }
+        }
+    }
+    found
 }
 
 struct Fields<'a>(&'a mut Recorded);

@@ -8,7 +8,9 @@
 //! messages are lost, duplicated and delayed. Every choice comes from the seed's
 //! `workload` stream. After the faults stop and the nodes are back, the run settles
 //! and is judged by the runtime invariants ([`otpsim_harness::invariant::runtime`]).
-//! [`scenario`] runs the same driver from scenario files, under their fault plan.
+//! [`scenario`] binds the same driver to scenario files, run under their fault plan.
+
+pub mod scenario;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,10 +19,8 @@ use std::time::Duration;
 
 use otpsim_harness::invariant::{runtime, Violation};
 use otpsim_harness::SeedOutcome;
-
-pub mod scenario;
 use otpsim_runtime::rng::{stream, Stream};
-use otpsim_runtime::{Cluster, Ctx, FaultScope, Message, MessageFaults, NodeId, Pid, Reason, Ref, SpawnOpts};
+use otpsim_runtime::{Cluster, Ctx, FaultScope, Message, MessageFaults, NodeId, Pid, Reason, Ref, SpawnOpts, Tables};
 use rand::Rng;
 
 /// How much churn.
@@ -87,7 +87,11 @@ pub async fn run(cluster: Cluster, churn: Churn) -> SeedOutcome {
     drive(&cluster, &nodes, &mut rng, churn.duration, NodeFaults::Own).await;
     otpsim_harness::inject::lift(&cluster);
     madsim::time::sleep(churn.settle).await;
-    judge(&cluster, &nodes, None)
+    let end = observe(&cluster, &nodes);
+    let mut violations =
+        otpsim_harness::trace::with_current_events(|events| runtime::check(events, &end.tables, end.time));
+    violations.extend(settled(&end));
+    SeedOutcome::judged(violations)
 }
 
 /// Whether the driver crashes and restarts nodes itself, or leaves that to a fault plan.
@@ -122,26 +126,34 @@ pub async fn drive(cluster: &Cluster, nodes: &[NodeId], rng: &mut Stream, durati
     }
 }
 
-/// Judges a settled run: the runtime invariants (only `selected` ones, if given) over
-/// the trace and the tables, then that every node has its anchor again and nothing is
-/// left in flight (`settled`).
-pub fn judge(cluster: &Cluster, nodes: &[NodeId], selected: Option<&[String]>) -> SeedOutcome {
-    let tables = cluster.tables();
-    let end = now();
-    let mut violations = otpsim_harness::trace::with_current_events(|events| runtime::check(events, &tables, end));
-    for &node in nodes {
-        if cluster.whereis(node, ANCHOR).is_none() {
-            violations.push(Violation::new(SETTLED, end, format!("{node} has no anchor after its restart")));
-        }
+/// The end of a settled run: the tables, when they were read, and the nodes that
+/// have no anchor.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    /// The runtime's tables at the end.
+    pub tables: Tables,
+    /// Simulated time the tables were read.
+    pub time: Duration,
+    /// Nodes whose anchor is not registered.
+    pub anchorless: Vec<NodeId>,
+}
+
+/// Reads the end of a settled run on `nodes`.
+pub fn observe(cluster: &Cluster, nodes: &[NodeId]) -> Observed {
+    let anchorless = nodes.iter().copied().filter(|&node| cluster.whereis(node, ANCHOR).is_none()).collect();
+    Observed { tables: cluster.tables(), time: now(), anchorless }
+}
+
+/// [`SETTLED`]: every node has its anchor again and nothing is left in flight.
+pub fn settled(end: &Observed) -> Vec<Violation> {
+    let mut violations: Vec<Violation> = (end.anchorless.iter())
+        .map(|node| Violation::new(SETTLED, end.time, format!("{node} has no anchor after its restart")))
+        .collect();
+    if end.tables.in_flight > 0 {
+        let message = format!("{} messages still in flight after settling", end.tables.in_flight);
+        violations.push(Violation::new(SETTLED, end.time, message));
     }
-    if tables.in_flight > 0 {
-        let message = format!("{} messages still in flight after settling", tables.in_flight);
-        violations.push(Violation::new(SETTLED, end, message));
-    }
-    if let Some(selected) = selected {
-        violations.retain(|v| v.invariant == SETTLED || selected.contains(&v.invariant));
-    }
-    SeedOutcome::judged(violations)
+    violations
 }
 
 /// The churn's own end check: every anchor back, nothing in flight.

@@ -114,6 +114,11 @@ impl System for FoundationSim {
         BULK
     }
 
+    /// Tasks are handed from clients to the coordinator to agents.
+    fn work_fields(&self) -> &'static [&'static str] {
+        &[otpsim_foundation::events::field::TASK]
+    }
+
     fn seed_cost(&self, scenario: &Scenario<Foundation>) -> Option<SeedCost> {
         Some(size::estimate(scenario))
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use otpsim_harness::plan::Topology;
 use otpsim_harness::scenario::{DelayRange, Dur, Scenario, ScenarioError, SimSchema};
 use otpsim_harness::{Bound, Invariant, Run, System};
-use otpsim_runtime::{Cluster, NodeId, SpawnOpts};
+use otpsim_runtime::{Cluster, NodeId, SpawnOpts, Tables};
 use serde::{Deserialize, Serialize};
 
 use queue::{Answer, Request, WorkTime, QUEUE, QUEUE_NODE};
@@ -92,13 +92,15 @@ pub struct Running {
     accepted: Arc<Mutex<BTreeSet<u64>>>,
 }
 
-/// The end of a run: what was acknowledged and what the queue says is done.
+/// The end of a run: what was acknowledged, what the queue says is done, the tables.
 #[derive(Clone, Debug, Default)]
 pub struct Observed {
     /// Jobs the queue acknowledged to a client.
     pub accepted: BTreeSet<u64>,
     /// Jobs the queue reports done (`None`: it did not answer).
     pub done: Option<BTreeSet<u64>>,
+    /// The runtime's tables at the end, for the runtime invariants.
+    pub tables: Tables,
     /// Simulated time at the end.
     pub end: Duration,
 }
@@ -186,7 +188,15 @@ impl System for JobQueueSim {
             madsim::time::sleep(Duration::from_millis(10)).await;
         };
         let accepted = running.accepted.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        Observed { accepted, done, end: madsim::time::TimeHandle::current().elapsed() }
+        Observed { accepted, done, tables: cluster.tables(), end: madsim::time::TimeHandle::current().elapsed() }
+    }
+
+    fn runtime_state<'a>(&self, observed: &'a Observed) -> Option<(&'a Tables, Duration)> {
+        Some((&observed.tables, observed.end))
+    }
+
+    fn work_fields(&self) -> &'static [&'static str] {
+        &[queue::field::JOB]
     }
 
     fn counters(&self, observed: &Observed) -> Vec<(&'static str, u64)> {

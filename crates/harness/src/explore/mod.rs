@@ -93,7 +93,12 @@ pub fn explore(
     let pool = Pool::of(scenario);
     let mut rng = stream(seed, "explore");
     // As `run_scenario` does: the sim reads the trace lines its checks need.
-    let config = config.clone().time_limit(scenario.time_limit()).keep_lines(true).skip_kinds(scenario.unread_kinds());
+    let config = config
+        .clone()
+        .time_limit(scenario.time_limit())
+        .keep_lines(true)
+        .skip_kinds(scenario.unread_kinds())
+        .work_fields(scenario.work_fields());
     let mut corpus: Vec<Entry> = Vec::new();
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut features_seen: BTreeMap<String, u64> = BTreeMap::new();

@@ -52,15 +52,11 @@ pub fn defects_crash(events: &[TraceEvent], end: Duration, grace: Duration) -> V
 mod tests {
     use super::*;
 
-    fn events(lines: &[&str]) -> Vec<TraceEvent> {
-        TraceEvent::parse_strs(lines)
-    }
-
     const GRACE: Duration = Duration::from_secs(1);
 
     #[test]
     fn a_defect_followed_by_a_panic_exit_holds() {
-        let e = events(&[
+        let e = TraceEvent::parse_strs(&[
             "1.000000000s otpsim::shop event=defect task=3 pid=<1.4.0>",
             r#"1.000000100s otpsim event=exit pid=<1.4.0> reason="panic: defect""#,
         ]);
@@ -69,7 +65,7 @@ mod tests {
 
     #[test]
     fn a_swallowed_defect_is_flagged() {
-        let e = events(&["1.000000000s otpsim::shop event=defect task=3 pid=<1.4.0>"]);
+        let e = TraceEvent::parse_strs(&["1.000000000s otpsim::shop event=defect task=3 pid=<1.4.0>"]);
         let v = defects_crash(&e, Duration::from_secs(9), GRACE);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].ids, vec![("pid".to_owned(), "<1.4.0>".to_owned())]);
@@ -78,7 +74,7 @@ mod tests {
 
     #[test]
     fn a_defect_turned_into_a_normal_exit_is_flagged() {
-        let e = events(&[
+        let e = TraceEvent::parse_strs(&[
             "1.000000000s otpsim event=defect_injected pid=<1.4.0>",
             "1.200000000s otpsim event=exit pid=<1.4.0> reason=normal",
         ]);
@@ -87,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_defect_at_the_very_end_is_not_judged_yet() {
-        let e = events(&["8.500000000s otpsim event=defect_injected pid=<1.4.0>"]);
+        let e = TraceEvent::parse_strs(&["8.500000000s otpsim event=defect_injected pid=<1.4.0>"]);
         assert!(defects_crash(&e, Duration::from_secs(9), GRACE).is_empty());
     }
 }

@@ -98,17 +98,6 @@ impl TraceEvent {
             .filter_map(|(i, line)| TraceEvent::parse(i + 1, line))
             .collect()
     }
-
-    /// Like [`parse_where`](Self::parse_where) for lines kept apart from the rest of
-    /// their trace: `numbers` holds each line's position in the whole trace.
-    pub fn parse_numbered(lines: &[String], numbers: &[u64], keep: impl Fn(&str) -> bool) -> Vec<TraceEvent> {
-        lines
-            .iter()
-            .zip(numbers)
-            .filter(|(line, _)| keep(kind_of(line)))
-            .filter_map(|(line, &n)| TraceEvent::parse(usize::try_from(n).unwrap_or(usize::MAX), line))
-            .collect()
-    }
 }
 
 /// Appends " name=value", quoting the value unless it is a plain token.
@@ -215,7 +204,5 @@ mod tests {
         let events = TraceEvent::parse_where(&lines, |kind| kind != "deliver");
         assert_eq!(events.len(), 1);
         assert_eq!((events[0].index, events[0].kind.as_str()), (2, "exit"));
-        let numbered = TraceEvent::parse_numbered(&lines[1..], &[7], |_| true);
-        assert_eq!((numbered[0].index, numbered[0].kind.as_str()), (7, "exit"));
     }
 }

@@ -108,6 +108,19 @@ pub struct FaultSpec {
     pub message_fates: Vec<MessageFate>,
 }
 
+#[cfg(test)]
+impl FaultSpec {
+    /// The `[faults]` table of a TOML text, unchecked: what the harness's unit tests
+    /// start from.
+    pub(crate) fn from_toml(text: &str) -> FaultSpec {
+        #[derive(Deserialize)]
+        struct Doc {
+            faults: FaultSpec,
+        }
+        toml::from_str::<Doc>(text).expect("valid faults").faults
+    }
+}
+
 fn default_until() -> Dur {
     Dur(Duration::from_secs(30))
 }

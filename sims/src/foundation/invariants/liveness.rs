@@ -9,6 +9,7 @@
 //! wait the configuration itself imposes (a pause cooldown, a breaker reset, a retry
 //! backoff): a system sitting out one of its own timers is slow, not stuck.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use otpsim_foundation::protocol::AgentState;
@@ -67,13 +68,54 @@ pub fn settle_too_short(
     ))
 }
 
-/// A pending task's last progress and what it waits on, from the trace and the
-/// agents' end state.
-pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String {
+/// What the agents were sent and did over the run, gathered in one pass so that a
+/// diagnosis per stuck task costs no pass over the trace (a broken run can leave
+/// thousands of tasks stuck over millions of events).
+#[derive(Default)]
+pub struct AgentTraffic<'a> {
+    /// Per receiving agent: messages buffered behind the manager's open breaker and not
+    /// replayed or refused since.
+    buffered: BTreeMap<&'a str, isize>,
+    /// Per agent: its task breakers' openings, as (event index, downstream kind).
+    breakers_opened: BTreeMap<&'a str, Vec<(usize, &'a str)>>,
+}
+
+impl<'a> AgentTraffic<'a> {
+    /// Reads the run's events once.
+    pub fn of(events: &'a [TraceEvent]) -> Self {
+        let mut traffic = AgentTraffic::default();
+        for e in events {
+            let kind = e.kind.as_str();
+            if let (kind::BUFFERED | kind::REPLAYED | kind::REPLAY_REFUSED, Some(agent)) =
+                (kind, e.get(field::RECEIVER))
+            {
+                *traffic.buffered.entry(agent).or_default() += if kind == kind::BUFFERED { 1 } else { -1 };
+            }
+            if let (kind::TASK_BREAKER_OPENED, Some(agent), Some(downstream)) =
+                (kind, e.get(field::AGENT), e.get(field::DOWNSTREAM))
+            {
+                traffic.breakers_opened.entry(agent).or_default().push((e.index, downstream));
+            }
+        }
+        traffic
+    }
+
+    fn buffered_to(&self, agent: &str) -> usize {
+        self.buffered.get(agent).map_or(0, |n| usize::try_from(*n).unwrap_or(0))
+    }
+
+    fn breaker_opened_after(&self, agent: &str, index: usize, downstream: &str) -> bool {
+        self.breakers_opened.get(agent).into_iter().flatten().any(|(at, kind)| *at > index && *kind == downstream)
+    }
+}
+
+/// A pending task's last progress and what it waits on, from its own events (in trace
+/// order), its kind (the downstream its agent's breaker guards), what the agents were
+/// sent, and the agents' end state.
+pub fn waiting_on(record: &Record, traffic: &AgentTraffic<'_>, task_events: &[&TraceEvent], task_kind: &str) -> String {
     let kinds =
         [kind::TASK_ACCEPTED, kind::TASK_ASSIGNED, kind::TASK_STARTED, kind::TASK_RELEASED, kind::TASK_FINISHED];
-    let Some(last) = events.iter().rev().find(|e| e.get(field::TASK) == Some(task) && kinds.contains(&e.kind.as_str()))
-    else {
+    let Some(last) = task_events.iter().rev().find(|e| kinds.contains(&e.kind.as_str())) else {
         return "no progress since it was acknowledged".to_owned();
     };
     let at = format!("last progress: {} at {}ms", last.kind, last.time.as_millis());
@@ -86,7 +128,7 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
                 (None, _) => format!("held by agent {agent}, which is no longer alive"),
                 (Some(n), Some(Some(s))) if s.status == AgentState::Paused => format!("held by {n}, which is paused"),
                 (Some(n), Some(None)) => format!("held by {n}, which does not answer"),
-                (Some(n), _) => held_by_live_agent(record, events, task, last, agent, &n),
+                (Some(n), _) => held_by_live_agent(traffic, task_kind, last, agent, &n),
             }
         }
         kind::TASK_FINISHED => "finished by an agent, outcome not recorded by the coordinator".to_owned(),
@@ -108,28 +150,19 @@ pub fn waiting_on(record: &Record, events: &[TraceEvent], task: &str) -> String 
 /// buffered behind the manager's open breaker, its own breaker for the task's type
 /// open, or (once started) a retry backoff or an attempt in progress.
 fn held_by_live_agent(
-    record: &Record,
-    events: &[TraceEvent],
-    task: &str,
+    traffic: &AgentTraffic<'_>,
+    task_kind: &str,
     last: &TraceEvent,
     agent: &str,
     name: &str,
 ) -> String {
-    let to_agent = |of: &str| events.iter().filter(|e| e.kind == of && e.get(field::RECEIVER) == Some(agent)).count();
-    let buffered = to_agent(kind::BUFFERED).saturating_sub(to_agent(kind::REPLAYED) + to_agent(kind::REPLAY_REFUSED));
+    let buffered = traffic.buffered_to(agent);
     if buffered > 0 {
         return format!("held by {name}; {buffered} messages to it are buffered behind the manager's open breaker");
     }
-    let task_kind = record.plan.tasks.iter().find(|t| t.spec.id.to_string() == task).map(|t| t.spec.kind.name());
-    let breaker_opened = events.iter().any(|e| {
-        e.index > last.index
-            && e.kind == kind::TASK_BREAKER_OPENED
-            && e.get(field::AGENT) == Some(agent)
-            && task_kind.is_some_and(|k| e.get(field::DOWNSTREAM) == Some(k))
-    });
-    match (breaker_opened, last.kind.as_str(), task_kind) {
-        (true, _, Some(kind)) => format!("held by {name}, whose breaker for {kind} tasks is open"),
-        (_, kind::TASK_STARTED, _) => {
+    match (traffic.breaker_opened_after(agent, last.index, task_kind), last.kind.as_str()) {
+        (true, _) => format!("held by {name}, whose breaker for {task_kind} tasks is open"),
+        (_, kind::TASK_STARTED) => {
             format!(
                 "held by {name}, which started it and has not finished it (a retry backoff or an attempt in progress)"
             )
@@ -147,28 +180,18 @@ pub fn steps_left(record: &Record, id: WorkflowId, status: &WorkflowStatus) -> u
     }
 }
 
-/// A pending workflow's last progress and what it waits on, from the trace and the
-/// runtime's tables: its process, alive or not, and the step it runs.
-pub fn workflow_waiting_on(record: &Record, events: &[TraceEvent], id: WorkflowId) -> String {
-    let id_text = id.to_string();
+/// A pending workflow's last progress and what it waits on, from its own events (in
+/// trace order) and the runtime's tables: its process, alive or not, and the step it runs.
+pub fn workflow_waiting_on(record: &Record, workflow_events: &[&TraceEvent], id: WorkflowId) -> String {
     let kinds = [kind::STEP_RUN, kind::STEP_DONE, kind::WORKFLOW_STATUS, kind::WORKFLOW_CANCEL];
-    let Some(last) = events
-        .iter()
-        .rev()
-        .find(|e| e.get(field::WORKFLOW) == Some(id_text.as_str()) && kinds.contains(&e.kind.as_str()))
-    else {
+    let Some(last) = workflow_events.iter().rev().find(|e| kinds.contains(&e.kind.as_str())) else {
         return "waiting on: a process to run it; no step ever started (no progress since it was acknowledged)"
             .to_owned();
     };
     let at = format!("last progress: {} at {}ms", describe(last), last.time.as_millis());
     let registered = format!("workflow/{id}");
     let process = record.tables.names.iter().find(|n| n.name == registered).map(|n| n.pid);
-    let host = events
-        .iter()
-        .rev()
-        .filter(|e| e.get(field::WORKFLOW) == Some(id_text.as_str()))
-        .find_map(|e| e.get(field::HOST))
-        .unwrap_or("?");
+    let host = workflow_events.iter().rev().find_map(|e| e.get(field::HOST)).unwrap_or("?");
     let why = match process {
         None => format!("its process {host} is gone and nothing restarted it"),
         Some(pid) => {

@@ -10,6 +10,7 @@
 //! otherwise each stuck task with its last progress and what it waits on. Skips tasks
 //! that were never acknowledged: the system promised nothing for them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use otpsim_harness::invariant::{TraceEvent, Violation};
@@ -40,6 +41,8 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         .filter(|id| record.history.submits.get(id).is_some_and(|op| op.acked.is_some()))
         .filter(|id| matches!(record.tasks.get(id), Some(Observed::Pending(_))))
         .collect();
+    // Built on the first stuck task: a passing run needs none of it.
+    let traffic = OnceCell::new();
     let window = liveness::window(&record.config);
     let recent = liveness::finished_recently(events, record.end, window);
     let slow = liveness::settle_too_short("tasks", pending.len(), recent, window, record.settle);
@@ -59,7 +62,10 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
             Some(Observed::Final(outcome)) => format!("ended {outcome}, but its true outcome is {expected}"),
             Some(Observed::Pending(_)) if slow.is_some() => continue,
             Some(Observed::Pending(status)) => {
-                let why = liveness::waiting_on(record, events, &id.to_string());
+                let id_text = id.to_string();
+                let own = by_task.get(id_text.as_str()).map_or(&[][..], Vec::as_slice);
+                let traffic = traffic.get_or_init(|| liveness::AgentTraffic::of(events));
+                let why = liveness::waiting_on(record, traffic, own, planned.spec.kind.name());
                 format!("was acknowledged at {}ms and is still {status}, stuck: {why}", acked.as_millis())
             }
             Some(Observed::NoAnswer(why)) => format!("has no final status: {why}"),

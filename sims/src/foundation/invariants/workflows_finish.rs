@@ -9,13 +9,14 @@
 //! acknowledged the workflow starts no further step. Steps run once each, in order,
 //! with their results recorded: [`super::workflow_steps`].
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use otpsim_foundation::workflow::{WorkflowId, WorkflowStatus};
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::record::Record;
-use super::{liveness, mentioning};
+use super::liveness;
 use otpsim_foundation::events::{field, kind};
 
 const NAME: &str = "workflows_finish";
@@ -57,6 +58,21 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
         }
         violations.push(v);
     }
+    // Each workflow's own events, gathered on the first problem: one pass over the trace,
+    // not one per workflow (a broken run can leave thousands stuck).
+    let by_workflow = OnceCell::new();
+    let own = |id: &str| -> Vec<&TraceEvent> {
+        let index = by_workflow.get_or_init(|| {
+            let mut index: BTreeMap<&str, Vec<&TraceEvent>> = BTreeMap::new();
+            for e in events {
+                if let Some(w) = e.get(field::WORKFLOW) {
+                    index.entry(w).or_default().push(e);
+                }
+            }
+            index
+        });
+        index.get(id).cloned().unwrap_or_default()
+    };
     for (id, op) in &record.history.starts {
         if op.acked.is_none() {
             continue;
@@ -75,7 +91,8 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             }
             Some(WorkflowStatus::Initialized | WorkflowStatus::Running { .. }) if slow.is_some() => None,
             Some(status @ (WorkflowStatus::Initialized | WorkflowStatus::Running { .. })) => {
-                Some(format!("is still {status:?}, stuck: {}", liveness::workflow_waiting_on(record, events, *id)))
+                let why = liveness::workflow_waiting_on(record, &own(&id_text), *id);
+                Some(format!("is still {status:?}, stuck: {why}"))
             }
             Some(other) => Some(format!("ended {other:?}")),
             None => Some("has no final status".to_owned()),
@@ -84,7 +101,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             violations.push(
                 Violation::new(NAME, record.end, format!("workflow {id} {problem}"))
                     .id("workflow", id)
-                    .evidence(mentioning(events, field::WORKFLOW, &id_text)),
+                    .evidence(own(&id_text)),
             );
         }
     }
