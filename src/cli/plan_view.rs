@@ -151,6 +151,7 @@ mod tests {
                 .map(|i| fault(500 * i + 1, FaultKind::Crash, "task_agent"))
                 .chain([fault(4200, FaultKind::NodeCrash, "1"), fault(6200, FaultKind::NodeRestart, "1")])
                 .collect(),
+            message_fates: Vec::new(),
             drawn: BTreeMap::from([("config.buffer_max_size".to_owned(), "37".to_owned())]),
         }
     }

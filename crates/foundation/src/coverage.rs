@@ -24,10 +24,14 @@ pub const POINTS: &[&str] = &[
     "manager.buffer_replaying",
     "manager.delivery_refused",
     "manager.receiver_down_during_replay",
+    "manager.receiver_down_with_state",
     "manager.receiver_down_noconnection",
     "manager.replay_cut_by_partition",
+    "manager.replay_failed",
+    "manager.replay_with_backlog",
     "workflow.cancel_during_step",
     "workflow.resumed_after_crash_in_step",
+    "workflow.resumed_after_steps_done",
     "workflow.step_defect",
 ];
 

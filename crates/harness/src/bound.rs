@@ -274,5 +274,6 @@ pub fn explicit_faults(faults: &FaultSpec, plan: &FaultPlan) -> FaultSpec {
                 target: (!e.target.is_empty()).then(|| Spanned::new(0..0, e.target.clone())),
             })
             .collect(),
+        message_fates: plan.message_fates.clone(),
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use otpsim_runtime::coverage;
 use otpsim_runtime::rng::stream;
-use otpsim_runtime::{Cluster, MessageFaults, NodeId, Pid};
+use otpsim_runtime::{Cluster, ForcedFates, MessageFaults, NodeId, Pid};
 use rand::Rng;
 use tracing::debug;
 
@@ -22,6 +22,7 @@ use otpsim_runtime::event::kind;
 /// Runs `plan` against `cluster` and returns once faults have stopped and been lifted.
 pub async fn inject(cluster: &Cluster, plan: &FaultPlan) {
     cluster.set_message_faults(plan.message_faults());
+    cluster.force_fates(plan.forced_fates());
     let mut rng = stream(plan.seed, "fault_targets");
     for (index, event) in plan.events.iter().enumerate().filter(|(_, e)| e.time.0 < plan.until.0) {
         sleep_until(event.time.0).await;
@@ -36,6 +37,7 @@ pub async fn inject(cluster: &Cluster, plan: &FaultPlan) {
 /// Lifts every fault: the start of liveness mode.
 pub fn lift(cluster: &Cluster) {
     cluster.set_message_faults(MessageFaults::default());
+    cluster.force_fates(ForcedFates::new());
     cluster.heal();
     for node in cluster.nodes() {
         if !cluster.is_up(node) {

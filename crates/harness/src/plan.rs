@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use otpsim_runtime::rng::{stream, Stream};
-use otpsim_runtime::{FaultScope, MessageFaults};
+use otpsim_runtime::{FaultScope, ForcedFates, MessageFaults};
 use rand::Rng;
 use serde::Serialize;
 
-use crate::scenario::{Dur, FaultKind, FaultSpec, PartitionShape, Rate};
+use crate::scenario::{Dur, FaultKind, FaultSpec, MessageFate, PartitionShape, Rate};
 
 /// The faults of one seed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -35,6 +35,9 @@ pub struct FaultPlan {
     pub until: Dur,
     /// The timed faults, in time order.
     pub events: Vec<PlannedFault>,
+    /// Fates forced on single messages, by message id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub message_fates: Vec<MessageFate>,
     /// The values this seed drew for the scenario's `[low, high]` ranges (dotted field
     /// to value); empty when the scenario has none.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -93,6 +96,7 @@ impl FaultPlan {
             message_delay: spec.message_delay.filter(|_| on("message_delay")).map(|d| [Dur(d.min), Dur(d.max)]),
             until: spec.until,
             events: Vec::new(),
+            message_fates: spec.message_fates.clone(),
             drawn: BTreeMap::new(),
         };
         if let Some(p) = spec.process_crash.as_ref().filter(|_| on("process_crash")) {
@@ -173,6 +177,11 @@ impl FaultPlan {
             delay: self.message_delay.map(|[a, b]| (a.0, b.0)),
             scope: FaultScope::BetweenNodes,
         }
+    }
+
+    /// The fates this plan forces on single messages, for the runtime's fault layer.
+    pub fn forced_fates(&self) -> ForcedFates {
+        self.message_fates.iter().map(|f| (f.message, f.fate.forced())).collect()
     }
 
     /// The plan as a TOML block, for printing beside the seed.
@@ -291,5 +300,15 @@ message_delay = ["1ms", "10ms"]
         let kinds: Vec<FaultKind> = plan.events.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![FaultKind::Crash, FaultKind::Heal]);
         assert!(plan.to_toml().contains("worker/1"));
+    }
+
+    #[test]
+    fn forced_message_fates_go_from_the_file_to_the_runtime() {
+        let s = FaultSpec::from_toml("[faults]\nuntil = \"5s\"\nmessage_fates = [{ message = 7, fate = \"drop\" }, { message = 9, fate = \"duplicate\" }]\n");
+        let plan = FaultPlan::derive(1, &s, &topology());
+        let forced = plan.forced_fates();
+        assert_eq!(forced.get(&7), Some(&otpsim_runtime::ForcedFate::Drop));
+        assert_eq!(forced.get(&9), Some(&otpsim_runtime::ForcedFate::Duplicate));
+        assert!(plan.to_toml().contains("message = 7"));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 
 use madsim::runtime::Handle;
 
-use crate::faults::MessageFaults;
+use crate::faults::{ForcedFates, MessageFaults};
 use crate::kernel::Kernel;
 use crate::pid::{NodeId, Pid};
 use crate::process::{spawn_process, Ctx, SpawnOpts};
@@ -145,6 +145,12 @@ impl Cluster {
     /// Sets the rates of message loss, duplication and delay.
     pub fn set_message_faults(&self, faults: MessageFaults) {
         self.kernel.lock().faults.set(faults);
+    }
+
+    /// Forces the fate of single messages, by the id their trace events carry (`msg`),
+    /// replacing what was forced before; the rates decide every other message.
+    pub fn force_fates(&self, forced: ForcedFates) {
+        self.kernel.lock().faults.force(forced);
     }
 
     /// The current message fault rates.

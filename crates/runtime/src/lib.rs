@@ -71,7 +71,7 @@ pub mod units;
 
 pub use call::{CallError, Dest};
 pub use cluster::Cluster;
-pub use faults::{FaultScope, MessageFaults};
+pub use faults::{FaultScope, ForcedFate, ForcedFates, MessageFaults};
 pub use gen_server::{CallOutcome, Flow, GenServer};
 pub use kernel::RegisterError;
 pub use message::{Down, Message, Payload, ReplyTo, Term};

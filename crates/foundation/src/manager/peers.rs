@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use otpsim_runtime::{Ctx, Down, Pid, Ref};
+use otpsim_runtime::{reached, Ctx, Down, Pid, Ref};
 
 use super::buffer::{Buffer, MsgKey};
 use super::trace;
@@ -112,6 +112,7 @@ impl Peers {
     /// the entry, without a monitor, and returns nothing.
     pub fn on_down(&mut self, ctx: &Ctx, down: &Down) -> Option<Peer> {
         let peer = self.map.get_mut(&down.pid).filter(|p| p.monitor == Some(down.monitor))?;
+        reached!("manager.receiver_down_with_state");
         if self.keep_dead {
             peer.monitor = None;
             return None;

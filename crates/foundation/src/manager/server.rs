@@ -267,6 +267,9 @@ impl Manager {
         peer.timer = None;
         trace::breaker_reset(due.receiver);
         reached!("manager.breaker_reset");
+        if peer.buffer.len() > 1 {
+            reached!("manager.replay_with_backlog");
+        }
         self.replay_next(ctx, due.receiver);
     }
 
@@ -319,6 +322,7 @@ impl Manager {
             return;
         }
         peer.failures += 1;
+        reached!("manager.replay_failed");
         trace::replay_failed(receiver, entry.key, entry.seq, !drops);
         if !drops {
             let dropped = peer.buffer.put_back(Slot::Held(entry), newest_first, max);

@@ -85,6 +85,9 @@ impl Workflow {
         if record.attempts.get(record.next_step).is_some_and(|&n| n > 0) {
             // A step had started and not finished: its process or node crashed in it.
             reached!("workflow.resumed_after_crash_in_step");
+            if record.next_step > 0 {
+                reached!("workflow.resumed_after_steps_done");
+            }
         }
         match record.status {
             WorkflowStatus::Initialized => {

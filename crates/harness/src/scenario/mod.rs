@@ -18,8 +18,8 @@ pub use error::{line_col, ScenarioError};
 pub use locate::value_span;
 pub use ranges::{KeyRange, Ranges, Side, RANGED_TABLES};
 pub use schema::{
-    CheckSpec, Expect, ExplicitFault, FaultKind, FaultSpec, NodeCrash, Partition, PartitionShape, Periodic, Scenario,
-    SimSchema,
+    CheckSpec, Expect, ExplicitFault, Fate, FaultKind, FaultSpec, MessageFate, NodeCrash, Partition, PartitionShape,
+    Periodic, Scenario, SimSchema,
 };
 pub use values::{DelayRange, Dur, Probability, Rate};
 

@@ -102,6 +102,10 @@ pub struct FaultSpec {
     /// Explicit faults at fixed times (what `shrink` writes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub at: Vec<ExplicitFault>,
+    /// Fates forced on single messages between nodes, named by the id their trace
+    /// events carry (what `explore` writes when it flips a message's fate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub message_fates: Vec<MessageFate>,
 }
 
 #[cfg(test)]
@@ -134,6 +138,7 @@ impl Default for FaultSpec {
             message_delay: None,
             swarm: false,
             at: Vec::new(),
+            message_fates: Vec::new(),
         }
     }
 }
@@ -202,6 +207,39 @@ pub struct ExplicitFault {
     /// partition; `"0>2"` for partition_one_way. Empty for heal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Spanned<String>>,
+}
+
+/// One message's forced fate: `{ message = 412, fate = "drop" }`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageFate {
+    /// The message's id (`msg` in its trace events).
+    pub message: u64,
+    /// What happens to it.
+    pub fate: Fate,
+}
+
+/// A forced fate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// Delivered once, whatever the rates draw.
+    Deliver,
+    /// Dropped.
+    Drop,
+    /// Delivered twice.
+    Duplicate,
+}
+
+impl Fate {
+    /// The runtime's fate.
+    pub fn forced(self) -> otpsim_runtime::ForcedFate {
+        match self {
+            Fate::Deliver => otpsim_runtime::ForcedFate::Deliver,
+            Fate::Drop => otpsim_runtime::ForcedFate::Drop,
+            Fate::Duplicate => otpsim_runtime::ForcedFate::Duplicate,
+        }
+    }
 }
 
 /// The kinds of explicit fault.

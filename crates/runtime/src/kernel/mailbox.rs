@@ -48,7 +48,7 @@ impl State {
             return;
         }
         let fate = if msg.is_faultable() {
-            self.faults.fate(from.node, to.node)
+            self.faults.fate(from.node, to.node, id)
         } else {
             Fate::Deliver { delay: Duration::ZERO }
         };
