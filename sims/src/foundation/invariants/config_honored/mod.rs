@@ -11,6 +11,7 @@
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
 //! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
 //!   give-up time), against the sim's own oracle;
+//! - `task_breakers`: `breaker_reset` of the agents' task breakers;
 //! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
@@ -18,6 +19,7 @@ mod agents;
 mod buffers;
 mod restarts;
 mod retries;
+mod task_breakers;
 
 use std::collections::BTreeMap;
 
@@ -41,6 +43,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(agents::check(config, events, record.end));
     violations.extend(retries::check(record, events));
     violations.extend(restarts::check(config, events));
+    violations.extend(task_breakers::check(record, events));
     violations
 }
 
