@@ -86,7 +86,7 @@ fn fire(cluster: &Cluster, event: &PlannedFault, rng: &mut otpsim_runtime::rng::
     match event.kind {
         FaultKind::Crash | FaultKind::Defect => {
             let pid = resolve(cluster, target, rng).ok_or(Skip::NoLiveProcess)?;
-            debug!(target: "otpsim", event = kind::FAULT, kind, target, %pid);
+            debug!(target: "otpsim", event = kind::FAULT, kind, target, pid = pid.packed());
             if event.kind == FaultKind::Crash {
                 cluster.kill(pid);
             } else {

@@ -17,6 +17,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use otpsim_runtime::Pid;
 use tracing::field::{Field, Visit};
 use tracing::span;
 use tracing::subscriber::Interest;
@@ -472,6 +473,13 @@ impl Visit for PidField {
             self.0 = value.to_owned();
         }
     }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        if field.name() == "pid" {
+            self.0.clear();
+            Pid::from_packed(value).push_text(&mut self.0);
+        }
+    }
 }
 
 /// Collects an event's fields: each value written once into `scratch`.
@@ -537,6 +545,13 @@ impl Visit for FieldVisitor<'_> {
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         self.record_str(field, if value { "true" } else { "false" });
+    }
+
+    /// A `u128` is a pid ([`Pid::packed`]): its text is written here, by hand.
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        let start = self.scratch.len();
+        Pid::from_packed(value).push_text(self.scratch);
+        self.fields.push((field.name(), start..self.scratch.len()));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -654,9 +669,15 @@ mod tests {
             let span = tracing::trace_span!(target: "otpsim", "process", pid = %"<0.7.0>");
             span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick"));
             tracing::debug!(target: "otpsim", event = "tock");
+            let packed = Pid { serial: 9, node: otpsim_runtime::NodeId(1), incarnation: 2 }.packed();
+            let span = tracing::trace_span!(target: "otpsim", "process", pid = packed);
+            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick", to = packed));
         });
         let lines = trace.lines.expect("kept");
-        assert_eq!(lines, vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock"]);
+        assert_eq!(
+            lines,
+            vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock", "- otpsim event=tick to=<1.9.2> by=<1.9.2>"]
+        );
     }
 
     #[test]

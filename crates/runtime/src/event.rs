@@ -6,7 +6,9 @@
 //! and reads fields by [`field`] names, so a renamed kind or field is one edit that
 //! the compiler carries to every reader. A system adds its own kinds beside these
 //! (the foundation's are in its `events` module). Pids print as
-//! `<node.serial.incarnation>`. Supervisor events are listed in
+//! `<node.serial.incarnation>`; an event carries a pid as its
+//! [`crate::Pid::packed`] number (`pid = pid.packed()`), so a `u128` field is a
+//! pid, and the trace recorder writes its text. Supervisor events are listed in
 //! [`crate::supervisor`]'s `events` module docs.
 
 /// The tracing target of every runtime event.

@@ -38,10 +38,29 @@ impl Pid {
     pub fn nobody(node: NodeId) -> Pid {
         Pid { serial: 0, node, incarnation: 0 }
     }
-}
 
-impl fmt::Display for Pid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The pid as one number, how trace events carry it (`pid = pid.packed()`):
+    /// `tracing` records a `u128` as it is, where `%pid` would go through the
+    /// formatter on every event. A trace reader turns it back with [`Pid::from_packed`]
+    /// and writes the text only where it keeps it.
+    pub fn packed(self) -> u128 {
+        u128::from(self.incarnation) << 96 | u128::from(self.node.0) << 64 | u128::from(self.serial)
+    }
+
+    /// The pid [`Pid::packed`] made `packed` from.
+    pub fn from_packed(packed: u128) -> Pid {
+        let serial = packed as u64;
+        let node = NodeId((packed >> 64) as u32);
+        let incarnation = (packed >> 96) as u32;
+        Pid { serial, node, incarnation }
+    }
+
+    /// Appends the pid's text (as [`fmt::Display`] writes it) without the formatter.
+    pub fn push_text(self, out: &mut String) {
+        out.push_str(self.text().as_str());
+    }
+
+    fn text(self) -> Text {
         let mut text = Text::default();
         text.push(b"<");
         text.number(u64::from(self.node.0));
@@ -50,7 +69,13 @@ impl fmt::Display for Pid {
         text.push(b".");
         text.number(u64::from(self.incarnation));
         text.push(b">");
-        f.write_str(text.as_str())
+        text
+    }
+}
+
+impl fmt::Display for Pid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().as_str())
     }
 }
 
@@ -122,5 +147,12 @@ mod tests {
         let widest = Pid { serial: u64::MAX, node: NodeId(u32::MAX), incarnation: u32::MAX };
         assert_eq!(widest.to_string(), format!("<{}.{}.{}>", u32::MAX, u64::MAX, u32::MAX));
         assert_eq!((NodeId(0).to_string(), Ref(u64::MAX).to_string()), ("n0".into(), format!("#Ref<{}>", u64::MAX)));
+        for pid in [a, b, widest, Pid::nobody(NodeId(3))] {
+            assert_eq!(Pid::from_packed(pid.packed()), pid);
+            let mut text = String::from("x");
+            pid.push_text(&mut text);
+            assert_eq!(text, format!("x{pid}"));
+        }
+        assert_ne!(a.packed(), Pid { serial: 7, node: NodeId(1), incarnation: 2 }.packed());
     }
 }

@@ -85,7 +85,7 @@ where
         if alive {
             if let Some(handle) = state.madsim_handle(node) {
                 // The span names the process behind every event its task emits (` by=`).
-                let span = tracing::trace_span!(target: "otpsim", "process", %pid);
+                let span = tracing::trace_span!(target: "otpsim", "process", pid = pid.packed());
                 let task = handle.spawn(run(kernel.clone(), pid, linked_parent, body).instrument(span));
                 state.set_task(pid, task.abort_handle());
             }

@@ -153,6 +153,11 @@ impl Visit for Fields<'_> {
         self.put(field, value.to_string());
     }
 
+    /// A `u128` is a pid ([`crate::Pid::packed`]).
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.put(field, crate::Pid::from_packed(value).to_string());
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         self.put(field, format!("{value:?}"));
     }

@@ -44,7 +44,7 @@ impl State {
     pub(crate) fn route(&mut self, from: Pid, to: Pid, msg: Message) {
         let id = self.next_message_id();
         if self.faults.is_blocked(from.node, to.node) {
-            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = id, %from, %to, kind = msg.kind());
+            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
             return;
         }
         let fate = if msg.is_faultable() {
@@ -55,10 +55,10 @@ impl State {
         match fate {
             Fate::Deliver { delay } => self.enqueue(from, to, msg, id, delay),
             Fate::Drop => {
-                debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LOSS, msg = id, %from, %to, kind = msg.kind());
+                debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LOSS, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
             }
             Fate::Duplicate { first, second } => {
-                debug!(target: "otpsim", event = crate::event::kind::DUPLICATE, msg = id, %from, %to, kind = msg.kind());
+                debug!(target: "otpsim", event = crate::event::kind::DUPLICATE, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
                 self.enqueue(from, to, msg.clone(), id, first);
                 self.enqueue(from, to, msg, id, second);
             }
@@ -99,7 +99,7 @@ impl State {
                 Due::Now(f) => {
                     if f.msg.is_faultable() && self.faults.is_blocked(pair.0.node, pair.1.node) {
                         let (from, to, kind) = (pair.0, pair.1, f.msg.kind());
-                        trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = f.id, %from, %to, kind);
+                        trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = f.id, from = from.packed(), to = to.packed(), kind);
                         continue;
                     }
                     self.deliver_now(pair.0, pair.1, f, now);
@@ -114,12 +114,12 @@ impl State {
         let InFlight { msg, id, sent, .. } = f;
         let kind = msg.kind();
         let Some(p) = self.procs.get_mut(&to) else {
-            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::DEAD, msg = id, %from, %to, kind);
+            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::DEAD, msg = id, from = from.packed(), to = to.packed(), kind);
             return;
         };
         if let Message::Reply { tag, .. } = &msg {
             if !p.awaiting.contains(tag) {
-                trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LATE_REPLY, msg = id, %from, %to, kind);
+                trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LATE_REPLY, msg = id, from = from.packed(), to = to.packed(), kind);
                 return;
             }
         }
@@ -128,14 +128,16 @@ impl State {
         match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
             (in_flight_ns, Message::Down(d)) => {
                 let (monitor, reason) = (d.monitor, &d.reason);
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns, %monitor, %reason);
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, %monitor, %reason);
             }
             (in_flight_ns, Message::Exit { reason, .. }) => {
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns, %reason);
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, %reason);
             }
-            (0, _) => trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind),
+            (0, _) => {
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind)
+            }
             (in_flight_ns, _) => {
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, %from, %to, kind, in_flight_ns)
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns)
             }
         }
         p.mailbox.push_back(msg);

@@ -50,7 +50,7 @@ impl State {
         if let Some(existing) = &p.name {
             return Err(RegisterError::AlreadyNamed(existing.clone()));
         }
-        debug!(target: "otpsim", event = crate::event::kind::REGISTER, %pid, name = &*name);
+        debug!(target: "otpsim", event = crate::event::kind::REGISTER, pid = pid.packed(), name = &*name);
         p.name = Some(name);
         self.names.insert(key, pid);
         Ok(())

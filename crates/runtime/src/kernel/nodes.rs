@@ -83,7 +83,7 @@ impl State {
             for f in queue {
                 if f.msg.is_faultable() {
                     let kind = f.msg.kind();
-                    debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::NODE_CRASH, msg = f.id, %from, %to, kind);
+                    debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::NODE_CRASH, msg = f.id, from = from.packed(), to = to.packed(), kind);
                 } else {
                     self.deliver_now(from, to, f, now);
                 }

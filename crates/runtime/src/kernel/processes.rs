@@ -58,8 +58,10 @@ impl State {
             defect: false,
         };
         match &record.label {
-            Some(label) => debug!(target: "otpsim", event = crate::event::kind::SPAWN, %pid, label = &**label),
-            None => debug!(target: "otpsim", event = crate::event::kind::SPAWN, %pid),
+            Some(label) => {
+                debug!(target: "otpsim", event = crate::event::kind::SPAWN, pid = pid.packed(), label = &**label)
+            }
+            None => debug!(target: "otpsim", event = crate::event::kind::SPAWN, pid = pid.packed()),
         }
         self.procs.insert(pid, Box::new(record));
         (pid, true)
@@ -80,7 +82,7 @@ impl State {
             return false;
         };
         p.defect = true;
-        debug!(target: "otpsim", event = crate::event::kind::DEFECT_INJECTED, %pid);
+        debug!(target: "otpsim", event = crate::event::kind::DEFECT_INJECTED, pid = pid.packed());
         if let Some(w) = p.waker.take() {
             w.wake();
         }
@@ -95,7 +97,7 @@ impl State {
             let Some(rec) = self.procs.remove(&pid) else {
                 continue;
             };
-            debug!(target: "otpsim", event = crate::event::kind::EXIT, %pid, %reason);
+            debug!(target: "otpsim", event = crate::event::kind::EXIT, pid = pid.packed(), %reason);
             if let Some(task) = &rec.task {
                 task.abort();
             }

@@ -40,46 +40,46 @@ impl fmt::Display for MaybePid {
 }
 
 pub(super) fn root_start(pid: Pid) {
-    debug!(target: "otpsim", event = crate::event::kind::ROOT_START, %pid);
+    debug!(target: "otpsim", event = crate::event::kind::ROOT_START, pid = pid.packed());
 }
 
 pub(super) fn supervisor_start(supervisor: Pid, strategy: &str, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_START, %supervisor, strategy, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_START, supervisor = supervisor.packed(), strategy, max_restarts, within_ms);
 }
 
 pub(super) fn child_start(supervisor: Pid, child: &str, pid: Pid) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_START, %supervisor, child, %pid);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_START, supervisor = supervisor.packed(), child, pid = pid.packed());
 }
 
 pub(super) fn child_start_failed(supervisor: Pid, child: &str, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_START_FAILED, %supervisor, child, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_START_FAILED, supervisor = supervisor.packed(), child, %reason);
 }
 
 pub(super) fn child_exit(supervisor: Pid, child: &str, pid: Pid, reason: &Reason, restart: bool) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_EXIT, %supervisor, child, %pid, %reason, restart);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_EXIT, supervisor = supervisor.packed(), child, pid = pid.packed(), %reason, restart);
 }
 
 pub(super) fn child_stop(supervisor: Pid, child: &str, pid: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_STOP, %supervisor, child, %pid, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_STOP, supervisor = supervisor.packed(), child, pid = pid.packed(), %reason);
 }
 
 pub(super) fn restart_counted(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = crate::event::kind::RESTART_COUNTED, %supervisor, child, restarts, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::RESTART_COUNTED, supervisor = supervisor.packed(), child, restarts, max_restarts, within_ms);
 }
 
 pub(super) fn child_restart(supervisor: Pid, child: &str, old_pid: Option<Pid>, new_pid: Pid, reason: &Reason) {
     let old_pid = MaybePid(old_pid);
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_RESTART, %supervisor, child, %old_pid, %new_pid, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_RESTART, supervisor = supervisor.packed(), child, %old_pid, new_pid = new_pid.packed(), %reason);
 }
 
 pub(super) fn intensity_exceeded(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
     let (max_restarts, within_ms) = (intensity.max_restarts, intensity.within.as_millis() as u64);
-    debug!(target: "otpsim", event = crate::event::kind::INTENSITY_EXCEEDED, %supervisor, child, restarts, max_restarts, within_ms);
+    debug!(target: "otpsim", event = crate::event::kind::INTENSITY_EXCEEDED, supervisor = supervisor.packed(), child, restarts, max_restarts, within_ms);
     crate::reached!("supervisor.intensity_exceeded");
 }
 
 pub(super) fn supervisor_shutdown(supervisor: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_SHUTDOWN, %supervisor, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_SHUTDOWN, supervisor = supervisor.packed(), %reason);
 }
