@@ -31,15 +31,13 @@ use otpsim_sims::registry;
 /// The check every hard scenario ends with.
 const CHECK: &str = "[check]\nsettle = \"40s\"\n";
 
-/// The hard scenarios: (title, file text without the common part). Each names in
-/// `reached` the point that marks its flawed path; one without `reached` has no point
-/// apart from the violation itself (four restarts within production's window are the
-/// flaw's damage). Lenient supervision needs a burst: random crashes about every 3.1 s
-/// rarely put four inside 5 s, and explore's "the same fault again, next to it" does.
-const HARD: &[(&str, &str)] = &[
-    (
-        "lenient supervision: four restarts of one agent inside production's 5 s window",
-        r#"name = "hard-lenient-supervision"
+/// The lenient-supervision scenario: no point apart from the violation itself (four
+/// restarts within production's window are the flaw's damage). It needs a burst: random
+/// crashes about every 3.1 s rarely put four inside 5 s, and explore's "the same fault
+/// again, next to it" does.
+const LENIENT: (&str, &str) = (
+    "lenient supervision: four restarts of one agent inside production's 5 s window",
+    r#"name = "hard-lenient-supervision"
 flaws = ["lenient_supervision"]
 [system]
 nodes = 2
@@ -54,38 +52,50 @@ process_crash = { every = "3100ms", targets = ["task_agent/1"] }
 [expect]
 violation = "restart_intensity"
 "#,
-    ),
+);
+
+/// The breaker scenarios: (title, flaw, buffer size, violation, the point that marks
+/// the flawed path). Each is [`BREAKER`] with these filled in.
+const BREAKER_FLAWS: &[(&str, &str, u32, &str, &str)] = &[
     (
         "lifo drain: a breaker opened by a one-way partition replays a backlog of two",
-        r#"name = "hard-lifo-drain"
-flaws = ["lifo_drain"]
-{BREAKER}buffer_max_size = 4
-[expect]
-violation = "fifo_delivery"
-reached = ["manager.replay_with_backlog"]
-"#,
+        "lifo_drain",
+        4,
+        "fifo_delivery",
+        "manager.replay_with_backlog",
     ),
     (
         "replay drops: a breaker's replay fails because its partition outlasts the reset",
-        r#"name = "hard-replay-drops"
-flaws = ["replay_drops"]
-{BREAKER}buffer_max_size = 4
-[expect]
-violation = "buffer_drained"
-reached = ["manager.replay_failed"]
-"#,
+        "replay_drops",
+        4,
+        "buffer_drained",
+        "manager.replay_failed",
     ),
     (
         "buffer overflow crash: a breaker's buffer overflows while its partition lasts",
-        r#"name = "hard-buffer-overflow-crash"
-flaws = ["buffer_overflow_crash"]
-{BREAKER}buffer_max_size = 2
-[expect]
-violation = "buffer_drained"
-reached = ["manager.buffer_overflow"]
-"#,
+        "buffer_overflow_crash",
+        2,
+        "buffer_drained",
+        "manager.buffer_overflow",
     ),
 ];
+
+/// The hard scenarios as (title, whole file text).
+fn hard_scenarios() -> Vec<(&'static str, String)> {
+    let (title, text) = LENIENT;
+    let mut all = vec![(title, format!("{text}{CHECK}"))];
+    for &(title, flaw, buffer, violation, point) in BREAKER_FLAWS {
+        let name = flaw.replace('_', "-");
+        all.push((
+            title,
+            format!(
+                "name = \"hard-{name}\"\nflaws = [\"{flaw}\"]\n{BREAKER}buffer_max_size = {buffer}\n\
+                 [expect]\nviolation = \"{violation}\"\nreached = [\"{point}\"]\n{CHECK}"
+            ),
+        ));
+    }
+    all
+}
 
 /// The part the breaker scenarios share: tasks routed over two nodes, short one-way
 /// partitions (rarely long enough for three route failures in a row, the breaker's
@@ -136,8 +146,7 @@ fn main() -> ExitCode {
         options.explorations
     );
     println!("|---|---|---|---|---|---|---|");
-    for (title, text) in HARD {
-        let text = format!("{}{CHECK}", text.replace("{BREAKER}", BREAKER));
+    for (title, text) in hard_scenarios() {
         let scenario = match registry::load_text(Path::new("hard.toml"), &text) {
             Ok(scenario) => scenario,
             Err(e) => {

@@ -10,7 +10,9 @@
 //!
 //! Environment: `OTPSIM_SEEDS=N` runs the first N seeds of every scenario (for a flaw
 //! scenario, N is its detection window); `OTPSIM_SEED=S` runs exactly seed S (and wins
-//! over `OTPSIM_SEEDS`).
+//! over `OTPSIM_SEEDS`); `OTPSIM_REGRESSIONS=off` neither tries nor records regression
+//! seeds, as mutation testing needs: a mutant's failing seeds are the mutant's, and
+//! recording them would change what the suite runs for every later mutant.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use otpsim_harness::regressions::record_regressions;
 use otpsim_harness::seeds::ShardOf;
-use otpsim_harness::suite::{run_scenario, seed_plan, SeedChoice};
+use otpsim_harness::suite::{fresh_seed_plan, run_scenario, seed_plan, SeedChoice};
 use otpsim_harness::tally::Tally;
 use otpsim_harness::{default_jobs, RunConfig, Stopwatch};
 use otpsim_sims::registry;
@@ -58,6 +60,11 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
+/// False when `OTPSIM_REGRESSIONS=off`: regression seeds are neither tried nor recorded.
+fn regressions_on() -> bool {
+    std::env::var("OTPSIM_REGRESSIONS").map_or(true, |value| value.trim() != "off")
+}
+
 /// The seeds the environment asks for.
 fn seed_choice() -> Result<SeedChoice, String> {
     let number = |var: &str| -> Result<Option<u64>, String> {
@@ -87,7 +94,12 @@ fn trial_name(root: &Path, file: &Path) -> String {
 /// Runs one scenario file over its seeds and judges it.
 fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
     let scenario = registry::load(file).map_err(|e| Failed::from(e.to_string()))?;
-    let plan = seed_plan(scenario.as_ref(), choice, ShardOf::WHOLE).map_err(|e| Failed::from(e.to_string()))?;
+    let regressions = regressions_on();
+    let plan = if regressions {
+        seed_plan(scenario.as_ref(), choice, ShardOf::WHOLE).map_err(|e| Failed::from(e.to_string()))?
+    } else {
+        fresh_seed_plan(scenario.as_ref(), choice, ShardOf::WHOLE)
+    };
     let seeds: Vec<u64> = plan.iter().collect();
     let stopwatch = Stopwatch::start();
     let report = run_scenario(scenario.as_ref(), &seeds, &RunConfig::default().jobs(default_jobs()));
@@ -100,12 +112,17 @@ fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
         return Ok(());
     }
     let failures: Vec<(u64, String)> = tally.failures().iter().map(|f| (f.seed, f.reason.clone())).collect();
-    let recorded = record_regressions(file, &failures);
+    let recorded = regressions.then(|| record_regressions(file, &failures));
     // The same report `otpsim run` prints: verdict, violations with their evidence, the
     // plan's summary and file, and the replay command.
-    let mut message = cli::output::scenario(scenario.as_ref(), &tally, stopwatch.elapsed(), recorded.is_ok());
-    if let Err(e) = recorded {
-        let _ = write!(message, "\ncannot record the failing seeds as regressions: {e}");
+    let mut message =
+        cli::output::scenario(scenario.as_ref(), &tally, stopwatch.elapsed(), matches!(recorded, Some(Ok(_))));
+    match recorded {
+        Some(Err(e)) => {
+            let _ = write!(message, "\ncannot record the failing seeds as regressions: {e}");
+        }
+        None => message.push_str("\n(OTPSIM_REGRESSIONS=off: the failing seeds were not recorded)"),
+        Some(Ok(_)) => {}
     }
     Err(message.into())
 }

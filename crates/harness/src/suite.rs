@@ -144,12 +144,25 @@ pub fn seed_plan(
     choice: &SeedChoice,
     shard: ShardOf,
 ) -> Result<SeedPlan, RegressionError> {
+    if matches!(choice, SeedChoice::One(_)) {
+        return Ok(plan_with(scenario, choice, shard, &[]));
+    }
+    Ok(plan_with(scenario, choice, shard, &read_regressions(scenario.path())?))
+}
+
+/// The seeds a run of `scenario` covers without its regression seeds: what the code
+/// alone is judged on, as mutation testing needs (a mutant's failing seeds are its own).
+pub fn fresh_seed_plan(scenario: &dyn BoundScenario, choice: &SeedChoice, shard: ShardOf) -> SeedPlan {
+    plan_with(scenario, choice, shard, &[])
+}
+
+fn plan_with(scenario: &dyn BoundScenario, choice: &SeedChoice, shard: ShardOf, regressions: &[u64]) -> SeedPlan {
     let count = match choice {
-        SeedChoice::One(seed) => return Ok(SeedPlan::one(*seed)),
+        SeedChoice::One(seed) => return SeedPlan::one(*seed),
         SeedChoice::Count(n) => *n,
         SeedChoice::Default => scenario.expect().map_or(scenario.seeds(), |e| e.within_seeds),
     };
-    Ok(SeedPlan::new(&read_regressions(scenario.path())?, count, shard))
+    SeedPlan::new(regressions, count, shard)
 }
 
 /// Runs `seeds` of `scenario` with `config` (its time limit comes from the scenario).
