@@ -75,7 +75,7 @@ impl<'a> Causality<'a> {
             }
             for (key, value) in &e.fields {
                 if is_pid(value) && !(delayed && key == field::FROM) {
-                    history.entry(value.as_str()).or_default().push((e.time, k));
+                    history.entry(value).or_default().push((e.time, k));
                 }
             }
             preds.sort_unstable();
@@ -125,12 +125,8 @@ impl<'a> Causality<'a> {
         let Some(&last) = positions.iter().max() else {
             return Vec::new();
         };
-        let pids: BTreeSet<&str> = positions
-            .iter()
-            .flat_map(|&k| self.events[k as usize].fields.values())
-            .filter(|v| is_pid(v))
-            .map(String::as_str)
-            .collect();
+        let pids: BTreeSet<&str> =
+            positions.iter().flat_map(|&k| self.events[k as usize].fields.values()).filter(|v| is_pid(v)).collect();
         self.events[last as usize + 1..]
             .iter()
             .take_while(|e| e.time <= until)
@@ -170,9 +166,9 @@ fn timelines(e: &TraceEvent, delayed: bool, work_fields: &[&str]) -> Vec<String>
     for (key, value) in &e.fields {
         if is_pid(value) {
             if !(delayed && key == field::FROM) {
-                out.push(value.clone());
+                out.push(value.to_owned());
             }
-        } else if key == field::MONITOR || work_fields.contains(&key.as_str()) {
+        } else if key == field::MONITOR || work_fields.contains(&key) {
             out.push(format!("{key}:{value}"));
         }
     }

@@ -11,7 +11,6 @@
 //! when the run's checks need them; text lines are made only when asked (the
 //! determinism check and trace export need them; a passing run needs none).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -24,7 +23,7 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
 use crate::invariant::runtime::RuntimeFold;
-use crate::invariant::{EventView, TraceEvent};
+use crate::invariant::{EventView, Fields, TraceEvent};
 use crate::kind_counts::KindCounts;
 use crate::watchdog::Watchdog;
 
@@ -206,7 +205,7 @@ impl Recording {
     fn record(&mut self, event: &Event<'_>) {
         self.scratch.clear();
         self.fields.clear();
-        event.record(&mut Fields { scratch: &mut self.scratch, fields: &mut self.fields });
+        event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields });
         if let Some(pid) = self.spans.current() {
             let start = self.scratch.len();
             self.scratch.push_str(pid);
@@ -274,20 +273,12 @@ impl EventView for Current<'_> {
     }
 
     fn to_event(&self) -> TraceEvent {
-        let mut fields = BTreeMap::new();
-        let mut order = Vec::with_capacity(self.fields.len());
-        for (name, range) in self.fields.iter().filter(|(name, _)| *name != "event") {
-            if fields.insert((*name).to_owned(), self.text[range.clone()].to_owned()).is_none() {
-                order.push(Cow::Borrowed(*name));
-            }
-        }
         TraceEvent {
             index: self.index,
             time: self.time.unwrap_or_default(),
             target: self.target.to_owned(),
             kind: self.kind.to_owned(),
-            fields,
-            order,
+            fields: Fields::from_ranges(self.text, self.fields),
             timed: self.time.is_some(),
         }
     }
@@ -490,12 +481,12 @@ impl Visit for PidField {
 }
 
 /// Collects an event's fields: each value written once into `scratch`.
-struct Fields<'a> {
+struct FieldVisitor<'a> {
     scratch: &'a mut String,
     fields: &'a mut Vec<(&'static str, Range<usize>)>,
 }
 
-impl Fields<'_> {
+impl FieldVisitor<'_> {
     fn push(&mut self, field: &Field, value: impl fmt::Display) {
         let start = self.scratch.len();
         let _ = write!(self.scratch, "{value}");
@@ -503,7 +494,7 @@ impl Fields<'_> {
     }
 }
 
-impl Fields<'_> {
+impl FieldVisitor<'_> {
     /// Writes an integer in decimal without going through `fmt` (numbers are most of
     /// a trace's fields).
     fn push_integer(&mut self, field: &Field, negative: bool, mut value: u64) {
@@ -535,7 +526,7 @@ impl fmt::Display for AsDebug<'_> {
     }
 }
 
-impl Visit for Fields<'_> {
+impl Visit for FieldVisitor<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         let start = self.scratch.len();
         self.scratch.push_str(value);

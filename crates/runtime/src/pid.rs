@@ -11,7 +11,10 @@ pub struct NodeId(pub u32);
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "n{}", self.0)
+        let mut text = Text::default();
+        text.push(b"n");
+        text.number(u64::from(self.0));
+        f.write_str(text.as_str())
     }
 }
 
@@ -39,7 +42,15 @@ impl Pid {
 
 impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{}.{}.{}>", self.node.0, self.serial, self.incarnation)
+        let mut text = Text::default();
+        text.push(b"<");
+        text.number(u64::from(self.node.0));
+        text.push(b".");
+        text.number(self.serial);
+        text.push(b".");
+        text.number(u64::from(self.incarnation));
+        text.push(b">");
+        f.write_str(text.as_str())
     }
 }
 
@@ -49,7 +60,52 @@ pub struct Ref(pub u64);
 
 impl fmt::Display for Ref {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#Ref<{}>", self.0)
+        let mut text = Text::default();
+        text.push(b"#Ref<");
+        text.number(self.0);
+        text.push(b">");
+        f.write_str(text.as_str())
+    }
+}
+
+/// An id's text, put together in a buffer on the stack and handed to the formatter
+/// in one piece: ids are most of a trace's text, and `write!` with several numbers
+/// costs several times more.
+struct Text {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text { bytes: [0; 48], len: 0 }
+    }
+}
+
+impl Text {
+    fn push(&mut self, ascii: &[u8]) {
+        self.bytes[self.len..self.len + ascii.len()].copy_from_slice(ascii);
+        self.len += ascii.len();
+    }
+
+    /// Appends `value` in decimal.
+    fn number(&mut self, mut value: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..]);
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII is ever pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
 }
 
@@ -63,5 +119,8 @@ mod tests {
         let b = Pid { serial: 8, node: NodeId(0), incarnation: 0 };
         assert_eq!(a.to_string(), "<2.7.1>");
         assert!(a < b);
+        let widest = Pid { serial: u64::MAX, node: NodeId(u32::MAX), incarnation: u32::MAX };
+        assert_eq!(widest.to_string(), format!("<{}.{}.{}>", u32::MAX, u64::MAX, u32::MAX));
+        assert_eq!((NodeId(0).to_string(), Ref(u64::MAX).to_string()), ("n0".into(), format!("#Ref<{}>", u64::MAX)));
     }
 }

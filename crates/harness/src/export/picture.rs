@@ -103,7 +103,7 @@ impl Picture {
         let mut exits: BTreeMap<&str, (u64, String)> = BTreeMap::new();
         for e in events {
             for value in e.fields.values().filter(|v| is_pid(v)) {
-                first_seen.entry(value.as_str()).or_insert(ns(e));
+                first_seen.entry(value).or_insert(ns(e));
             }
             if e.kind == "exit" {
                 if let (Some(pid), Some(reason)) = (e.get("pid"), e.get("reason")) {
@@ -186,7 +186,7 @@ fn mark_of(e: &TraceEvent, kind: &str, lane: &dyn Fn(&str) -> Option<usize>) -> 
         "partition" | "partition_one_way" => ("partition", None, None),
         "heal" => ("heal", None, None),
         _ if e.target != "otpsim" => {
-            let first_pid = e.fields.iter().find(|(_, v)| is_pid(v)).map(|(key, _)| key.as_str());
+            let first_pid = e.fields.iter().find(|(_, v)| is_pid(v)).map(|(key, _)| key);
             let process = lane("by").or_else(|| first_pid.and_then(lane));
             ("event", Some(process?), None)
         }

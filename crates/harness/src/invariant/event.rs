@@ -2,9 +2,10 @@
 //! a trace is written or evidence printed ([`TraceEvent::line`]).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
+
+use super::Fields;
 
 /// One event of a run's trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,9 +19,7 @@ pub struct TraceEvent {
     /// The `event` field.
     pub kind: String,
     /// Every other field.
-    pub fields: BTreeMap<String, String>,
-    /// The fields' names in the order they were emitted, for the text line.
-    pub(crate) order: Vec<Cow<'static, str>>,
+    pub fields: Fields,
     /// False for an event emitted outside a simulation (its line shows `-` for the time).
     pub(crate) timed: bool,
 }
@@ -66,19 +65,16 @@ impl EventView for TraceEvent {
 impl TraceEvent {
     /// An event at `index` and `time` with `fields` (besides `event = kind`) in order.
     pub fn new(index: usize, time: Duration, target: &str, kind: &str, fields: &[(&'static str, &str)]) -> Self {
-        let mut map = BTreeMap::new();
-        let mut order = Vec::with_capacity(fields.len());
+        let mut map = Fields::default();
         for &(name, value) in fields.iter().filter(|(name, _)| *name != "event") {
-            if map.insert(name.to_owned(), value.to_owned()).is_none() {
-                order.push(Cow::Borrowed(name));
-            }
+            map.push(Cow::Borrowed(name), value);
         }
-        TraceEvent { index, time, target: target.to_owned(), kind: kind.to_owned(), fields: map, order, timed: true }
+        TraceEvent { index, time, target: target.to_owned(), kind: kind.to_owned(), fields: map, timed: true }
     }
 
     /// A field's value.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.get(key).map(String::as_str)
+        self.fields.get(key)
     }
 
     /// The event as one canonical line:
@@ -95,10 +91,8 @@ impl TraceEvent {
         if !self.kind.is_empty() {
             push_field(&mut line, "event", &self.kind);
         }
-        for key in &self.order {
-            if let Some(value) = self.fields.get(key.as_ref()) {
-                push_field(&mut line, key, value);
-            }
+        for (key, value) in self.fields.in_emitted_order() {
+            push_field(&mut line, key, value);
         }
         line
     }
@@ -108,22 +102,20 @@ impl TraceEvent {
         let (time, rest) = line.split_once(' ')?;
         let time = parse_time(time)?;
         let (target, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        let mut fields = BTreeMap::new();
-        let mut order = Vec::new();
+        let mut fields = Fields::default();
+        let mut kind = String::new();
         while !rest.is_empty() {
             let (key, after) = rest.split_once('=')?;
             let (value, after) =
                 if let Some(quoted) = after.strip_prefix('"') { unquote(quoted)? } else { token(after) };
-            let key = key.trim().to_owned();
-            if key != "event" && !fields.contains_key(&key) {
-                order.push(Cow::Owned(key.clone()));
+            match key.trim() {
+                "event" => kind = value,
+                key => fields.push(Cow::Owned(key.to_owned()), &value),
             }
-            fields.insert(key, value);
             rest = after.trim_start();
         }
-        let kind = fields.remove("event").unwrap_or_default();
         let timed = !line.starts_with('-');
-        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, order, timed })
+        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, timed })
     }
 
     /// Reads every line of a trace; lines that do not parse are skipped.

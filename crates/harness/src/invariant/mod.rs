@@ -7,6 +7,7 @@
 
 mod defects_crash;
 mod event;
+mod fields;
 mod no_orphan_processes;
 mod restart_intensity;
 pub mod runtime;
@@ -14,6 +15,7 @@ mod violation;
 
 pub use defects_crash::defects_crash;
 pub use event::{EventView, TraceEvent};
+pub use fields::Fields;
 pub use no_orphan_processes::no_orphan_processes;
 pub use restart_intensity::restart_intensity;
 pub use violation::Violation;

@@ -2,12 +2,13 @@
 //! each exactly once, and a completed one persisted all of them with their results.
 //!
 //! Always holds: a workflow's `step_done` events name steps 0, 1, 2, … in that order,
-//! none twice, and step k starts (`step_run`) only after step k-1 is done. Eventually
+//! none twice, step k starts (`step_run`) only after step k-1 is done, and no step is
+//! done that never started (a result nothing computed). Eventually
 //! holds: a workflow that ended completed persisted every step of its plan and
 //! recorded (`workflow_results`) exactly the results the sim's
 //! [`oracle`](super::super::oracle) gives for them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use otpsim_foundation::events::{field, kind};
 use otpsim_foundation::workflow::WorkflowStatus;
@@ -21,6 +22,7 @@ const NAME: &str = "workflows_finish";
 /// One workflow's steps as the trace shows them.
 #[derive(Default)]
 struct Steps<'a> {
+    started: BTreeSet<usize>,
     done: Vec<usize>,
     results: Option<&'a TraceEvent>,
 }
@@ -37,6 +39,9 @@ pub fn workflow_steps(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
             _ => continue,
         };
         let next = steps.done.len();
+        if let (kind::STEP_RUN, Some(step)) = (e.kind.as_str(), step) {
+            steps.started.insert(step);
+        }
         let problem = match (e.kind.as_str(), step) {
             (kind::STEP_RUN, Some(step)) if step > next => {
                 Some(format!("started step {step} before step {next} was done"))
@@ -47,7 +52,7 @@ pub fn workflow_steps(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
             }
             (kind::STEP_DONE, Some(step)) => {
                 steps.done.push(step);
-                None
+                (!steps.started.contains(&step)).then(|| format!("persisted step {step}, which never started"))
             }
             (kind::WORKFLOW_RESULTS, _) => {
                 steps.results = Some(e);
@@ -156,6 +161,17 @@ mod tests {
         let e = history(&["1.300000000s otpsim::foundation event=step_done workflow=1 step=0".to_owned()]);
         let v = workflow_steps(&completed_with_two_steps(), &e);
         assert!(v[0].message.contains("persisted step 0 where step 1 was due"), "{}", v[0]);
+    }
+
+    #[test]
+    fn a_step_done_that_never_started_is_flagged() {
+        let e = history(&[
+            "1.400000000s otpsim::foundation event=step_done workflow=1 step=1".to_owned(),
+            results_line(&oracle_results()),
+        ]);
+        let v = workflow_steps(&completed_with_two_steps(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("persisted step 1, which never started"), "{}", v[0]);
     }
 
     #[test]

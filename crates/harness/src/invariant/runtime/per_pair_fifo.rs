@@ -10,6 +10,7 @@
 //! The earlier delivery in a violation's evidence is written from what was kept (its
 //! id, pair, time and trace number).
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -35,9 +36,44 @@ pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
 /// Delivery order per pair, folded event by event.
 #[derive(Debug, Default)]
 pub struct PerPairFifo {
-    /// Sender -> receiver -> last delivery.
-    last: BTreeMap<String, BTreeMap<String, Last>>,
+    /// (Sender, receiver) -> last delivery.
+    last: BTreeMap<(Who, Who), Last>,
     violations: Vec<Violation>,
+}
+
+/// A sender or receiver as the fold keys it: a pid by its three numbers, read from its
+/// text `<node.serial.incarnation>` once, so a lookup compares integers, not strings
+/// (this fold sees every delivery); any other text as itself.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Pid(u128),
+    Text(String),
+}
+
+impl Who {
+    fn of(text: &str) -> Who {
+        pid_numbers(text).map_or_else(|| Who::Text(text.to_owned()), Who::Pid)
+    }
+}
+
+/// A pid's node, serial and incarnation packed in one number, if `text` is a pid.
+fn pid_numbers(text: &str) -> Option<u128> {
+    let inner = text.strip_prefix('<')?.strip_suffix('>')?;
+    let mut parts = inner.split('.');
+    let mut number = || -> Option<u64> {
+        let part = parts.next()?;
+        // `parse` takes a leading `+` or `0`; a pid's text never has one, and two
+        // texts must never share a key.
+        if part.starts_with('+') || (part.len() > 1 && part.starts_with('0')) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let (node, serial, incarnation) = (number()?, number()?, number()?);
+    if parts.next().is_some() || node > u64::from(u32::MAX) || incarnation > u64::from(u32::MAX) {
+        return None;
+    }
+    Some(u128::from(node) << 96 | u128::from(incarnation) << 64 | u128::from(serial))
 }
 
 impl PerPairFifo {
@@ -52,20 +88,17 @@ impl PerPairFifo {
             return;
         };
         let now = Last { id, index: e.index(), time: e.time() };
-        let receivers = match self.last.get_mut(from) {
-            Some(receivers) => receivers,
-            None => self.last.entry(from.to_owned()).or_default(),
-        };
-        match receivers.get_mut(to) {
-            Some(before) if id < before.id => {
+        match self.last.entry((Who::of(from), Who::of(to))) {
+            Entry::Occupied(before) if id < before.get().id => {
+                let before = before.get();
                 let earlier = delivery(*before, from, to);
                 let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
                 let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
                 self.violations.push(v.evidence([&earlier, &e.to_event()]));
             }
-            Some(before) => *before = now,
-            None => {
-                receivers.insert(to.to_owned(), now);
+            Entry::Occupied(mut before) => *before.get_mut() = now,
+            Entry::Vacant(pair) => {
+                pair.insert(now);
             }
         }
     }
@@ -112,5 +145,24 @@ mod tests {
         assert!(v[0].message.contains("#3 from <0.1.0> to <0.2.0> arrived after #5"), "{}", v[0]);
         assert_eq!(v[0].evidence_indices(), [1, 2]);
         assert!(v[0].evidence[0].ends_with("event=deliver msg=5 from=<0.1.0> to=<0.2.0>"), "{}", v[0].evidence[0]);
+    }
+
+    #[test]
+    fn pairs_are_told_apart_by_every_number_of_their_pids_and_by_other_text() {
+        let v = check(&[
+            "1.000000000s otpsim event=deliver msg=5 from=<0.1.0> to=<0.2.0> kind=info",
+            "1.000000000s otpsim event=deliver msg=4 from=<0.1.1> to=<0.2.0> kind=info",
+            "1.000000000s otpsim event=deliver msg=3 from=<1.1.0> to=<0.2.0> kind=info",
+            "1.000000000s otpsim event=deliver msg=2 from=<0.1.0> to=<0.2.1> kind=info",
+            "1.000000000s otpsim event=deliver msg=1 from=<0.1.0>x to=<0.2.0> kind=info",
+            "1.100000000s otpsim event=deliver msg=0 from=<0.1.0>x to=<0.2.0> kind=info",
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("#0 from <0.1.0>x to <0.2.0> arrived after #1"), "{}", v[0]);
+        assert_eq!(pid_numbers("<+1.2.3>"), None);
+        assert_eq!(pid_numbers("<01.2.3>"), None);
+        assert_eq!(pid_numbers("<0.10.3>"), Some(3 << 64 | 10));
+        assert_eq!(pid_numbers("<1.2.3.4>"), None);
+        assert_eq!(pid_numbers("<4294967296.2.3>"), None);
     }
 }

@@ -14,6 +14,7 @@
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
 //! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
 //!   give-up time), against the sim's own oracle;
+//! - `task_breakers`: `breaker_reset` of the agents' task breakers;
 //! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
@@ -23,6 +24,7 @@ mod buffers;
 mod restarts;
 mod retries;
 mod routing;
+mod task_breakers;
 
 use std::collections::BTreeMap;
 
@@ -48,6 +50,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(restarts::check(config, events));
     violations.extend(breaker_reset::check(config, events));
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
+    violations.extend(task_breakers::check(record, events));
     violations
 }
 
