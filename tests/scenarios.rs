@@ -12,10 +12,13 @@
 //! scenario, N is its detection window); `OTPSIM_SEED=S` runs exactly seed S (and wins
 //! over `OTPSIM_SEEDS`); `OTPSIM_REGRESSIONS=off` neither tries nor records regression
 //! seeds, as mutation testing needs: a mutant's failing seeds are the mutant's, and
-//! recording them would change what the suite runs for every later mutant.
+//! recording them would change what the suite runs for every later mutant;
+//! `OTPSIM_FAIL_FAST=1` fails every scenario after the first failing one at once, without
+//! running it (a mutation campaign only needs to know that the suite fails).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use otpsim_harness::regressions::record_regressions;
@@ -54,10 +57,25 @@ fn main() {
         .into_iter()
         .map(|file| {
             let choice = choice.clone();
-            Trial::test(trial_name(&root, &file), move || run(&file, &choice))
+            Trial::test(trial_name(&root, &file), move || {
+                if fail_fast() && FAILED.load(Ordering::Relaxed) {
+                    return Err("not run: an earlier scenario failed (OTPSIM_FAIL_FAST=1)".into());
+                }
+                let verdict = run(&file, &choice);
+                FAILED.fetch_or(verdict.is_err(), Ordering::Relaxed);
+                verdict
+            })
         })
         .collect();
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Set once a scenario failed, for `OTPSIM_FAIL_FAST`.
+static FAILED: AtomicBool = AtomicBool::new(false);
+
+/// True when `OTPSIM_FAIL_FAST=1`: the first failing scenario ends the suite.
+fn fail_fast() -> bool {
+    std::env::var("OTPSIM_FAIL_FAST").is_ok_and(|value| value.trim() == "1")
 }
 
 /// False when `OTPSIM_REGRESSIONS=off`: regression seeds are neither tried nor recorded.

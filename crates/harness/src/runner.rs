@@ -374,7 +374,15 @@ where
             limit.as_secs_f64()
         )),
         None if recorder.abandoned() => SeedOutcome::fail("interrupted: the seed was abandoned before its end"),
-        None => outcome,
+        None => match recorder.clock_stood() {
+            Some((at, events)) => SeedOutcome::fail(format!(
+                "livelock: the simulated clock stood still from {:.3}s: {events} events in less than {}s of \
+                 simulated time (no timer ever fired)",
+                at.as_secs_f64(),
+                crate::watchdog::STILL_SPAN.as_secs()
+            )),
+            None => outcome,
+        },
     };
     let (trace, events) = recorder.finish_with_events();
     let reached = coverage::take();

@@ -345,6 +345,12 @@ impl TraceRecorder {
         self.lock().watchdog.is_some_and(|w| w.expired())
     }
 
+    /// Where the watched recording's simulated clock stood still, and over how many
+    /// events, if it did (see [`crate::watchdog`]).
+    pub(crate) fn clock_stood(&self) -> Option<(Duration, u64)> {
+        self.lock().watchdog.and_then(|w| w.clock_stood())
+    }
+
     /// True if the watched recording was abandoned on a stop request.
     pub(crate) fn abandoned(&self) -> bool {
         self.lock().watchdog.is_some_and(|w| w.abandoned())

@@ -6,6 +6,13 @@
 //!   and the simulated clock is pushed beyond the seed's simulated-time limit, so madsim
 //!   stops the run at its next step, and the seed fails with a verdict naming the limit.
 //! - An interrupt, for a run that abandons its seed then (a replay): the same stop.
+//! - A standing clock: a system in a livelock at one simulated instant (a retry with no
+//!   backoff, messages bouncing between two processes) never lets a timer fire; the
+//!   clock only creeps by madsim's 50–100 ns per poll, never reaches the seed's limit,
+//!   and the seed would spin until the wall-time limit. [`STILL_EVENTS`] events within
+//!   [`STILL_SPAN`] of simulated time (a microsecond an event, on average) is far more
+//!   than a healthy run records: the same stop, and the seed fails saying where the
+//!   clock stood.
 //! - Finished tasks: madsim remembers every task a node ever spawned until the node is
 //!   killed; a long run spawns millions (one per timer). Asking madsim to count its
 //!   tasks makes it drop the finished ones, so memory does not grow with simulated time.
@@ -18,6 +25,13 @@ use std::time::Duration;
 const EVENTS_PER_CLOCK_CHECK: u64 = 1 << 10;
 /// Events between two sweeps of madsim's finished tasks.
 const EVENTS_PER_SWEEP: u64 = 1 << 16;
+
+/// Events within [`STILL_SPAN`] of simulated time that mean the clock stands still:
+/// ten times what the largest scenario of the suite records in its whole run.
+pub(crate) const STILL_EVENTS: u64 = 1_000_000;
+/// The simulated time that must pass over [`STILL_EVENTS`] events for the clock to count
+/// as moving (a clock that only creeps, 50–100 ns a poll, covers a tenth of it).
+pub(crate) const STILL_SPAN: Duration = Duration::from_secs(1);
 
 /// How often the wall clock ticks.
 const TICK: Duration = Duration::from_millis(100);
@@ -50,6 +64,34 @@ pub(crate) struct Watchdog {
     expired: bool,
     abandon_on_stop: bool,
     abandoned: bool,
+    clock: Stillness,
+}
+
+/// Whether simulated time moves: the moment and event count it was last seen moving.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stillness {
+    since: Duration,
+    since_events: u64,
+    /// Set once the clock stood still: where, and over how many events.
+    stood: Option<(Duration, u64)>,
+}
+
+impl Stillness {
+    /// Looks at the simulated clock, `now`, after `events` events; true once it has
+    /// stood still (moved less than [`STILL_SPAN`]) over [`STILL_EVENTS`] events.
+    pub(crate) fn look(&mut self, events: u64, now: Duration) -> bool {
+        if now >= self.since + STILL_SPAN || now < self.since {
+            (self.since, self.since_events) = (now, events);
+        } else if events - self.since_events >= STILL_EVENTS {
+            self.stood = Some((self.since, events - self.since_events));
+        }
+        self.stood.is_some()
+    }
+
+    /// Where the clock stood, and over how many events, if it did.
+    pub(crate) fn stood(&self) -> Option<(Duration, u64)> {
+        self.stood
+    }
 }
 
 impl Watchdog {
@@ -59,7 +101,16 @@ impl Watchdog {
     pub(crate) fn new(wall_limit: Option<Duration>, sim_limit: Duration) -> Self {
         // Without a limit the clock thread is not needed (a library user may never start it).
         let started = if wall_limit.is_some() { wall_ticks() } else { 0 };
-        Watchdog { started, wall_limit, sim_limit, events: 0, expired: false, abandon_on_stop: false, abandoned: false }
+        Watchdog {
+            started,
+            wall_limit,
+            sim_limit,
+            events: 0,
+            expired: false,
+            abandon_on_stop: false,
+            abandoned: false,
+            clock: Stillness::default(),
+        }
     }
 
     /// The same watchdog, also stopping the run once a [`stop`](crate::stop) is asked for.
@@ -78,10 +129,18 @@ impl Watchdog {
         self.expired
     }
 
+    /// Where the simulated clock stood still, and over how many events, if it did.
+    pub(crate) fn clock_stood(&self) -> Option<(Duration, u64)> {
+        self.clock.stood()
+    }
+
     /// Counts one event; returns what to do now (outside the recorder's lock).
     pub(crate) fn on_event(&mut self) -> Chore {
         self.events += 1;
-        let checking = self.events.is_multiple_of(EVENTS_PER_CLOCK_CHECK) && !self.expired && !self.abandoned;
+        let checking = self.events.is_multiple_of(EVENTS_PER_CLOCK_CHECK)
+            && !self.expired
+            && !self.abandoned
+            && self.clock.stood().is_none();
         if checking && self.abandon_on_stop && crate::stop::requested() {
             self.abandoned = true;
             return Chore::Stop(self.sim_limit);
@@ -90,6 +149,10 @@ impl Watchdog {
             let elapsed = || TICK * u32::try_from(wall_ticks() - self.started).unwrap_or(u32::MAX);
             if self.wall_limit.is_some_and(|limit| elapsed() > limit) {
                 self.expired = true;
+                return Chore::Stop(self.sim_limit);
+            }
+            let now = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
+            if now.is_some_and(|now| self.clock.look(self.events, now)) {
                 return Chore::Stop(self.sim_limit);
             }
         }
@@ -166,5 +229,34 @@ mod tests {
         let stops: Vec<Chore> = (0..3 * EVENTS_PER_CLOCK_CHECK).map(|_| hasty.on_event()).collect();
         assert_eq!(stops.iter().filter(|c| matches!(c, Chore::Stop(_))).count(), 1);
         assert!(hasty.expired());
+    }
+
+    #[test]
+    fn a_clock_standing_still_over_too_many_events_is_caught() {
+        let mut clock = Stillness::default();
+        let step = EVENTS_PER_CLOCK_CHECK;
+        let at = Duration::from_secs(30);
+        assert!(STILL_SPAN < at, "the clock moved from zero to {at:?}");
+        assert!(!clock.look(step, at));
+        let mut events = step;
+        // Time creeps by 100 ns an event, as madsim's polls move it: still standing.
+        while !clock.look(events, at + Duration::from_nanos(100 * (events - step))) {
+            events += step;
+            assert!(events <= STILL_EVENTS + 2 * step, "never caught");
+        }
+        assert_eq!(clock.stood(), Some((at, events - step)));
+    }
+
+    #[test]
+    fn a_clock_that_moves_however_busy_is_never_caught() {
+        let mut clock = Stillness::default();
+        let step = EVENTS_PER_CLOCK_CHECK;
+        // A busy run: a whole span every STILL_EVENTS / 2 events, for many spans.
+        for i in 0..(8 * STILL_EVENTS / step) {
+            let events = i * step;
+            let now = STILL_SPAN * u32::try_from(events / (STILL_EVENTS / 2)).unwrap();
+            assert!(!clock.look(events, now), "caught at {events} events, {now:?}");
+        }
+        assert_eq!(clock.stood(), None);
     }
 }

@@ -69,4 +69,7 @@ pub struct Record {
     pub end: Duration,
     /// The scenario's `check.settle` (the liveness verdict suggests a longer one).
     pub settle: Duration,
+    /// The seed's network lost, duplicated or delayed messages (or forced fates on
+    /// some): faults the checkers' events do not keep.
+    pub network_faults: bool,
 }

@@ -83,6 +83,11 @@ pub async fn observe(cluster: &Cluster, run: &Run<'_, Foundation>, running: Runn
     let timeout = run.scenario.workload.request_timeout.0;
     let mut record = read_end_state(cluster, clients, config, layout, plan, history, timeout).await;
     record.settle = run.scenario.check.settle.0;
+    let plan = run.plan;
+    record.network_faults = plan.message_loss > 0.0
+        || plan.message_duplication > 0.0
+        || plan.message_delay.is_some()
+        || !plan.message_fates.is_empty();
     record
 }
 
@@ -184,6 +189,7 @@ async fn read_end_state(
             tables: Default::default(),
             end: Duration::ZERO,
             settle: Duration::ZERO,
+            network_faults: false,
         };
         for id in record.history.submits.keys().copied().collect::<Vec<_>>() {
             let observed = match read(|| api::status(&ctx, id, timeout)).await {

@@ -3,7 +3,7 @@
 //! Eventually holds (after faults stop and breakers reset): the manager's buffers are
 //! empty, and every message that went into a buffer was replayed (or refused by its
 //! receiver and handed back to its sender), dropped by a counted
-//! overflow, or released because its receiver went down — none deleted silently
+//! overflow (the manager's `overflow_count` is the overflows it traced), or released because its receiver went down — none deleted silently
 //! (`replay_failed` with `kept=false`), lost in a crash of the manager on a defect of
 //! its own (a panic no injected fault caused), or left behind. Buffers lost when a
 //! fault kills the manager or its node are the fault's doing and are skipped, as is
@@ -76,7 +76,21 @@ pub fn buffer_drained(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
             _ => {}
         }
     }
-    if let Some((_, stats)) = &record.manager {
+    if let Some((manager, stats)) = &record.manager {
+        let me = manager.to_string();
+        let traced: Vec<&TraceEvent> = events
+            .iter()
+            .filter(|e| e.kind == kind::BUFFER_OVERFLOW && e.get(field::BY) == Some(me.as_str()))
+            .collect();
+        if traced.len() as u64 != stats.overflow_count {
+            let message = format!(
+                "manager {me} counts {} overflows, but its buffers dropped {} messages",
+                stats.overflow_count,
+                traced.len()
+            );
+            let shown = traced.iter().copied().take(5);
+            violations.push(Violation::new(NAME, record.end, message).id("pid", &me).evidence(shown));
+        }
         for (receiver, state) in stats.receivers.iter().filter(|(_, s)| s.buffer_len > 0) {
             let message =
                 format!("{} messages still buffered for {receiver} after the system settled", state.buffer_len);
@@ -103,6 +117,21 @@ mod tests {
             "2.000000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=2 seq=2",
         ]);
         assert!(buffer_drained(&r, &e).is_empty());
+    }
+
+    #[test]
+    fn an_overflow_count_that_is_not_the_traced_overflows_is_flagged() {
+        let (mut r, manager, _) = record_with_manager();
+        let overflow = format!(
+            "1.500000000s otpsim::foundation event=buffer_overflow receiver=<1.2.0> dropped=1 max=1 by={manager}"
+        );
+        let e = events(&[overflow.as_str()]);
+        r.manager.as_mut().unwrap().1.overflow_count = 1;
+        assert!(buffer_drained(&r, &e).is_empty(), "{:?}", buffer_drained(&r, &e));
+        r.manager.as_mut().unwrap().1.overflow_count = 0;
+        let v = buffer_drained(&r, &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("counts 0 overflows, but its buffers dropped 1"), "{}", v[0]);
     }
 
     #[test]

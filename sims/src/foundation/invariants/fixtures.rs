@@ -37,6 +37,7 @@ pub fn empty_record() -> Record {
         tables: Tables::default(),
         end: Duration::from_secs(60),
         settle: Duration::from_secs(30),
+        network_faults: false,
     }
 }
 

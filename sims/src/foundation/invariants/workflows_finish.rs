@@ -186,7 +186,9 @@ mod tests {
             vec![otpsim_foundation::workflow::StepSpec { work: std::time::Duration::from_secs(1), defect: false }; 4];
         // Two steps of other workflows done in the last 10 s of a run that ends at 60 s.
         let e = events(&[
+            "51.000000000s otpsim::foundation event=step_run workflow=2 step=0 host=<0.5.0>",
             "52.000000000s otpsim::foundation event=step_done workflow=2 step=0",
+            "56.000000000s otpsim::foundation event=step_run workflow=3 step=0 host=<0.6.0>",
             "57.000000000s otpsim::foundation event=step_done workflow=3 step=0",
         ]);
         let v = workflows_finish(&r, &e);

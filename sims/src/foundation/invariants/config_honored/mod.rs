@@ -7,7 +7,10 @@
 //!   task in hand may count more until it resumes); a breaker opens exactly at
 //!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
 //!   replay with at least that many);
+//! - `breaker_reset`: the manager's breaker stays open at least `breaker_reset`;
 //! - `buffers`: `buffer_max_size`;
+//! - `routing`: a task waits at the coordinator no longer than one round of offers
+//!   while an agent stands ready (paused and full agents are refused offers);
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
 //! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
 //!   give-up time), against the sim's own oracle;
@@ -16,9 +19,11 @@
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
 mod agents;
+mod breaker_reset;
 mod buffers;
 mod restarts;
 mod retries;
+mod routing;
 mod task_breakers;
 
 use std::collections::BTreeMap;
@@ -43,6 +48,8 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(agents::check(config, events, record.end));
     violations.extend(retries::check(record, events));
     violations.extend(restarts::check(config, events));
+    violations.extend(breaker_reset::check(config, events));
+    violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
     violations.extend(task_breakers::check(record, events));
     violations
 }
