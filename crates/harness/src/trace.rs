@@ -505,22 +505,13 @@ impl FieldVisitor<'_> {
 impl FieldVisitor<'_> {
     /// Writes an integer in decimal without going through `fmt` (numbers are most of
     /// a trace's fields).
-    fn push_integer(&mut self, field: &Field, negative: bool, mut value: u64) {
+    fn push_integer(&mut self, field: &Field, negative: bool, value: u64) {
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
         let start = self.scratch.len();
         if negative {
             self.scratch.push('-');
         }
-        self.scratch.extend(digits[at..].iter().map(|&d| char::from(d)));
+        self.scratch.extend(otpsim_runtime::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
         self.fields.push((field.name(), start..self.scratch.len()));
     }
 }

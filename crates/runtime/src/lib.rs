@@ -51,6 +51,7 @@ mod alarm;
 mod call;
 mod cluster;
 pub mod coverage;
+pub mod decimal;
 pub mod event;
 pub mod faults;
 pub mod gen_server;

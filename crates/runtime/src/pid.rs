@@ -114,18 +114,9 @@ impl Text {
     }
 
     /// Appends `value` in decimal.
-    fn number(&mut self, mut value: u64) {
+    fn number(&mut self, value: u64) {
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        self.push(&digits[at..]);
+        self.push(crate::decimal::digits(value, &mut digits));
     }
 
     fn as_str(&self) -> &str {
