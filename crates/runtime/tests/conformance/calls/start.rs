@@ -74,3 +74,52 @@ fn start_link_init_panic_returns_the_panic_and_takes_the_exit() {
         assert!(cluster.tables().links.is_empty() && cluster.tables().monitors.is_empty());
     });
 }
+
+/// A gen-server that records the plain messages it gets.
+struct Watchful {
+    infos: Log<String>,
+}
+
+impl GenServer for Watchful {
+    type Call = ();
+    type Reply = ();
+    type Cast = ();
+
+    async fn handle_call(&mut self, _ctx: &Ctx, _request: (), _from: ReplyTo) -> CallOutcome<()> {
+        CallOutcome::Reply(())
+    }
+
+    async fn handle_info(&mut self, _ctx: &Ctx, msg: Message) -> Flow {
+        self.infos.push(format!("{msg:?}"));
+        Flow::Continue
+    }
+}
+
+#[test]
+fn trapping_server_stops_on_its_parents_exit_only() {
+    // OTP's gen_server loop: an EXIT from the parent ends the server with the parent's
+    // reason; an EXIT from any other linked process is a message for `handle_info`.
+    sim(25, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let (infos, started) = (Log::new(), Log::new());
+        let (log, pid) = (infos.clone(), started.clone());
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let server = start_link(&ctx, ctx.node(), trapping(), move |c: &Ctx| {
+                c.spawn_link(|c| exit_after(c, 10, Reason::error("sibling crash")));
+                Ok(Watchful { infos: log })
+            })
+            .await
+            .expect("started");
+            pid.push(server);
+            exit_after(ctx, 100, Reason::error("parent gone")).await
+        });
+        wait_ms(50).await;
+        let server = started.items()[0];
+        assert!(cluster.is_alive(server), "another process's EXIT is only information");
+        let seen = infos.items();
+        assert!(matches!(&seen[..], [exit] if exit.contains("sibling crash")), "{seen:?}");
+        wait_ms(100).await;
+        assert!(!cluster.is_alive(server), "its parent's EXIT stops it");
+        assert_eq!(infos.len(), 1, "the parent's EXIT was not handed to handle_info");
+    });
+}
