@@ -107,10 +107,11 @@ mod tests {
         Config { breaker_reset: Duration::from_secs(5), ..Config::default() }
     }
 
-    /// Two agents up; agent 0's route is buffered at 2 s.
-    const SETUP: [&str; 3] = [
+    /// Two agents up; task 2 accepted; agent 0's route is buffered at 2 s.
+    const SETUP: [&str; 4] = [
         "0.100000000s otpsim event=register pid=<1.2.0> name=task_agent/0",
         "0.100000000s otpsim event=register pid=<2.2.0> name=task_agent/1",
+        "1.900000000s otpsim::foundation event=task_accepted task=2",
         "2.000000000s otpsim::foundation event=route_buffered task=1 agent=<1.2.0> by=<0.5.0>",
     ];
 
@@ -122,8 +123,7 @@ mod tests {
     #[test]
     fn new_tasks_that_go_elsewhere_or_come_back_later_hold() {
         let v = run(&[
-            // Routed before the coordinator learned: it stays with agent 0.
-            "1.900000000s otpsim::foundation event=task_accepted task=2",
+            // Task 2 was routed before the coordinator learned: it stays with agent 0.
             "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=2 seq=5",
             // A new task goes to agent 1; one after the reset may go to agent 0.
             "3.000000000s otpsim::foundation event=task_accepted task=3",
