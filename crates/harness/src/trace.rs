@@ -24,7 +24,7 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
 use crate::invariant::runtime::RuntimeFold;
-use crate::invariant::{EventView, Fields, TraceEvent};
+use crate::invariant::{parse_pid, EventView, Fields, TraceEvent};
 use crate::kind_counts::KindCounts;
 use crate::watchdog::Watchdog;
 
@@ -163,6 +163,8 @@ struct Recording {
     /// The current event's field values, back to back, and where each one is.
     scratch: String,
     fields: Vec<(&'static str, Range<usize>)>,
+    /// Each field's value as its emitter gave it, where that was a number.
+    raw: Vec<Raw>,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
     /// The runtime invariants, folded over every event as it is recorded.
@@ -174,20 +176,29 @@ struct Recording {
     spans: Spans,
 }
 
+/// A field's value as its emitter gave it, where that was a number: what the folds
+/// read ([`EventView::pid`], [`EventView::number`]) without going back to the text.
+#[derive(Clone, Copy, Debug)]
+enum Raw {
+    Text,
+    Number(u64),
+    Pid(Pid),
+}
+
 /// The process spans of one thread: which pid each open span carries, and which are
 /// entered (a process's task is being polled).
 #[derive(Default)]
 struct Spans {
     last_id: u64,
-    /// Span id -> (pid, handles to it).
-    open: BTreeMap<u64, (String, usize)>,
+    /// Span id -> (pid's text, pid if it was given as one, handles to it).
+    open: BTreeMap<u64, (String, Raw, usize)>,
     entered: Vec<u64>,
 }
 
 impl Spans {
     /// The pid of the innermost process running, if any.
-    fn current(&self) -> Option<&str> {
-        self.entered.iter().rev().find_map(|id| self.open.get(id)).map(|(pid, _)| pid.as_str())
+    fn current(&self) -> Option<(&str, Raw)> {
+        self.entered.iter().rev().find_map(|id| self.open.get(id)).map(|(pid, raw, _)| (pid.as_str(), *raw))
     }
 }
 
@@ -206,11 +217,13 @@ impl Recording {
     fn record(&mut self, event: &Event<'_>) {
         self.scratch.clear();
         self.fields.clear();
-        event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields });
-        if let Some(pid) = self.spans.current() {
+        self.raw.clear();
+        event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields, raw: &mut self.raw });
+        if let Some((pid, raw)) = self.spans.current() {
             let start = self.scratch.len();
             self.scratch.push_str(pid);
             self.fields.push(("by", start..self.scratch.len()));
+            self.raw.push(raw);
         }
         let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
         let target = event.metadata().target();
@@ -230,6 +243,7 @@ impl Recording {
             kind,
             text: &self.scratch,
             fields: &self.fields,
+            raw: &self.raw,
         };
         self.runtime.observe(&current);
         // A streamed line is made from the event and written at once, never kept.
@@ -253,6 +267,14 @@ struct Current<'a> {
     kind: &'a str,
     text: &'a str,
     fields: &'a [(&'static str, Range<usize>)],
+    raw: &'a [Raw],
+}
+
+impl Current<'_> {
+    /// Where the field `key` is (its last value, if written twice).
+    fn position(&self, key: &str) -> Option<usize> {
+        self.fields.iter().rposition(|(name, _)| *name == key)
+    }
 }
 
 impl EventView for Current<'_> {
@@ -270,7 +292,23 @@ impl EventView for Current<'_> {
 
     fn get(&self, key: &str) -> Option<&str> {
         // A field written twice holds its last value, as in a `TraceEvent`.
-        self.fields.iter().rev().find(|(name, _)| *name == key).map(|(_, range)| &self.text[range.clone()])
+        self.position(key).map(|at| &self.text[self.fields[at].1.clone()])
+    }
+
+    fn pid(&self, key: &str) -> Option<Pid> {
+        let at = self.position(key)?;
+        match self.raw[at] {
+            Raw::Pid(pid) => Some(pid),
+            _ => parse_pid(&self.text[self.fields[at].1.clone()]),
+        }
+    }
+
+    fn number(&self, key: &str) -> Option<u64> {
+        let at = self.position(key)?;
+        match self.raw[at] {
+            Raw::Number(n) => Some(n),
+            _ => self.text[self.fields[at].1.clone()].parse().ok(),
+        }
     }
 
     fn to_event(&self) -> TraceEvent {
@@ -406,17 +444,17 @@ impl Subscriber for TraceRecorder {
     }
 
     fn new_span(&self, span: &span::Attributes<'_>) -> span::Id {
-        let mut pid = PidField(String::new());
+        let mut pid = PidField(String::new(), Raw::Text);
         span.record(&mut pid);
         let mut recording = self.lock();
         let spans = &mut recording.spans;
         spans.last_id += 1;
-        spans.open.insert(spans.last_id, (pid.0, 1));
+        spans.open.insert(spans.last_id, (pid.0, pid.1, 1));
         span::Id::from_u64(spans.last_id)
     }
 
     fn clone_span(&self, id: &span::Id) -> span::Id {
-        if let Some((_, handles)) = self.lock().spans.open.get_mut(&id.into_u64()) {
+        if let Some((_, _, handles)) = self.lock().spans.open.get_mut(&id.into_u64()) {
             *handles += 1;
         }
         id.clone()
@@ -425,7 +463,7 @@ impl Subscriber for TraceRecorder {
     fn try_close(&self, id: span::Id) -> bool {
         let mut recording = self.lock();
         let spans = &mut recording.spans;
-        let Some((_, handles)) = spans.open.get_mut(&id.into_u64()) else {
+        let Some((_, _, handles)) = spans.open.get_mut(&id.into_u64()) else {
             return false;
         };
         *handles -= 1;
@@ -464,8 +502,8 @@ impl Subscriber for TraceRecorder {
     }
 }
 
-/// Reads the `pid` field of a process span.
-struct PidField(String);
+/// Reads the `pid` field of a process span: its text, and the pid if given as one.
+struct PidField(String, Raw);
 
 impl Visit for PidField {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -484,6 +522,7 @@ impl Visit for PidField {
         if field.name() == "pid" {
             self.0.clear();
             Pid::from_packed(value).push_text(&mut self.0);
+            self.1 = Raw::Pid(Pid::from_packed(value));
         }
     }
 }
@@ -492,6 +531,7 @@ impl Visit for PidField {
 struct FieldVisitor<'a> {
     scratch: &'a mut String,
     fields: &'a mut Vec<(&'static str, Range<usize>)>,
+    raw: &'a mut Vec<Raw>,
 }
 
 impl FieldVisitor<'_> {
@@ -499,6 +539,7 @@ impl FieldVisitor<'_> {
         let start = self.scratch.len();
         let _ = write!(self.scratch, "{value}");
         self.fields.push((field.name(), start..self.scratch.len()));
+        self.raw.push(Raw::Text);
     }
 }
 
@@ -513,6 +554,7 @@ impl FieldVisitor<'_> {
         }
         self.scratch.extend(otpsim_runtime::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
         self.fields.push((field.name(), start..self.scratch.len()));
+        self.raw.push(if negative { Raw::Text } else { Raw::Number(value) });
     }
 }
 
@@ -530,6 +572,7 @@ impl Visit for FieldVisitor<'_> {
         let start = self.scratch.len();
         self.scratch.push_str(value);
         self.fields.push((field.name(), start..self.scratch.len()));
+        self.raw.push(Raw::Text);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -549,6 +592,7 @@ impl Visit for FieldVisitor<'_> {
         let start = self.scratch.len();
         Pid::from_packed(value).push_text(self.scratch);
         self.fields.push((field.name(), start..self.scratch.len()));
+        self.raw.push(Raw::Pid(Pid::from_packed(value)));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::scenario::FaultKind;
 
 use super::{
-    field, node_of, EventView, TraceEvent, Violation, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH,
-    NODE_RESTART, SPAWN,
+    field, EventView, TraceEvent, Violation, Who, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH, NODE_RESTART,
+    SPAWN,
 };
 
 const NAME: &str = "exit_reasons";
@@ -41,10 +41,10 @@ pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
 /// the processes, not with the traffic.
 #[derive(Debug, Default)]
 pub struct ExitReasons {
-    exited: BTreeMap<String, TraceEvent>,
-    alive: BTreeSet<String>,
-    crashed_nodes: BTreeSet<String>,
-    being_killed: BTreeMap<String, TraceEvent>,
+    exited: BTreeMap<Who, TraceEvent>,
+    alive: BTreeSet<Who>,
+    crashed_nodes: BTreeSet<u32>,
+    being_killed: BTreeMap<Who, TraceEvent>,
     violations: Vec<Violation>,
 }
 
@@ -52,20 +52,16 @@ impl ExitReasons {
     /// Takes the next event of the trace.
     pub fn observe(&mut self, e: &impl EventView) {
         match e.kind() {
-            SPAWN => {
-                if let Some(pid) = e.get(field::PID) {
-                    self.alive.insert(pid.to_owned());
-                }
-            }
-            NODE_CRASH => self.crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name).map(str::to_owned)),
+            SPAWN => self.alive.extend(Who::of(e, field::PID)),
+            NODE_CRASH => self.crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name)),
             NODE_RESTART => {
                 if let Some(node) = e.get(field::NODE).and_then(node_of_name) {
-                    self.crashed_nodes.remove(node);
+                    self.crashed_nodes.remove(&node);
                 }
             }
             FAULT if e.get(field::KIND) == Some(FaultKind::Crash.name()) => {
-                if let Some(pid) = e.get(field::PID) {
-                    self.being_killed.insert(pid.to_owned(), e.to_event());
+                if let Some(pid) = Who::of(e, field::PID) {
+                    self.being_killed.insert(pid, e.to_event());
                 }
             }
             EXIT => self.exit(e),
@@ -86,10 +82,11 @@ impl ExitReasons {
 
     fn exit(&mut self, e: &impl EventView) {
         let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { return };
-        self.alive.remove(pid);
-        self.exited.insert(pid.to_owned(), e.to_event());
-        let killed_by = self.being_killed.remove(pid);
-        let on_crashed = node_of(pid).is_some_and(|n| self.crashed_nodes.contains(n));
+        let Some(who) = Who::of(e, field::PID) else { return };
+        self.alive.remove(&who);
+        let killed_by = self.being_killed.remove(&who);
+        let on_crashed = who.node().is_some_and(|n| self.crashed_nodes.contains(&n));
+        self.exited.insert(who, e.to_event());
         if reason == KILL {
             self.flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
         } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
@@ -110,10 +107,11 @@ impl ExitReasons {
         if kind != Some(DOWN_KIND) {
             return;
         }
-        let remote = node_of(from) != node_of(to);
-        let exit = self.exited.get(from);
+        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
+        let remote = sender.node() != receiver.node();
+        let exit = self.exited.get(&sender);
         let exit_reason = exit.and_then(|x| x.get(field::REASON));
-        let alive = self.alive.contains(from);
+        let alive = self.alive.contains(&sender);
         let fits = match reason {
             NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
             NOPROC => !alive,
@@ -133,9 +131,9 @@ impl ExitReasons {
     }
 }
 
-/// A node as `node_crash` names it (`n1` or `1`), as a pid's first field writes it.
-fn node_of_name(node: &str) -> Option<&str> {
-    Some(node.trim_start_matches(|c: char| !c.is_ascii_digit())).filter(|n| !n.is_empty())
+/// A node's number from its name as `node_crash` writes it (`n1` or `1`).
+fn node_of_name(node: &str) -> Option<u32> {
+    node.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().ok()
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{field, EventView, TraceEvent, Violation, DELIVER};
+use super::{field, EventView, TraceEvent, Violation, Who, DELIVER};
 
 const NAME: &str = "per_pair_fifo";
 
@@ -41,54 +41,18 @@ pub struct PerPairFifo {
     violations: Vec<Violation>,
 }
 
-/// A sender or receiver as the fold keys it: a pid by its three numbers, read from its
-/// text `<node.serial.incarnation>` once, so a lookup compares integers, not strings
-/// (this fold sees every delivery); any other text as itself.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
-    Pid(u128),
-    Text(String),
-}
-
-impl Who {
-    fn of(text: &str) -> Who {
-        pid_numbers(text).map_or_else(|| Who::Text(text.to_owned()), Who::Pid)
-    }
-}
-
-/// A pid's node, serial and incarnation packed in one number, if `text` is a pid.
-fn pid_numbers(text: &str) -> Option<u128> {
-    let inner = text.strip_prefix('<')?.strip_suffix('>')?;
-    let mut parts = inner.split('.');
-    let mut number = || -> Option<u64> {
-        let part = parts.next()?;
-        // `parse` takes a leading `+` or `0`; a pid's text never has one, and two
-        // texts must never share a key.
-        if part.starts_with('+') || (part.len() > 1 && part.starts_with('0')) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (node, serial, incarnation) = (number()?, number()?, number()?);
-    if parts.next().is_some() || node > u64::from(u32::MAX) || incarnation > u64::from(u32::MAX) {
-        return None;
-    }
-    Some(u128::from(node) << 96 | u128::from(incarnation) << 64 | u128::from(serial))
-}
-
 impl PerPairFifo {
     /// Takes the next event of the trace.
     pub fn observe(&mut self, e: &impl EventView) {
         if e.kind() != DELIVER {
             return;
         }
-        let (Some(from), Some(to), Some(id)) =
-            (e.get(field::FROM), e.get(field::TO), e.get(field::MSG).and_then(|m| m.parse().ok()))
-        else {
+        let (Some(from), Some(to), Some(id)) = (e.get(field::FROM), e.get(field::TO), e.number(field::MSG)) else {
             return;
         };
+        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
         let now = Last { id, index: e.index(), time: e.time() };
-        match self.last.entry((Who::of(from), Who::of(to))) {
+        match self.last.entry((sender, receiver)) {
             Entry::Occupied(before) if id < before.get().id => {
                 let before = before.get();
                 let earlier = delivery(*before, from, to);
@@ -159,10 +123,5 @@ mod tests {
         ]);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("#0 from <0.1.0>x to <0.2.0> arrived after #1"), "{}", v[0]);
-        assert_eq!(pid_numbers("<+1.2.3>"), None);
-        assert_eq!(pid_numbers("<01.2.3>"), None);
-        assert_eq!(pid_numbers("<0.10.3>"), Some(3 << 64 | 10));
-        assert_eq!(pid_numbers("<1.2.3.4>"), None);
-        assert_eq!(pid_numbers("<4294967296.2.3>"), None);
     }
 }
