@@ -1,9 +1,9 @@
 //! The event trace of one run: every `otpsim*` tracing event recorded as values
 //! (simulated time, target, kind, fields), and a stable hash of them.
 //!
-//! The runtime runs each process inside a `process` span carrying its pid; an event
-//! emitted while a process runs gets a `by=<pid>` field, so every event says which
-//! process acted (the causal evidence reads timelines from it).
+//! The runtime marks which process a thread is running ([`otpsim_runtime::running`]);
+//! an event emitted while a process runs gets a `by=<pid>` field, so every event says
+//! which process acted (the causal evidence reads timelines from it).
 //!
 //! Two runs of one seed must record the same events, so the hash of the trace is the
 //! determinism fingerprint of a run. It is computed over a compact encoding of each
@@ -30,9 +30,6 @@ use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
 pub const TARGET_PREFIX: &str = "otpsim";
-
-/// The name of the span a process runs in (its one field is `pid`).
-pub const PROCESS_SPAN: &str = "process";
 
 /// What one run emitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -172,8 +169,6 @@ struct Recording {
     /// Where every line also goes, until it fails.
     sink: Option<Box<dyn LineSink>>,
     sink_error: Option<String>,
-    /// Process spans alive on this thread; they outlive a recording.
-    spans: Spans,
 }
 
 /// A field's value as its emitter gave it, where that was a number: what the folds
@@ -185,33 +180,15 @@ enum Raw {
     Pid(Pid),
 }
 
-/// The process spans of one thread: which pid each open span carries, and which are
-/// entered (a process's task is being polled).
-#[derive(Default)]
-struct Spans {
-    last_id: u64,
-    /// Span id -> (pid's text, pid if it was given as one, handles to it).
-    open: BTreeMap<u64, (String, Raw, usize)>,
-    entered: Vec<u64>,
-}
-
-impl Spans {
-    /// The pid of the innermost process running, if any.
-    fn current(&self) -> Option<(&str, Raw)> {
-        self.entered.iter().rev().find_map(|id| self.open.get(id)).map(|(pid, raw, _)| (pid.as_str(), *raw))
-    }
-}
-
 impl Recording {
-    /// A fresh recording that keeps the open spans of this one.
-    fn restarted(&mut self, active: bool, keep: Keep, skip: &'static [&'static str]) -> Recording {
-        let spans = std::mem::take(&mut self.spans);
+    /// A fresh recording.
+    fn fresh(active: bool, keep: Keep, skip: &'static [&'static str]) -> Recording {
         let (keep_events, keep_lines) = match keep {
             Keep::Hash => (false, false),
             Keep::Events => (true, false),
             Keep::Lines => (true, true),
         };
-        Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), spans, ..Recording::default() }
+        Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), ..Recording::default() }
     }
 
     fn record(&mut self, event: &Event<'_>) {
@@ -219,11 +196,11 @@ impl Recording {
         self.fields.clear();
         self.raw.clear();
         event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields, raw: &mut self.raw });
-        if let Some((pid, raw)) = self.spans.current() {
+        if let Some(pid) = otpsim_runtime::running() {
             let start = self.scratch.len();
-            self.scratch.push_str(pid);
+            pid.push_text(&mut self.scratch);
             self.fields.push(("by", start..self.scratch.len()));
-            self.raw.push(raw);
+            self.raw.push(Raw::Pid(pid));
         }
         let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
         let target = event.metadata().target();
@@ -364,8 +341,7 @@ impl TraceRecorder {
     /// Starts a fresh recording that keeps what `keep` says, except events whose
     /// `event` is one of `skip`; every event is still hashed and counted.
     pub fn start_keeping(&self, keep: Keep, skip: &'static [&'static str]) {
-        let mut recording = self.lock();
-        *recording = recording.restarted(true, keep, skip);
+        *self.lock() = Recording::fresh(true, keep, skip);
     }
 
     /// Watches the recording started last with `watchdog` (see [`crate::watchdog`]).
@@ -402,8 +378,7 @@ impl TraceRecorder {
     /// Ends the recording and returns its trace and the events it kept.
     pub fn finish_with_events(&self) -> (Trace, Vec<TraceEvent>) {
         let mut guard = self.lock();
-        let idle = guard.restarted(false, Keep::Hash, &[]);
-        let mut recording = std::mem::replace(&mut *guard, idle);
+        let mut recording = std::mem::replace(&mut *guard, Recording::fresh(false, Keep::Hash, &[]));
         drop(guard);
         if let Some(Err(e)) = recording.sink.as_mut().map(|sink| sink.finish()) {
             recording.sink_error = Some(e.to_string());
@@ -422,8 +397,7 @@ impl TraceRecorder {
 }
 
 fn traced(metadata: &Metadata<'_>) -> bool {
-    metadata.target().starts_with(TARGET_PREFIX)
-        && (metadata.is_event() || (metadata.is_span() && metadata.name() == PROCESS_SPAN))
+    metadata.is_event() && metadata.target().starts_with(TARGET_PREFIX)
 }
 
 impl Subscriber for TraceRecorder {
@@ -443,35 +417,9 @@ impl Subscriber for TraceRecorder {
         Some(tracing::level_filters::LevelFilter::TRACE)
     }
 
-    fn new_span(&self, span: &span::Attributes<'_>) -> span::Id {
-        let mut pid = PidField(String::new(), Raw::Text);
-        span.record(&mut pid);
-        let mut recording = self.lock();
-        let spans = &mut recording.spans;
-        spans.last_id += 1;
-        spans.open.insert(spans.last_id, (pid.0, pid.1, 1));
-        span::Id::from_u64(spans.last_id)
-    }
-
-    fn clone_span(&self, id: &span::Id) -> span::Id {
-        if let Some((_, _, handles)) = self.lock().spans.open.get_mut(&id.into_u64()) {
-            *handles += 1;
-        }
-        id.clone()
-    }
-
-    fn try_close(&self, id: span::Id) -> bool {
-        let mut recording = self.lock();
-        let spans = &mut recording.spans;
-        let Some((_, _, handles)) = spans.open.get_mut(&id.into_u64()) else {
-            return false;
-        };
-        *handles -= 1;
-        if *handles > 0 {
-            return false;
-        }
-        spans.open.remove(&id.into_u64());
-        true
+    /// Spans are not recorded (see [`traced`]); the id is never used.
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
     }
 
     fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
@@ -490,41 +438,9 @@ impl Subscriber for TraceRecorder {
         }
     }
 
-    fn enter(&self, span: &span::Id) {
-        self.lock().spans.entered.push(span.into_u64());
-    }
+    fn enter(&self, _span: &span::Id) {}
 
-    fn exit(&self, span: &span::Id) {
-        let entered = &mut self.lock().spans.entered;
-        if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
-            entered.remove(at);
-        }
-    }
-}
-
-/// Reads the `pid` field of a process span: its text, and the pid if given as one.
-struct PidField(String, Raw);
-
-impl Visit for PidField {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "pid" {
-            self.0 = format!("{value:?}");
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "pid" {
-            self.0 = value.to_owned();
-        }
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        if field.name() == "pid" {
-            self.0.clear();
-            Pid::from_packed(value).push_text(&mut self.0);
-            self.1 = Raw::Pid(Pid::from_packed(value));
-        }
-    }
+    fn exit(&self, _span: &span::Id) {}
 }
 
 /// Collects an event's fields: each value written once into `scratch`.
@@ -705,20 +621,42 @@ mod tests {
     }
 
     #[test]
-    fn events_inside_a_process_span_say_which_process_acted() {
+    fn events_a_process_emits_say_which_process_acted_even_from_its_drop_guards() {
+        struct Guard;
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                tracing::debug!(target: "otpsim", event = "dropped");
+            }
+        }
         let trace = recorded(true, || {
-            let span = tracing::trace_span!(target: "otpsim", "process", pid = %"<0.7.0>");
-            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick"));
-            tracing::debug!(target: "otpsim", event = "tock");
-            let packed = Pid { serial: 9, node: otpsim_runtime::NodeId(1), incarnation: 2 }.packed();
-            let span = tracing::trace_span!(target: "otpsim", "process", pid = packed);
-            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick", to = packed));
+            let rt = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
+            rt.block_on(async {
+                let cluster = otpsim_runtime::Cluster::new();
+                let node = cluster.add_node("n0", |_, _| async {});
+                let opts = otpsim_runtime::SpawnOpts::default();
+                cluster.spawn(node, opts.clone(), |ctx| async move {
+                    tracing::debug!(target: "otpsim", event = "tick", to = ctx.pid().packed());
+                });
+                let sleeper = cluster.spawn(node, opts, |ctx| async move {
+                    let _guard = Guard;
+                    ctx.sleep(Duration::from_secs(9)).await;
+                });
+                madsim::time::sleep(Duration::from_millis(5)).await;
+                tracing::debug!(target: "otpsim", event = "tock");
+                cluster.kill(sleeper);
+                madsim::time::sleep(Duration::from_millis(5)).await;
+                cluster.halt().await;
+            });
         });
-        let lines = trace.lines.expect("kept");
+        let lines: Vec<String> = (trace.lines.expect("kept").into_iter())
+            .filter(|l| ["tick", "tock", "dropped"].iter().any(|k| l.contains(&format!("event={k}"))))
+            .map(|l| l.split_once(' ').map(|(_, rest)| rest.to_owned()).unwrap_or(l))
+            .collect();
         assert_eq!(
             lines,
-            vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock", "- otpsim event=tick to=<1.9.2> by=<1.9.2>"]
+            ["otpsim event=tick to=<0.1.0> by=<0.1.0>", "otpsim event=tock", "otpsim event=dropped by=<0.2.0>"]
         );
+        assert_eq!(otpsim_runtime::running(), None);
     }
 
     #[test]
