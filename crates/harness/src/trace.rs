@@ -7,22 +7,22 @@
 //!
 //! Two runs of one seed must record the same events, so the hash of the trace is the
 //! determinism fingerprint of a run. It is computed over a compact encoding of each
-//! event (time as 8 bytes, then target and fields), never over text. Events are kept
-//! when the run's checks need them; text lines are made only when asked (the
-//! determinism check and trace export need them; a passing run needs none).
+//! event (time as 8 bytes, then target and fields, numbers as numbers: the
+//! `captured` module), never over text. Events are kept when the run's checks need
+//! them, and only a kept event's numbers are written as text; text lines are made only
+//! when asked (the determinism check and trace export need them; a passing run needs none).
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
-use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use otpsim_runtime::Pid;
-use tracing::field::{Field, Visit};
 use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
+use crate::captured::{Captured, Raw};
 use crate::invariant::runtime::RuntimeFold;
 use crate::invariant::{parse_pid, EventView, Fields, TraceEvent};
 use crate::kind_counts::KindCounts;
@@ -80,21 +80,6 @@ impl Fnv64 {
     pub fn finish(&self) -> u64 {
         self.0
     }
-}
-
-/// The compact encoding of one event: its time in nanoseconds as 8 bytes, its target,
-/// then each field as `0 name = value`, and a final newline.
-fn encode<'a>(out: &mut Vec<u8>, nanos: u64, target: &str, fields: impl Iterator<Item = (&'a str, &'a str)>) {
-    out.clear();
-    out.extend_from_slice(&nanos.to_le_bytes());
-    out.extend_from_slice(target.as_bytes());
-    for (name, value) in fields {
-        out.push(0);
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'=');
-        out.extend_from_slice(value.as_bytes());
-    }
-    out.push(b'\n');
 }
 
 /// The trace's hash: each event's encoding, eight bytes at a time (a multiply and a
@@ -157,11 +142,8 @@ struct Recording {
     keep_lines: bool,
     /// The events kept so far, each numbered by its position in the whole trace.
     kept: Vec<TraceEvent>,
-    /// The current event's field values, back to back, and where each one is.
-    scratch: String,
-    fields: Vec<(&'static str, Range<usize>)>,
-    /// Each field's value as its emitter gave it, where that was a number.
-    raw: Vec<Raw>,
+    /// The current event's fields.
+    captured: Captured,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
     /// The runtime invariants, folded over every event as it is recorded.
@@ -169,15 +151,6 @@ struct Recording {
     /// Where every line also goes, until it fails.
     sink: Option<Box<dyn LineSink>>,
     sink_error: Option<String>,
-}
-
-/// A field's value as its emitter gave it, where that was a number: what the folds
-/// read ([`EventView::pid`], [`EventView::number`]) without going back to the text.
-#[derive(Clone, Copy, Debug)]
-enum Raw {
-    Text,
-    Number(u64),
-    Pid(Pid),
 }
 
 impl Recording {
@@ -192,35 +165,35 @@ impl Recording {
     }
 
     fn record(&mut self, event: &Event<'_>) {
-        self.scratch.clear();
-        self.fields.clear();
-        self.raw.clear();
-        event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields, raw: &mut self.raw });
+        let captured = &mut self.captured;
+        captured.clear();
+        event.record(captured);
         if let Some(pid) = otpsim_runtime::running() {
-            let start = self.scratch.len();
-            pid.push_text(&mut self.scratch);
-            self.fields.push(("by", start..self.scratch.len()));
-            self.raw.push(Raw::Pid(pid));
+            captured.push_raw("by", Raw::Pid(pid));
         }
         let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
         let target = event.metadata().target();
         let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
-        encode(&mut self.encoding, nanos, target, self.fields.iter().map(|(n, r)| (*n, &self.scratch[r.clone()])));
+        captured.encode(&mut self.encoding, nanos, target);
         self.hash.write(&self.encoding);
         self.events += 1;
-        let kind = self.fields.iter().find(|(name, _)| *name == "event").map_or("", |(_, r)| &self.scratch[r.clone()]);
+        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
         // which would otherwise grow with simulated time.
         let callsite = std::ptr::from_ref(event.metadata()) as usize;
-        let skipped = self.kinds.count(callsite, kind);
+        let keep = self.keep_events && !self.kinds.count(callsite, kind);
+        // Only an event that is kept or streamed has its numbers written as text.
+        if keep || self.sink.is_some() {
+            captured.render();
+        }
+        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         let current = Current {
             index: usize::try_from(self.events).unwrap_or(usize::MAX),
             time,
             target,
             kind,
-            text: &self.scratch,
-            fields: &self.fields,
-            raw: &self.raw,
+            captured,
+            rendered: OnceCell::new(),
         };
         self.runtime.observe(&current);
         // A streamed line is made from the event and written at once, never kept.
@@ -230,27 +203,35 @@ impl Recording {
                 self.sink_error = Some(e.to_string());
             }
         }
-        if self.keep_events && !skipped {
+        if keep {
             self.kept.push(current.to_event());
         }
     }
 }
 
-/// The event being recorded, as the folds read it: its fields still in the scratch.
+/// The event being recorded, as the folds read it: its fields as captured.
 struct Current<'a> {
     index: usize,
     time: Option<Duration>,
     target: &'a str,
     kind: &'a str,
-    text: &'a str,
-    fields: &'a [(&'static str, Range<usize>)],
-    raw: &'a [Raw],
+    captured: &'a Captured,
+    /// The fields with every number written as text, made the first time a fold
+    /// reads a number as text (only evidence does) if they were not already.
+    rendered: OnceCell<Captured>,
 }
 
 impl Current<'_> {
-    /// Where the field `key` is (its last value, if written twice).
-    fn position(&self, key: &str) -> Option<usize> {
-        self.fields.iter().rposition(|(name, _)| *name == key)
+    /// The fields, every one readable as text.
+    fn as_text(&self) -> &Captured {
+        if self.captured.rendered {
+            return self.captured;
+        }
+        self.rendered.get_or_init(|| {
+            let mut copy = self.captured.clone();
+            copy.render();
+            copy
+        })
     }
 }
 
@@ -269,32 +250,39 @@ impl EventView for Current<'_> {
 
     fn get(&self, key: &str) -> Option<&str> {
         // A field written twice holds its last value, as in a `TraceEvent`.
-        self.position(key).map(|at| &self.text[self.fields[at].1.clone()])
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
+            Raw::Text => Some(self.captured.text_at(at)),
+            _ => Some(self.as_text().text_at(at)),
+        }
     }
 
     fn pid(&self, key: &str) -> Option<Pid> {
-        let at = self.position(key)?;
-        match self.raw[at] {
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
             Raw::Pid(pid) => Some(pid),
-            _ => parse_pid(&self.text[self.fields[at].1.clone()]),
+            Raw::Text => parse_pid(self.captured.text_at(at)),
+            Raw::Number(_) | Raw::Negative(_) => None,
         }
     }
 
     fn number(&self, key: &str) -> Option<u64> {
-        let at = self.position(key)?;
-        match self.raw[at] {
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
             Raw::Number(n) => Some(n),
-            _ => self.text[self.fields[at].1.clone()].parse().ok(),
+            Raw::Text => self.captured.text_at(at).parse().ok(),
+            Raw::Negative(_) | Raw::Pid(_) => None,
         }
     }
 
     fn to_event(&self) -> TraceEvent {
+        let fields = self.as_text();
         TraceEvent {
             index: self.index,
             time: self.time.unwrap_or_default(),
             target: self.target.to_owned(),
             kind: self.kind.to_owned(),
-            fields: Fields::from_ranges(self.text, self.fields),
+            fields: Fields::from_ranges(&fields.text, &fields.fields),
             timed: self.time.is_some(),
         }
     }
@@ -443,79 +431,6 @@ impl Subscriber for TraceRecorder {
     fn exit(&self, _span: &span::Id) {}
 }
 
-/// Collects an event's fields: each value written once into `scratch`.
-struct FieldVisitor<'a> {
-    scratch: &'a mut String,
-    fields: &'a mut Vec<(&'static str, Range<usize>)>,
-    raw: &'a mut Vec<Raw>,
-}
-
-impl FieldVisitor<'_> {
-    fn push(&mut self, field: &Field, value: impl fmt::Display) {
-        let start = self.scratch.len();
-        let _ = write!(self.scratch, "{value}");
-        self.fields.push((field.name(), start..self.scratch.len()));
-        self.raw.push(Raw::Text);
-    }
-}
-
-impl FieldVisitor<'_> {
-    /// Writes an integer in decimal without going through `fmt` (numbers are most of
-    /// a trace's fields).
-    fn push_integer(&mut self, field: &Field, negative: bool, value: u64) {
-        let mut digits = [0u8; 20];
-        let start = self.scratch.len();
-        if negative {
-            self.scratch.push('-');
-        }
-        self.scratch.extend(otpsim_runtime::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
-        self.fields.push((field.name(), start..self.scratch.len()));
-        self.raw.push(if negative { Raw::Text } else { Raw::Number(value) });
-    }
-}
-
-/// Shows a `Debug` value through `Display`, so every field goes through one path.
-struct AsDebug<'a>(&'a dyn fmt::Debug);
-
-impl fmt::Display for AsDebug<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Visit for FieldVisitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        let start = self.scratch.len();
-        self.scratch.push_str(value);
-        self.fields.push((field.name(), start..self.scratch.len()));
-        self.raw.push(Raw::Text);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push_integer(field, false, value);
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push_integer(field, value < 0, value.unsigned_abs());
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.record_str(field, if value { "true" } else { "false" });
-    }
-
-    /// A `u128` is a pid ([`Pid::packed`]): its text is written here, by hand.
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        let start = self.scratch.len();
-        Pid::from_packed(value).push_text(self.scratch);
-        self.fields.push((field.name(), start..self.scratch.len()));
-        self.raw.push(Raw::Pid(Pid::from_packed(value)));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.push(field, AsDebug(value));
-    }
-}
-
 /// Runs `f` on the events kept so far by the recorder installed on this thread (none
 /// if it keeps none): how the harness hands a run's events to its checks, and how a
 /// scenario that runs its own seeds reads them.
@@ -607,8 +522,10 @@ mod tests {
         // The hash is over the compact encoding, never over the text lines.
         let (mut hash, mut encoding) = (TraceHash::default(), Vec::new());
         for i in 0..5u64 {
-            let serial = i.to_string();
-            encode(&mut encoding, u64::MAX, "otpsim", [("event", "spawn"), ("serial", serial.as_str())].into_iter());
+            let mut captured = Captured::default();
+            captured.record_str_named("event", "spawn");
+            captured.push_raw("serial", Raw::Number(i));
+            captured.encode(&mut encoding, u64::MAX, "otpsim");
             hash.write(&encoding);
         }
         assert_eq!(hash.finish(), kept.hash);

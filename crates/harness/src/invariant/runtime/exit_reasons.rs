@@ -81,12 +81,12 @@ impl ExitReasons {
     }
 
     fn exit(&mut self, e: &impl EventView) {
-        let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { return };
-        let Some(who) = Who::of(e, field::PID) else { return };
+        let (Some(who), Some(reason)) = (Who::of(e, field::PID), e.get(field::REASON)) else { return };
         self.alive.remove(&who);
         let killed_by = self.being_killed.remove(&who);
         let on_crashed = who.node().is_some_and(|n| self.crashed_nodes.contains(&n));
         self.exited.insert(who, e.to_event());
+        let pid = e.get(field::PID).unwrap_or_default();
         if reason == KILL {
             self.flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
         } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
@@ -97,17 +97,18 @@ impl ExitReasons {
     }
 
     fn deliver(&mut self, e: &impl EventView) {
+        // Pids are read as numbers; their text is read only for a violation.
         let kind = e.get(field::KIND);
-        let (Some(reason), Some(from), Some(to)) = (e.get(field::REASON), e.get(field::FROM), e.get(field::TO)) else {
-            return;
-        };
+        let Some(reason) = e.get(field::REASON) else { return };
+        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
+        let text = |key| e.get(key).unwrap_or_default();
         if kind == Some(EXIT_KIND) && reason == KILL {
+            let (from, to) = (text(field::FROM), text(field::TO));
             self.flag(e, None, to, format!("{to} got an EXIT `kill` from {from}: kill is untrappable"));
         }
         if kind != Some(DOWN_KIND) {
             return;
         }
-        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
         let remote = sender.node() != receiver.node();
         let exit = self.exited.get(&sender);
         let exit_reason = exit.and_then(|x| x.get(field::REASON));
@@ -124,6 +125,7 @@ impl ExitReasons {
                 (None, false) => "never exited".to_owned(),
             };
             let where_ = if remote { "on another node" } else { "on its node" };
+            let (from, to) = (text(field::FROM), text(field::TO));
             let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
             let exit = exit.cloned();
             self.flag(e, exit.as_ref(), from, message);

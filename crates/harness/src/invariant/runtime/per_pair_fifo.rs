@@ -47,14 +47,17 @@ impl PerPairFifo {
         if e.kind() != DELIVER {
             return;
         }
-        let (Some(from), Some(to), Some(id)) = (e.get(field::FROM), e.get(field::TO), e.number(field::MSG)) else {
+        // Pids and the id are read as numbers: a delivery's text is written only for evidence.
+        let (Some(sender), Some(receiver), Some(id)) =
+            (Who::of(e, field::FROM), Who::of(e, field::TO), e.number(field::MSG))
+        else {
             return;
         };
-        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
         let now = Last { id, index: e.index(), time: e.time() };
         match self.last.entry((sender, receiver)) {
             Entry::Occupied(before) if id < before.get().id => {
                 let before = before.get();
+                let (from, to) = (e.get(field::FROM).unwrap_or_default(), e.get(field::TO).unwrap_or_default());
                 let earlier = delivery(*before, from, to);
                 let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
                 let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
