@@ -36,8 +36,11 @@ pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
 /// Delivery order per pair, folded event by event.
 #[derive(Debug, Default)]
 pub struct PerPairFifo {
-    /// (Sender, receiver) -> last delivery.
-    last: BTreeMap<(Who, Who), Last>,
+    /// (Sender, receiver) -> last delivery, for pairs of pids, keyed by their packed
+    /// numbers: this map sees every delivery, and two integers compare fastest.
+    pids: BTreeMap<(u128, u128), Last>,
+    /// The same for pairs a hand-written history names by other text.
+    others: BTreeMap<(Who, Who), Last>,
     violations: Vec<Violation>,
 }
 
@@ -54,25 +57,48 @@ impl PerPairFifo {
             return;
         };
         let now = Last { id, index: e.index(), time: e.time() };
-        match self.last.entry((sender, receiver)) {
-            Entry::Occupied(before) if id < before.get().id => {
-                let before = before.get();
-                let (from, to) = (e.get(field::FROM).unwrap_or_default(), e.get(field::TO).unwrap_or_default());
-                let earlier = delivery(*before, from, to);
-                let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
-                let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
-                self.violations.push(v.evidence([&earlier, &e.to_event()]));
-            }
-            Entry::Occupied(mut before) => *before.get_mut() = now,
-            Entry::Vacant(pair) => {
-                pair.insert(now);
-            }
+        let last = match (&sender, &receiver) {
+            (Who::Pid(a), Who::Pid(b)) => self.pids.entry((a.packed(), b.packed())),
+            _ => return self.observe_other(e, (sender, receiver), now),
+        };
+        if let Some(before) = follow(last, now) {
+            self.flag(e, before, id);
         }
+    }
+
+    fn observe_other(&mut self, e: &impl EventView, pair: (Who, Who), now: Last) {
+        if let Some(before) = follow(self.others.entry(pair), now) {
+            self.flag(e, before, now.id);
+        }
+    }
+
+    fn flag(&mut self, e: &impl EventView, before: Last, id: u64) {
+        let (from, to) = (e.get(field::FROM).unwrap_or_default(), e.get(field::TO).unwrap_or_default());
+        let earlier = delivery(before, from, to);
+        let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
+        let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
+        self.violations.push(v.evidence([&earlier, &e.to_event()]));
     }
 
     /// The violations found so far.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+}
+
+/// Records `now` as its pair's last delivery, unless it overtook that one: then
+/// returns the one it overtook (which stays the last, as before).
+fn follow<K: Ord>(last: Entry<'_, K, Last>, now: Last) -> Option<Last> {
+    match last {
+        Entry::Occupied(before) if now.id < before.get().id => Some(*before.get()),
+        Entry::Occupied(mut before) => {
+            *before.get_mut() = now;
+            None
+        }
+        Entry::Vacant(pair) => {
+            pair.insert(now);
+            None
+        }
     }
 }
 
