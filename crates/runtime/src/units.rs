@@ -24,7 +24,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         _ => return Err(format!("duration {text:?} has unknown unit {unit:?} (hint: ns, us, ms, s, m or h)")),
     };
     let nanos = value * nanos_per_unit;
-    if !nanos.is_finite() || nanos > u64::MAX as f64 {
+    // `u64::MAX as f64` rounds up to 2^64, one past the largest count of nanoseconds.
+    if !nanos.is_finite() || nanos >= u64::MAX as f64 {
         return Err(format!("duration {text:?} is too large"));
     }
     Ok(Duration::from_nanos(nanos.round() as u64))
@@ -70,6 +71,8 @@ mod tests {
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("ms").is_err());
+        assert!(parse_duration("18446744073709551616ns").unwrap_err().contains("too large"), "2^64 ns");
+        assert_eq!(parse_duration("18446744073709549568ns"), Ok(Duration::from_nanos(18_446_744_073_709_549_568)));
     }
 
     #[test]

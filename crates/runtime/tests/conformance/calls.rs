@@ -1,4 +1,8 @@
 //! Conformance: gen-server calls and casts (`gen_server:call/3`, `cast/2`, `reply/2`, `start_link`).
+
+mod start;
+mod timeouts;
+
 use crate::common::*;
 use otpsim_runtime::gen_server::{serve, start_link};
 
@@ -401,54 +405,6 @@ fn call_with_wrong_request_type_stops_the_server() {
         settle().await;
         assert!(!cluster.is_alive(server), "an unexpected request is the server's crash");
         assert!(matches!(seen.items()[..], [Err(CallError::Exit(Reason::Error(_)))]), "{:?}", seen.items());
-    });
-}
-
-#[test]
-fn start_link_returns_after_init_has_run() {
-    sim(20, |cluster| async move {
-        let n = bare_nodes(&cluster, 1)[0];
-        let seen = Log::new();
-        let log = seen.clone();
-        let handled = Log::new();
-        let parent = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
-            let started = start_link(&ctx, ctx.node(), SpawnOpts::default(), move |c: &Ctx| {
-                c.register("started").map_err(|e| Reason::error(e.to_string()))?;
-                Ok(Server { handled, pending: None })
-            })
-            .await;
-            log.push((started.clone().ok(), started.ok().and(ctx.whereis(ctx.node(), "started"))));
-            idle(ctx).await;
-        });
-        settle().await;
-        let items = seen.items();
-        assert_eq!(items.len(), 1);
-        let (child, registered) = items[0];
-        assert!(child.is_some() && child == registered, "init ran before start_link returned: {items:?}");
-        let child = child.expect("checked");
-        assert_eq!(cluster.tables().links, vec![(parent.min(child), parent.max(child))]);
-    });
-}
-
-#[test]
-fn start_link_init_failure_returns_the_reason_then_the_exit_follows() {
-    sim(21, |cluster| async move {
-        let n = bare_nodes(&cluster, 1)[0];
-        let seen = Log::new();
-        let log = seen.clone();
-        let parent = cluster.spawn(n, trapping(), move |ctx| async move {
-            let started =
-                start_link::<Server, _>(&ctx, ctx.node(), SpawnOpts::default(), |_| Err(Reason::error("bad config")))
-                    .await;
-            let exit = ctx.try_recv().map(|m| format!("{m:?}")).unwrap_or_default();
-            log.push(format!("{started:?} then {}", exit.contains("bad config")));
-            idle(ctx).await;
-        });
-        settle().await;
-        // OTP 25: the child answers `{error, Reason}`, then exits still linked.
-        assert_eq!(seen.items(), vec!["Err(Error(\"bad config\")) then true".to_string()]);
-        assert!(cluster.is_alive(parent), "a trapping starter lives on");
-        assert_eq!(cluster.tables().processes.len(), 1);
     });
 }
 

@@ -27,6 +27,8 @@ fn name_is_unique_per_node() {
         settle().await;
         assert_eq!(first_log.items(), vec![Ok(())]);
         assert_eq!(second_log.items(), vec![Err(RegisterError::Taken(first))]);
+        let why = RegisterError::Taken(first).to_string();
+        assert_eq!(why, format!("name already registered to {first}"), "the error names the holder");
         assert!(cluster.is_alive(second), "a refused register is an error, not a crash");
         assert_eq!(cluster.whereis(n, "server"), Some(first));
     });
