@@ -181,7 +181,8 @@ impl Recording {
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
         // which would otherwise grow with simulated time.
         let callsite = std::ptr::from_ref(event.metadata()) as usize;
-        let keep = self.keep_events && !self.kinds.count(callsite, kind);
+        let skipped = self.kinds.count(callsite, kind);
+        let keep = self.keep_events && !skipped;
         // Only an event that is kept or streamed has its numbers written as text.
         if keep || self.sink.is_some() {
             captured.render();
@@ -519,6 +520,7 @@ mod tests {
         let (kept, hashed) = (recorded(true, emit), recorded(false, emit));
         assert_eq!(kept.hash, hashed.hash);
         assert!(hashed.lines.is_none());
+        assert_eq!((kept.count("spawn"), hashed.count("spawn")), (5, 5), "counted whether kept or not");
         // The hash is over the compact encoding, never over the text lines.
         let (mut hash, mut encoding) = (TraceHash::default(), Vec::new());
         for i in 0..5u64 {
