@@ -279,6 +279,7 @@ impl Coordinator {
                 record.state = TaskState::Buffered { agent: routed.agent };
                 routing.not_before = now + BUFFERED_REDRIVE;
                 self.save(ctx, id);
+                debug!(target: TARGET, event = kind::ROUTE_BUFFERED, task = %id, agent = %routed.receiver);
             }
             Ok(RouteOutcome::Failed(why)) if why.starts_with(REJECTED) => {
                 // The agent answered that it does not take the task: it does not hold

@@ -22,6 +22,8 @@
 //! | `agent_resumed` | agent | a paused agent resumed |
 //! | `task_breaker_opened` | agent, downstream, failures, threshold | an agent's breaker for one downstream (task type) opened (new tasks of that type wait for its reset or go elsewhere) |
 //! | `task_released` | task, agent | the coordinator took back a queued task an agent could not run soon |
+//! | `route_buffered` | task, agent | the coordinator learned that its route of a task to an agent was buffered by the manager |
+//! | `report_sent` | task, agent, attempt, report | an agent sent the coordinator a task's outcome (report=outcome) or release (report=release), first or again |
 //! | `breaker_opened` | receiver, failures, threshold | the manager opened a receiver's breaker |
 //! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
 //! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
@@ -65,6 +67,10 @@ pub mod kind {
     pub const TASK_BREAKER_OPENED: &str = "task_breaker_opened";
     /// The coordinator took back a queued task.
     pub const TASK_RELEASED: &str = "task_released";
+    /// The coordinator learned that a route of a task was buffered by the manager.
+    pub const ROUTE_BUFFERED: &str = "route_buffered";
+    /// An agent sent the coordinator a task's outcome or release.
+    pub const REPORT_SENT: &str = "report_sent";
     /// The manager opened a receiver's breaker.
     pub const BREAKER_OPENED: &str = "breaker_opened";
     /// The manager reset a receiver's breaker.
@@ -151,4 +157,6 @@ pub mod field {
     pub const QUEUE_LEN: &str = "queue_len";
     /// A completed workflow's step results, comma-separated.
     pub const RESULTS: &str = "results";
+    /// What an agent reported: `outcome` or `release`.
+    pub const REPORT: &str = "report";
 }

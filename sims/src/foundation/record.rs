@@ -59,6 +59,10 @@ pub struct Record {
     pub tasks: BTreeMap<TaskId, Observed>,
     /// Final status of every workflow the clients started (`None`: no answer).
     pub workflows: BTreeMap<WorkflowId, Option<WorkflowStatus>>,
+    /// The same workflows' status read straight from their durable records by a
+    /// client on another node (the workflow API's remote path), not through the
+    /// coordinator (`None`: no answer).
+    pub workflow_records: BTreeMap<WorkflowId, Option<WorkflowStatus>>,
     /// The coordination manager and its statistics, if it answered.
     pub manager: Option<(Pid, ManagerStats)>,
     /// Each task agent's name and status, if it answered.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use otpsim_foundation::app::{self, AppSpec, PRIMARY};
 use otpsim_foundation::coordinator::TaskStatus;
-use otpsim_foundation::workflow::WorkflowId;
+use otpsim_foundation::workflow::{self, WorkflowId};
 use otpsim_foundation::{api, manager, Config, Flaws};
 use otpsim_harness::plan::Topology;
 use otpsim_harness::scenario::Scenario;
@@ -184,6 +184,7 @@ async fn read_end_state(
             history,
             tasks: Default::default(),
             workflows: Default::default(),
+            workflow_records: Default::default(),
             manager: None,
             agents: Vec::new(),
             tables: Default::default(),
@@ -205,6 +206,8 @@ async fn read_end_state(
         for id in started {
             let status = read(|| api::workflow_status(&ctx, id, timeout)).await.ok();
             record.workflows.insert(id, status);
+            let stored = read(|| workflow::status(&ctx, PRIMARY, id)).await.ok();
+            record.workflow_records.insert(id, stored);
         }
         if let Ok(stats) = read(|| manager::stats(&ctx, (PRIMARY, manager::NAME), timeout)).await {
             if let Some(pid) = ctx.whereis(PRIMARY, manager::NAME) {

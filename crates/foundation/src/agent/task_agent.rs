@@ -302,7 +302,9 @@ impl TaskAgent {
         if let Some(&(attempt, false)) = self.state.released.get(&task) {
             let msg = Release { agent: ctx.pid(), index: self.index, task, attempt };
             // Not registered (the coordinator is restarting): the retry timer sends it again.
-            let _ = ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg);
+            if ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg).is_ok() {
+                debug!(target: TARGET, event = kind::REPORT_SENT, task = %task, agent = %ctx.pid(), attempt, report = "release");
+            }
         }
     }
 
@@ -430,7 +432,9 @@ impl TaskAgent {
             let msg =
                 OutcomeReport { agent: ctx.pid(), task, outcome: report.outcome.clone(), attempt: report.attempt };
             // Not registered (the coordinator is restarting): the retry timer sends it again.
-            let _ = ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg);
+            if ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg).is_ok() {
+                debug!(target: TARGET, event = kind::REPORT_SENT, task = %task, agent = %ctx.pid(), attempt = report.attempt, report = "outcome");
+            }
         }
     }
 

@@ -375,6 +375,23 @@ fn panicking_child_is_restarted_and_simulation_goes_on() {
     });
 }
 
+/// A worker "flaky" whose start fails on its second attempt (its first restart);
+/// `attempts` counts every attempt.
+fn flaky_on_first_restart(seen: &Log<Seen>, attempts: &Log<()>) -> ChildSpec {
+    let (log, tries) = (seen.clone(), attempts.clone());
+    ChildSpec::new("flaky", move |ctx: &Ctx| {
+        tries.push(());
+        let first_restart = tries.len() == 2;
+        let log = log.clone();
+        Box::pin(async move {
+            if first_restart {
+                return Err(Reason::error("not yet"));
+            }
+            Ok(ctx.spawn_link(move |c| work(c, "flaky".into(), log)))
+        })
+    })
+}
+
 #[test]
 fn failed_restart_is_retried_and_counts_against_intensity() {
     // A child whose second start fails: the retry succeeds if the intensity allows
@@ -382,21 +399,8 @@ fn failed_restart_is_retried_and_counts_against_intensity() {
     for (max_restarts, survives) in [(2, true), (1, false)] {
         sim(17, move |cluster| async move {
             let n = bare_nodes(&cluster, 1)[0];
-            let seen = Log::new();
-            let attempts = Log::new();
-            let (log, tries) = (seen.clone(), attempts.clone());
-            let flaky = ChildSpec::new("flaky", move |ctx: &Ctx| {
-                tries.push(());
-                let first_restart = tries.len() == 2;
-                let log = log.clone();
-                Box::pin(async move {
-                    if first_restart {
-                        return Err(Reason::error("not yet"));
-                    }
-                    Ok(ctx.spawn_link(move |c| work(c, "flaky".into(), log)))
-                })
-            });
-            let children = vec![flaky];
+            let (seen, attempts) = (Log::new(), Log::new());
+            let children = vec![flaky_on_first_restart(&seen, &attempts)];
             let sup =
                 supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(max_restarts, 5000), children))
                     .unwrap();

@@ -32,6 +32,7 @@ pub fn empty_record() -> Record {
         history: History::default(),
         tasks: BTreeMap::new(),
         workflows: BTreeMap::new(),
+        workflow_records: BTreeMap::new(),
         manager: None,
         agents: Vec::new(),
         tables: Tables::default(),
@@ -71,6 +72,7 @@ pub fn record_with_workflow(status: Option<WorkflowStatus>, cancelled: bool) -> 
             .cancels
             .insert(id, Op { invoked: Duration::from_secs(1), acked: Some(Duration::from_secs(1)), attempts: 1 });
     }
+    r.workflow_records.insert(id, status.clone());
     r.workflows.insert(id, status);
     r
 }

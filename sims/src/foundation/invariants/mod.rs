@@ -13,6 +13,7 @@ mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;
 mod workflow_isolation;
+mod workflow_records;
 mod workflow_steps;
 mod workflows_finish;
 

@@ -7,7 +7,9 @@
 //! before its completion: a cancel lost on the way is no cancel). Always holds: once a step's result is persisted
 //! (`step_done`), that step never starts again (`step_run`), and once a cancel is
 //! acknowledged the workflow starts no further step. Steps run once each, in order,
-//! with their results recorded: [`super::workflow_steps`].
+//! with their results recorded: [`super::workflow_steps`]. A finished workflow's status
+//! is the same through the coordinator and read from its record on another node:
+//! [`super::workflow_records`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -136,6 +138,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
         }
     }
     violations.extend(super::workflow_steps::workflow_steps(record, events));
+    violations.extend(super::workflow_records::workflow_records(record));
     violations
 }
 

@@ -109,20 +109,8 @@ fn dynamic_supervisor_retries_a_failed_restart() {
     // simple_one_for_one's `try_again_restart` does, and the child runs once more.
     sim(24, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
-        let seen = Log::new();
-        let attempts = Log::new();
-        let (log, tries) = (seen.clone(), attempts.clone());
-        let flaky = ChildSpec::new("flaky", move |ctx: &Ctx| {
-            tries.push(());
-            let first_restart = tries.len() == 2;
-            let log = log.clone();
-            Box::pin(async move {
-                if first_restart {
-                    return Err(Reason::error("not yet"));
-                }
-                Ok(ctx.spawn_link(move |c| work(c, "flaky".into(), log)))
-            })
-        });
+        let (seen, attempts) = (Log::new(), Log::new());
+        let flaky = flaky_on_first_restart(&seen, &attempts);
         let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(2, 5000), ..Default::default() });
         let first = start_all(&cluster, n, sup, vec![flaky]).await[0];
         post(&cluster, n, first, Cmd::Crash);

@@ -8,10 +8,14 @@
 //!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
 //!   replay with at least that many);
 //! - `breaker_reset`: the manager's breaker stays open at least `breaker_reset`;
+//! - `avoidance`: the coordinator sends no new task, for `breaker_reset`, to an agent
+//!   whose route was buffered while another agent is free;
 //! - `buffers`: `buffer_max_size`;
 //! - `routing`: a task waits at the coordinator no longer than one round of offers
 //!   while an agent stands ready (paused and full agents are refused offers);
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
+//! - `reports`: an agent re-sends an unacknowledged report at most once per retry
+//!   interval;
 //! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
 //!   give-up time), against the sim's own oracle;
 //! - `task_breakers`: `breaker_reset` of the agents' task breakers;
@@ -19,8 +23,10 @@
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
 mod agents;
+mod avoidance;
 mod breaker_reset;
 mod buffers;
+mod reports;
 mod restarts;
 mod retries;
 mod routing;
@@ -49,6 +55,8 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(retries::check(record, events));
     violations.extend(restarts::check(config, events));
     violations.extend(breaker_reset::check(config, events));
+    violations.extend(avoidance::check(config, events));
+    violations.extend(reports::check(events));
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
     violations.extend(task_breakers::check(record, events));
     violations
