@@ -51,6 +51,7 @@
 compile_error!("otpsim-harness runs on madsim's simulator: build with --cfg madsim (see .cargo/config.toml)");
 
 pub mod bound;
+mod captured;
 pub mod causal;
 pub mod coverage;
 pub mod determinism;

@@ -1,38 +1,35 @@
 //! The event trace of one run: every `otpsim*` tracing event recorded as values
 //! (simulated time, target, kind, fields), and a stable hash of them.
 //!
-//! The runtime runs each process inside a `process` span carrying its pid; an event
-//! emitted while a process runs gets a `by=<pid>` field, so every event says which
-//! process acted (the causal evidence reads timelines from it).
+//! The runtime marks which process a thread is running ([`otpsim_runtime::running`]);
+//! an event emitted while a process runs gets a `by=<pid>` field, so every event says
+//! which process acted (the causal evidence reads timelines from it).
 //!
 //! Two runs of one seed must record the same events, so the hash of the trace is the
 //! determinism fingerprint of a run. It is computed over a compact encoding of each
-//! event (time as 8 bytes, then target and fields), never over text. Events are kept
-//! when the run's checks need them; text lines are made only when asked (the
-//! determinism check and trace export need them; a passing run needs none).
+//! event (time as 8 bytes, then target and fields, numbers as numbers: the
+//! `captured` module), never over text. Events are kept when the run's checks need
+//! them, and only a kept event's numbers are written as text; text lines are made only
+//! when asked (the determinism check and trace export need them; a passing run needs none).
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
-use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use otpsim_runtime::Pid;
-use tracing::field::{Field, Visit};
 use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
+use crate::captured::{Captured, Raw};
 use crate::invariant::runtime::RuntimeFold;
-use crate::invariant::{EventView, Fields, TraceEvent};
+use crate::invariant::{parse_pid, EventView, Fields, TraceEvent};
 use crate::kind_counts::KindCounts;
 use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
 pub const TARGET_PREFIX: &str = "otpsim";
-
-/// The name of the span a process runs in (its one field is `pid`).
-pub const PROCESS_SPAN: &str = "process";
 
 /// What one run emitted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,21 +80,6 @@ impl Fnv64 {
     pub fn finish(&self) -> u64 {
         self.0
     }
-}
-
-/// The compact encoding of one event: its time in nanoseconds as 8 bytes, its target,
-/// then each field as `0 name = value`, and a final newline.
-fn encode<'a>(out: &mut Vec<u8>, nanos: u64, target: &str, fields: impl Iterator<Item = (&'a str, &'a str)>) {
-    out.clear();
-    out.extend_from_slice(&nanos.to_le_bytes());
-    out.extend_from_slice(target.as_bytes());
-    for (name, value) in fields {
-        out.push(0);
-        out.extend_from_slice(name.as_bytes());
-        out.push(b'=');
-        out.extend_from_slice(value.as_bytes());
-    }
-    out.push(b'\n');
 }
 
 /// The trace's hash: each event's encoding, eight bytes at a time (a multiply and a
@@ -160,9 +142,8 @@ struct Recording {
     keep_lines: bool,
     /// The events kept so far, each numbered by its position in the whole trace.
     kept: Vec<TraceEvent>,
-    /// The current event's field values, back to back, and where each one is.
-    scratch: String,
-    fields: Vec<(&'static str, Range<usize>)>,
+    /// The current event's fields.
+    captured: Captured,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
     /// The runtime invariants, folded over every event as it is recorded.
@@ -170,66 +151,50 @@ struct Recording {
     /// Where every line also goes, until it fails.
     sink: Option<Box<dyn LineSink>>,
     sink_error: Option<String>,
-    /// Process spans alive on this thread; they outlive a recording.
-    spans: Spans,
-}
-
-/// The process spans of one thread: which pid each open span carries, and which are
-/// entered (a process's task is being polled).
-#[derive(Default)]
-struct Spans {
-    last_id: u64,
-    /// Span id -> (pid, handles to it).
-    open: BTreeMap<u64, (String, usize)>,
-    entered: Vec<u64>,
-}
-
-impl Spans {
-    /// The pid of the innermost process running, if any.
-    fn current(&self) -> Option<&str> {
-        self.entered.iter().rev().find_map(|id| self.open.get(id)).map(|(pid, _)| pid.as_str())
-    }
 }
 
 impl Recording {
-    /// A fresh recording that keeps the open spans of this one.
-    fn restarted(&mut self, active: bool, keep: Keep, skip: &'static [&'static str]) -> Recording {
-        let spans = std::mem::take(&mut self.spans);
+    /// A fresh recording.
+    fn fresh(active: bool, keep: Keep, skip: &'static [&'static str]) -> Recording {
         let (keep_events, keep_lines) = match keep {
             Keep::Hash => (false, false),
             Keep::Events => (true, false),
             Keep::Lines => (true, true),
         };
-        Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), spans, ..Recording::default() }
+        Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), ..Recording::default() }
     }
 
     fn record(&mut self, event: &Event<'_>) {
-        self.scratch.clear();
-        self.fields.clear();
-        event.record(&mut FieldVisitor { scratch: &mut self.scratch, fields: &mut self.fields });
-        if let Some(pid) = self.spans.current() {
-            let start = self.scratch.len();
-            self.scratch.push_str(pid);
-            self.fields.push(("by", start..self.scratch.len()));
+        let captured = &mut self.captured;
+        captured.clear();
+        event.record(captured);
+        if let Some(pid) = otpsim_runtime::running() {
+            captured.push_raw("by", Raw::Pid(pid));
         }
         let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
         let target = event.metadata().target();
         let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
-        encode(&mut self.encoding, nanos, target, self.fields.iter().map(|(n, r)| (*n, &self.scratch[r.clone()])));
+        captured.encode(&mut self.encoding, nanos, target);
         self.hash.write(&self.encoding);
         self.events += 1;
-        let kind = self.fields.iter().find(|(name, _)| *name == "event").map_or("", |(_, r)| &self.scratch[r.clone()]);
+        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
         // which would otherwise grow with simulated time.
         let callsite = std::ptr::from_ref(event.metadata()) as usize;
         let skipped = self.kinds.count(callsite, kind);
+        let keep = self.keep_events && !skipped;
+        // Only an event that is kept or streamed has its numbers written as text.
+        if keep || self.sink.is_some() {
+            captured.render();
+        }
+        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         let current = Current {
             index: usize::try_from(self.events).unwrap_or(usize::MAX),
             time,
             target,
             kind,
-            text: &self.scratch,
-            fields: &self.fields,
+            captured,
+            rendered: OnceCell::new(),
         };
         self.runtime.observe(&current);
         // A streamed line is made from the event and written at once, never kept.
@@ -239,20 +204,36 @@ impl Recording {
                 self.sink_error = Some(e.to_string());
             }
         }
-        if self.keep_events && !skipped {
+        if keep {
             self.kept.push(current.to_event());
         }
     }
 }
 
-/// The event being recorded, as the folds read it: its fields still in the scratch.
+/// The event being recorded, as the folds read it: its fields as captured.
 struct Current<'a> {
     index: usize,
     time: Option<Duration>,
     target: &'a str,
     kind: &'a str,
-    text: &'a str,
-    fields: &'a [(&'static str, Range<usize>)],
+    captured: &'a Captured,
+    /// The fields with every number written as text, made the first time a fold
+    /// reads a number as text (only evidence does) if they were not already.
+    rendered: OnceCell<Captured>,
+}
+
+impl Current<'_> {
+    /// The fields, every one readable as text.
+    fn as_text(&self) -> &Captured {
+        if self.captured.rendered {
+            return self.captured;
+        }
+        self.rendered.get_or_init(|| {
+            let mut copy = self.captured.clone();
+            copy.render();
+            copy
+        })
+    }
 }
 
 impl EventView for Current<'_> {
@@ -270,16 +251,39 @@ impl EventView for Current<'_> {
 
     fn get(&self, key: &str) -> Option<&str> {
         // A field written twice holds its last value, as in a `TraceEvent`.
-        self.fields.iter().rev().find(|(name, _)| *name == key).map(|(_, range)| &self.text[range.clone()])
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
+            Raw::Text => Some(self.captured.text_at(at)),
+            _ => Some(self.as_text().text_at(at)),
+        }
+    }
+
+    fn pid(&self, key: &str) -> Option<Pid> {
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
+            Raw::Pid(pid) => Some(pid),
+            Raw::Text => parse_pid(self.captured.text_at(at)),
+            Raw::Number(_) | Raw::Negative(_) => None,
+        }
+    }
+
+    fn number(&self, key: &str) -> Option<u64> {
+        let at = self.captured.position(key)?;
+        match self.captured.raw[at] {
+            Raw::Number(n) => Some(n),
+            Raw::Text => self.captured.text_at(at).parse().ok(),
+            Raw::Negative(_) | Raw::Pid(_) => None,
+        }
     }
 
     fn to_event(&self) -> TraceEvent {
+        let fields = self.as_text();
         TraceEvent {
             index: self.index,
             time: self.time.unwrap_or_default(),
             target: self.target.to_owned(),
             kind: self.kind.to_owned(),
-            fields: Fields::from_ranges(self.text, self.fields),
+            fields: Fields::from_ranges(&fields.text, &fields.fields),
             timed: self.time.is_some(),
         }
     }
@@ -326,8 +330,7 @@ impl TraceRecorder {
     /// Starts a fresh recording that keeps what `keep` says, except events whose
     /// `event` is one of `skip`; every event is still hashed and counted.
     pub fn start_keeping(&self, keep: Keep, skip: &'static [&'static str]) {
-        let mut recording = self.lock();
-        *recording = recording.restarted(true, keep, skip);
+        *self.lock() = Recording::fresh(true, keep, skip);
     }
 
     /// Watches the recording started last with `watchdog` (see [`crate::watchdog`]).
@@ -364,8 +367,7 @@ impl TraceRecorder {
     /// Ends the recording and returns its trace and the events it kept.
     pub fn finish_with_events(&self) -> (Trace, Vec<TraceEvent>) {
         let mut guard = self.lock();
-        let idle = guard.restarted(false, Keep::Hash, &[]);
-        let mut recording = std::mem::replace(&mut *guard, idle);
+        let mut recording = std::mem::replace(&mut *guard, Recording::fresh(false, Keep::Hash, &[]));
         drop(guard);
         if let Some(Err(e)) = recording.sink.as_mut().map(|sink| sink.finish()) {
             recording.sink_error = Some(e.to_string());
@@ -384,8 +386,7 @@ impl TraceRecorder {
 }
 
 fn traced(metadata: &Metadata<'_>) -> bool {
-    metadata.target().starts_with(TARGET_PREFIX)
-        && (metadata.is_event() || (metadata.is_span() && metadata.name() == PROCESS_SPAN))
+    metadata.is_event() && metadata.target().starts_with(TARGET_PREFIX)
 }
 
 impl Subscriber for TraceRecorder {
@@ -405,35 +406,9 @@ impl Subscriber for TraceRecorder {
         Some(tracing::level_filters::LevelFilter::TRACE)
     }
 
-    fn new_span(&self, span: &span::Attributes<'_>) -> span::Id {
-        let mut pid = PidField(String::new());
-        span.record(&mut pid);
-        let mut recording = self.lock();
-        let spans = &mut recording.spans;
-        spans.last_id += 1;
-        spans.open.insert(spans.last_id, (pid.0, 1));
-        span::Id::from_u64(spans.last_id)
-    }
-
-    fn clone_span(&self, id: &span::Id) -> span::Id {
-        if let Some((_, handles)) = self.lock().spans.open.get_mut(&id.into_u64()) {
-            *handles += 1;
-        }
-        id.clone()
-    }
-
-    fn try_close(&self, id: span::Id) -> bool {
-        let mut recording = self.lock();
-        let spans = &mut recording.spans;
-        let Some((_, handles)) = spans.open.get_mut(&id.into_u64()) else {
-            return false;
-        };
-        *handles -= 1;
-        if *handles > 0 {
-            return false;
-        }
-        spans.open.remove(&id.into_u64());
-        true
+    /// Spans are not recorded (see [`traced`]); the id is never used.
+    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
     }
 
     fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
@@ -452,108 +427,9 @@ impl Subscriber for TraceRecorder {
         }
     }
 
-    fn enter(&self, span: &span::Id) {
-        self.lock().spans.entered.push(span.into_u64());
-    }
+    fn enter(&self, _span: &span::Id) {}
 
-    fn exit(&self, span: &span::Id) {
-        let entered = &mut self.lock().spans.entered;
-        if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
-            entered.remove(at);
-        }
-    }
-}
-
-/// Reads the `pid` field of a process span.
-struct PidField(String);
-
-impl Visit for PidField {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "pid" {
-            self.0 = format!("{value:?}");
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "pid" {
-            self.0 = value.to_owned();
-        }
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        if field.name() == "pid" {
-            self.0.clear();
-            Pid::from_packed(value).push_text(&mut self.0);
-        }
-    }
-}
-
-/// Collects an event's fields: each value written once into `scratch`.
-struct FieldVisitor<'a> {
-    scratch: &'a mut String,
-    fields: &'a mut Vec<(&'static str, Range<usize>)>,
-}
-
-impl FieldVisitor<'_> {
-    fn push(&mut self, field: &Field, value: impl fmt::Display) {
-        let start = self.scratch.len();
-        let _ = write!(self.scratch, "{value}");
-        self.fields.push((field.name(), start..self.scratch.len()));
-    }
-}
-
-impl FieldVisitor<'_> {
-    /// Writes an integer in decimal without going through `fmt` (numbers are most of
-    /// a trace's fields).
-    fn push_integer(&mut self, field: &Field, negative: bool, value: u64) {
-        let mut digits = [0u8; 20];
-        let start = self.scratch.len();
-        if negative {
-            self.scratch.push('-');
-        }
-        self.scratch.extend(otpsim_runtime::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
-        self.fields.push((field.name(), start..self.scratch.len()));
-    }
-}
-
-/// Shows a `Debug` value through `Display`, so every field goes through one path.
-struct AsDebug<'a>(&'a dyn fmt::Debug);
-
-impl fmt::Display for AsDebug<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Visit for FieldVisitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        let start = self.scratch.len();
-        self.scratch.push_str(value);
-        self.fields.push((field.name(), start..self.scratch.len()));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push_integer(field, false, value);
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.push_integer(field, value < 0, value.unsigned_abs());
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.record_str(field, if value { "true" } else { "false" });
-    }
-
-    /// A `u128` is a pid ([`Pid::packed`]): its text is written here, by hand.
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        let start = self.scratch.len();
-        Pid::from_packed(value).push_text(self.scratch);
-        self.fields.push((field.name(), start..self.scratch.len()));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.push(field, AsDebug(value));
-    }
+    fn exit(&self, _span: &span::Id) {}
 }
 
 /// Runs `f` on the events kept so far by the recorder installed on this thread (none
@@ -644,11 +520,14 @@ mod tests {
         let (kept, hashed) = (recorded(true, emit), recorded(false, emit));
         assert_eq!(kept.hash, hashed.hash);
         assert!(hashed.lines.is_none());
+        assert_eq!((kept.count("spawn"), hashed.count("spawn")), (5, 5), "counted whether kept or not");
         // The hash is over the compact encoding, never over the text lines.
         let (mut hash, mut encoding) = (TraceHash::default(), Vec::new());
         for i in 0..5u64 {
-            let serial = i.to_string();
-            encode(&mut encoding, u64::MAX, "otpsim", [("event", "spawn"), ("serial", serial.as_str())].into_iter());
+            let mut captured = Captured::default();
+            captured.record_str_named("event", "spawn");
+            captured.push_raw("serial", Raw::Number(i));
+            captured.encode(&mut encoding, u64::MAX, "otpsim");
             hash.write(&encoding);
         }
         assert_eq!(hash.finish(), kept.hash);
@@ -661,20 +540,42 @@ mod tests {
     }
 
     #[test]
-    fn events_inside_a_process_span_say_which_process_acted() {
+    fn events_a_process_emits_say_which_process_acted_even_from_its_drop_guards() {
+        struct Guard;
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                tracing::debug!(target: "otpsim", event = "dropped");
+            }
+        }
         let trace = recorded(true, || {
-            let span = tracing::trace_span!(target: "otpsim", "process", pid = %"<0.7.0>");
-            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick"));
-            tracing::debug!(target: "otpsim", event = "tock");
-            let packed = Pid { serial: 9, node: otpsim_runtime::NodeId(1), incarnation: 2 }.packed();
-            let span = tracing::trace_span!(target: "otpsim", "process", pid = packed);
-            span.in_scope(|| tracing::debug!(target: "otpsim", event = "tick", to = packed));
+            let rt = madsim::runtime::Runtime::with_seed_and_config(1, madsim::Config::default());
+            rt.block_on(async {
+                let cluster = otpsim_runtime::Cluster::new();
+                let node = cluster.add_node("n0", |_, _| async {});
+                let opts = otpsim_runtime::SpawnOpts::default();
+                cluster.spawn(node, opts.clone(), |ctx| async move {
+                    tracing::debug!(target: "otpsim", event = "tick", to = ctx.pid().packed());
+                });
+                let sleeper = cluster.spawn(node, opts, |ctx| async move {
+                    let _guard = Guard;
+                    ctx.sleep(Duration::from_secs(9)).await;
+                });
+                madsim::time::sleep(Duration::from_millis(5)).await;
+                tracing::debug!(target: "otpsim", event = "tock");
+                cluster.kill(sleeper);
+                madsim::time::sleep(Duration::from_millis(5)).await;
+                cluster.halt().await;
+            });
         });
-        let lines = trace.lines.expect("kept");
+        let lines: Vec<String> = (trace.lines.expect("kept").into_iter())
+            .filter(|l| ["tick", "tock", "dropped"].iter().any(|k| l.contains(&format!("event={k}"))))
+            .map(|l| l.split_once(' ').map(|(_, rest)| rest.to_owned()).unwrap_or(l))
+            .collect();
         assert_eq!(
             lines,
-            vec!["- otpsim event=tick by=<0.7.0>", "- otpsim event=tock", "- otpsim event=tick to=<1.9.2> by=<1.9.2>"]
+            ["otpsim event=tick to=<0.1.0> by=<0.1.0>", "otpsim event=tock", "otpsim event=dropped by=<0.2.0>"]
         );
+        assert_eq!(otpsim_runtime::running(), None);
     }
 
     #[test]

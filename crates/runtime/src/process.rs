@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use madsim::time::Instant;
-use tracing::Instrument;
 
 use crate::alarm::Alarm;
 use crate::call::Dest;
@@ -20,6 +19,7 @@ use crate::kernel::{Kernel, Receive, RegisterError};
 use crate::message::{Message, Payload, Term};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
+use crate::running::AsProcess;
 use crate::store::Store;
 use crate::timer::Shape;
 
@@ -84,9 +84,8 @@ where
         let mref = parent.filter(|_| monitor).map(|parent| state.monitor(parent, pid));
         if alive {
             if let Some(handle) = state.madsim_handle(node) {
-                // The span names the process behind every event its task emits (` by=`).
-                let span = tracing::trace_span!(target: "otpsim", "process", pid = pid.packed());
-                let task = handle.spawn(run(kernel.clone(), pid, linked_parent, body).instrument(span));
+                // Marked as running, the process is named behind every event its task emits.
+                let task = handle.spawn(AsProcess::new(pid, run(kernel.clone(), pid, linked_parent, body)));
                 state.set_task(pid, task.abort_handle());
             }
         }

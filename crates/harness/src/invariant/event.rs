@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use otpsim_runtime::{NodeId, Pid};
+
 use super::Fields;
 
 /// One event of a run's trace.
@@ -36,6 +38,17 @@ pub trait EventView {
     fn kind(&self) -> &str;
     /// Another field's value.
     fn get(&self, key: &str) -> Option<&str>;
+    /// A field's value read as a pid, if it is one. Folds that see every event key
+    /// their tables by pids, so a lookup compares numbers, not text; the recorder's
+    /// current event answers from the number its emitter recorded.
+    fn pid(&self, key: &str) -> Option<Pid> {
+        self.get(key).and_then(parse_pid)
+    }
+    /// A field's value read as an unsigned number, if it is one (as [`pid`](Self::pid),
+    /// without reading text where the emitter recorded the number).
+    fn number(&self, key: &str) -> Option<u64> {
+        self.get(key).and_then(|text| text.parse().ok())
+    }
     /// The event as a value of its own.
     fn to_event(&self) -> TraceEvent;
 }
@@ -142,6 +155,28 @@ impl TraceEvent {
     }
 }
 
+/// The pid whose text is exactly `text` (`<node.serial.incarnation>`, as
+/// [`Pid`]'s `Display` writes it), if it is one.
+pub(crate) fn parse_pid(text: &str) -> Option<Pid> {
+    let inner = text.strip_prefix('<')?.strip_suffix('>')?;
+    let mut parts = inner.split('.');
+    let mut number = || -> Option<u64> {
+        let part = parts.next()?;
+        // `parse` takes a leading `+` or `0`; a pid's text never has one, and two
+        // texts must never read as one pid.
+        if part.starts_with('+') || (part.len() > 1 && part.starts_with('0')) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let (node, serial, incarnation) = (number()?, number()?, number()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (node, incarnation) = (u32::try_from(node).ok()?, u32::try_from(incarnation).ok()?);
+    Some(Pid { serial, node: NodeId(node), incarnation })
+}
+
 /// Appends " name=value", quoting the value unless it is a plain token.
 fn push_field(line: &mut String, name: &str, value: &str) {
     line.push(' ');
@@ -228,6 +263,18 @@ mod tests {
         assert_eq!(e.get("reason"), Some("panic: \"boom\""));
         assert_eq!(e.index, 3);
         assert_eq!(e.line(), r#"12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: \"boom\"""#);
+    }
+
+    #[test]
+    fn pids_read_back_from_exactly_their_text() {
+        let pid = Pid { serial: 10, node: NodeId(4), incarnation: 3 };
+        assert_eq!(parse_pid("<4.10.3>"), Some(pid));
+        assert_eq!(parse_pid(&pid.to_string()), Some(pid));
+        for bad in ["<+4.10.3>", "<04.10.3>", "<4.10.3.1>", "<4294967296.2.3>", "<4.10>", "4.10.3", "<4.10.3>x"] {
+            assert_eq!(parse_pid(bad), None, "{bad}");
+        }
+        let e = TraceEvent::parse(1, "- otpsim event=exit pid=<4.10.3> reason=normal").unwrap();
+        assert_eq!((e.pid("pid"), e.pid("reason"), e.pid("missing")), (Some(pid), None, None));
     }
 
     #[test]

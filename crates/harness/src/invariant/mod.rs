@@ -14,6 +14,7 @@ pub mod runtime;
 mod violation;
 
 pub use defects_crash::defects_crash;
+pub(crate) use event::parse_pid;
 pub use event::{EventView, TraceEvent};
 pub use fields::Fields;
 pub use no_orphan_processes::no_orphan_processes;

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::scenario::FaultKind;
 
 use super::{
-    field, node_of, EventView, TraceEvent, Violation, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH,
-    NODE_RESTART, SPAWN,
+    field, EventView, TraceEvent, Violation, Who, DELIVER, DOWN_KIND, EXIT, EXIT_KIND, FAULT, NODE_CRASH, NODE_RESTART,
+    SPAWN,
 };
 
 const NAME: &str = "exit_reasons";
@@ -41,10 +41,10 @@ pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
 /// the processes, not with the traffic.
 #[derive(Debug, Default)]
 pub struct ExitReasons {
-    exited: BTreeMap<String, TraceEvent>,
-    alive: BTreeSet<String>,
-    crashed_nodes: BTreeSet<String>,
-    being_killed: BTreeMap<String, TraceEvent>,
+    exited: BTreeMap<Who, TraceEvent>,
+    alive: BTreeSet<Who>,
+    crashed_nodes: BTreeSet<u32>,
+    being_killed: BTreeMap<Who, TraceEvent>,
     violations: Vec<Violation>,
 }
 
@@ -52,20 +52,16 @@ impl ExitReasons {
     /// Takes the next event of the trace.
     pub fn observe(&mut self, e: &impl EventView) {
         match e.kind() {
-            SPAWN => {
-                if let Some(pid) = e.get(field::PID) {
-                    self.alive.insert(pid.to_owned());
-                }
-            }
-            NODE_CRASH => self.crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name).map(str::to_owned)),
+            SPAWN => self.alive.extend(Who::of(e, field::PID)),
+            NODE_CRASH => self.crashed_nodes.extend(e.get(field::NODE).and_then(node_of_name)),
             NODE_RESTART => {
                 if let Some(node) = e.get(field::NODE).and_then(node_of_name) {
-                    self.crashed_nodes.remove(node);
+                    self.crashed_nodes.remove(&node);
                 }
             }
             FAULT if e.get(field::KIND) == Some(FaultKind::Crash.name()) => {
-                if let Some(pid) = e.get(field::PID) {
-                    self.being_killed.insert(pid.to_owned(), e.to_event());
+                if let Some(pid) = Who::of(e, field::PID) {
+                    self.being_killed.insert(pid, e.to_event());
                 }
             }
             EXIT => self.exit(e),
@@ -85,11 +81,12 @@ impl ExitReasons {
     }
 
     fn exit(&mut self, e: &impl EventView) {
-        let (Some(pid), Some(reason)) = (e.get(field::PID), e.get(field::REASON)) else { return };
-        self.alive.remove(pid);
-        self.exited.insert(pid.to_owned(), e.to_event());
-        let killed_by = self.being_killed.remove(pid);
-        let on_crashed = node_of(pid).is_some_and(|n| self.crashed_nodes.contains(n));
+        let (Some(who), Some(reason)) = (Who::of(e, field::PID), e.get(field::REASON)) else { return };
+        self.alive.remove(&who);
+        let killed_by = self.being_killed.remove(&who);
+        let on_crashed = who.node().is_some_and(|n| self.crashed_nodes.contains(&n));
+        self.exited.insert(who, e.to_event());
+        let pid = e.get(field::PID).unwrap_or_default();
         if reason == KILL {
             self.flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
         } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
@@ -100,20 +97,22 @@ impl ExitReasons {
     }
 
     fn deliver(&mut self, e: &impl EventView) {
+        // Pids are read as numbers; their text is read only for a violation.
         let kind = e.get(field::KIND);
-        let (Some(reason), Some(from), Some(to)) = (e.get(field::REASON), e.get(field::FROM), e.get(field::TO)) else {
-            return;
-        };
+        let Some(reason) = e.get(field::REASON) else { return };
+        let (Some(sender), Some(receiver)) = (Who::of(e, field::FROM), Who::of(e, field::TO)) else { return };
+        let text = |key| e.get(key).unwrap_or_default();
         if kind == Some(EXIT_KIND) && reason == KILL {
+            let (from, to) = (text(field::FROM), text(field::TO));
             self.flag(e, None, to, format!("{to} got an EXIT `kill` from {from}: kill is untrappable"));
         }
         if kind != Some(DOWN_KIND) {
             return;
         }
-        let remote = node_of(from) != node_of(to);
-        let exit = self.exited.get(from);
+        let remote = sender.node() != receiver.node();
+        let exit = self.exited.get(&sender);
         let exit_reason = exit.and_then(|x| x.get(field::REASON));
-        let alive = self.alive.contains(from);
+        let alive = self.alive.contains(&sender);
         let fits = match reason {
             NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
             NOPROC => !alive,
@@ -126,6 +125,7 @@ impl ExitReasons {
                 (None, false) => "never exited".to_owned(),
             };
             let where_ = if remote { "on another node" } else { "on its node" };
+            let (from, to) = (text(field::FROM), text(field::TO));
             let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
             let exit = exit.cloned();
             self.flag(e, exit.as_ref(), from, message);
@@ -133,9 +133,9 @@ impl ExitReasons {
     }
 }
 
-/// A node as `node_crash` names it (`n1` or `1`), as a pid's first field writes it.
-fn node_of_name(node: &str) -> Option<&str> {
-    Some(node.trim_start_matches(|c: char| !c.is_ascii_digit())).filter(|n| !n.is_empty())
+/// A node's number from its name as `node_crash` writes it (`n1` or `1`).
+fn node_of_name(node: &str) -> Option<u32> {
+    node.trim_start_matches(|c: char| !c.is_ascii_digit()).parse().ok()
 }
 
 #[cfg(test)]

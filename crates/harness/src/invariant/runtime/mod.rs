@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use otpsim_runtime::event::field;
 use otpsim_runtime::event::kind::{DELIVER, EXIT, FAULT, NODE_CRASH, NODE_RESTART, SPAWN};
-use otpsim_runtime::Tables;
+use otpsim_runtime::{Pid, Tables};
 
 use super::{EventView, TraceEvent, Violation};
 
@@ -70,7 +70,28 @@ pub fn check(events: &[TraceEvent], tables: &Tables, end: Duration) -> Vec<Viola
     fold.judge(tables, end)
 }
 
-/// The node of a pid written `<node.serial.incarnation>`.
-fn node_of(pid: &str) -> Option<&str> {
-    pid.strip_prefix('<')?.split('.').next()
+/// A process as the folds key their tables: its pid, or the field's text if the field
+/// does not hold a pid (a hand-written history may say anything).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Pid(Pid),
+    Text(String),
+}
+
+impl Who {
+    /// The process field `key` of `e` names, if it has that field.
+    fn of(e: &impl EventView, key: &str) -> Option<Who> {
+        match e.pid(key) {
+            Some(pid) => Some(Who::Pid(pid)),
+            None => e.get(key).map(|text| Who::Text(text.to_owned())),
+        }
+    }
+
+    /// Its node: a pid's, or the first number of text written `<node.…`.
+    fn node(&self) -> Option<u32> {
+        match self {
+            Who::Pid(pid) => Some(pid.node.0),
+            Who::Text(text) => text.strip_prefix('<')?.split('.').next()?.parse().ok(),
+        }
+    }
 }

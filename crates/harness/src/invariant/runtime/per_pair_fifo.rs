@@ -14,7 +14,7 @@ use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{field, EventView, TraceEvent, Violation, DELIVER};
+use super::{field, EventView, TraceEvent, Violation, Who, DELIVER};
 
 const NAME: &str = "per_pair_fifo";
 
@@ -36,44 +36,12 @@ pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
 /// Delivery order per pair, folded event by event.
 #[derive(Debug, Default)]
 pub struct PerPairFifo {
-    /// (Sender, receiver) -> last delivery.
-    last: BTreeMap<(Who, Who), Last>,
+    /// (Sender, receiver) -> last delivery, for pairs of pids, keyed by their packed
+    /// numbers: this map sees every delivery, and two integers compare fastest.
+    pids: BTreeMap<(u128, u128), Last>,
+    /// The same for pairs a hand-written history names by other text.
+    others: BTreeMap<(Who, Who), Last>,
     violations: Vec<Violation>,
-}
-
-/// A sender or receiver as the fold keys it: a pid by its three numbers, read from its
-/// text `<node.serial.incarnation>` once, so a lookup compares integers, not strings
-/// (this fold sees every delivery); any other text as itself.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
-    Pid(u128),
-    Text(String),
-}
-
-impl Who {
-    fn of(text: &str) -> Who {
-        pid_numbers(text).map_or_else(|| Who::Text(text.to_owned()), Who::Pid)
-    }
-}
-
-/// A pid's node, serial and incarnation packed in one number, if `text` is a pid.
-fn pid_numbers(text: &str) -> Option<u128> {
-    let inner = text.strip_prefix('<')?.strip_suffix('>')?;
-    let mut parts = inner.split('.');
-    let mut number = || -> Option<u64> {
-        let part = parts.next()?;
-        // `parse` takes a leading `+` or `0`; a pid's text never has one, and two
-        // texts must never share a key.
-        if part.starts_with('+') || (part.len() > 1 && part.starts_with('0')) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (node, serial, incarnation) = (number()?, number()?, number()?);
-    if parts.next().is_some() || node > u64::from(u32::MAX) || incarnation > u64::from(u32::MAX) {
-        return None;
-    }
-    Some(u128::from(node) << 96 | u128::from(incarnation) << 64 | u128::from(serial))
 }
 
 impl PerPairFifo {
@@ -82,30 +50,55 @@ impl PerPairFifo {
         if e.kind() != DELIVER {
             return;
         }
-        let (Some(from), Some(to), Some(id)) =
-            (e.get(field::FROM), e.get(field::TO), e.get(field::MSG).and_then(|m| m.parse().ok()))
+        // Pids and the id are read as numbers: a delivery's text is written only for evidence.
+        let (Some(sender), Some(receiver), Some(id)) =
+            (Who::of(e, field::FROM), Who::of(e, field::TO), e.number(field::MSG))
         else {
             return;
         };
         let now = Last { id, index: e.index(), time: e.time() };
-        match self.last.entry((Who::of(from), Who::of(to))) {
-            Entry::Occupied(before) if id < before.get().id => {
-                let before = before.get();
-                let earlier = delivery(*before, from, to);
-                let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
-                let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
-                self.violations.push(v.evidence([&earlier, &e.to_event()]));
-            }
-            Entry::Occupied(mut before) => *before.get_mut() = now,
-            Entry::Vacant(pair) => {
-                pair.insert(now);
-            }
+        let last = match (&sender, &receiver) {
+            (Who::Pid(a), Who::Pid(b)) => self.pids.entry((a.packed(), b.packed())),
+            _ => return self.observe_other(e, (sender, receiver), now),
+        };
+        if let Some(before) = follow(last, now) {
+            self.flag(e, before, id);
         }
+    }
+
+    fn observe_other(&mut self, e: &impl EventView, pair: (Who, Who), now: Last) {
+        if let Some(before) = follow(self.others.entry(pair), now) {
+            self.flag(e, before, now.id);
+        }
+    }
+
+    fn flag(&mut self, e: &impl EventView, before: Last, id: u64) {
+        let (from, to) = (e.get(field::FROM).unwrap_or_default(), e.get(field::TO).unwrap_or_default());
+        let earlier = delivery(before, from, to);
+        let message = format!("message #{id} from {from} to {to} arrived after #{}, sent later", before.id);
+        let v = Violation::new(NAME, e.time(), message).id("pid", from).id("pid", to);
+        self.violations.push(v.evidence([&earlier, &e.to_event()]));
     }
 
     /// The violations found so far.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+}
+
+/// Records `now` as its pair's last delivery, unless it overtook that one: then
+/// returns the one it overtook (which stays the last, as before).
+fn follow<K: Ord>(last: Entry<'_, K, Last>, now: Last) -> Option<Last> {
+    match last {
+        Entry::Occupied(before) if now.id < before.get().id => Some(*before.get()),
+        Entry::Occupied(mut before) => {
+            *before.get_mut() = now;
+            None
+        }
+        Entry::Vacant(pair) => {
+            pair.insert(now);
+            None
+        }
     }
 }
 
@@ -159,10 +152,5 @@ mod tests {
         ]);
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("#0 from <0.1.0>x to <0.2.0> arrived after #1"), "{}", v[0]);
-        assert_eq!(pid_numbers("<+1.2.3>"), None);
-        assert_eq!(pid_numbers("<01.2.3>"), None);
-        assert_eq!(pid_numbers("<0.10.3>"), Some(3 << 64 | 10));
-        assert_eq!(pid_numbers("<1.2.3.4>"), None);
-        assert_eq!(pid_numbers("<4294967296.2.3>"), None);
     }
 }

@@ -1,0 +1,240 @@
+//! One event's fields as the trace recorder captures them: text values as text,
+//! numbers and pids as the numbers their emitters gave.
+//!
+//! The trace hash reads the numbers as they are ([`Captured::encode`]), and the
+//! runtime invariants read pids and numbers without text, so a number's decimal text
+//! is written only when the event is kept, streamed, or read as text
+//! ([`Captured::render`]): most of a passing run's events (message deliveries,
+//! monitors, links) are hashed and folded, then let go, and are never written.
+
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+
+use otpsim_runtime::Pid;
+use tracing::field::{Field, Visit};
+
+/// A field's value as its emitter gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Raw {
+    /// Text, in [`Captured::text`] at the field's range.
+    Text,
+    /// An unsigned number (`u64`, or an `i64` that is not negative).
+    Number(u64),
+    /// A negative `i64`, by its magnitude.
+    Negative(u64),
+    /// A pid ([`Pid::packed`] is how events carry one).
+    Pid(Pid),
+}
+
+/// The fields of the event being recorded.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Captured {
+    /// The text values back to back, and (once rendered) the numbers' text after them.
+    pub(crate) text: String,
+    /// Each field's name and where its text is (empty for a number not yet rendered).
+    pub(crate) fields: Vec<(&'static str, Range<usize>)>,
+    /// Each field's value as given, in the same order as `fields`.
+    pub(crate) raw: Vec<Raw>,
+    /// Whether every field's text is in `text`.
+    pub(crate) rendered: bool,
+}
+
+impl Captured {
+    /// Forgets the last event's fields.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.fields.clear();
+        self.raw.clear();
+        self.rendered = false;
+    }
+
+    /// Adds a field holding a number or pid (its text is written by [`render`](Self::render)).
+    pub(crate) fn push_raw(&mut self, name: &'static str, value: Raw) {
+        self.fields.push((name, self.text.len()..self.text.len()));
+        self.raw.push(value);
+        self.rendered = false;
+    }
+
+    /// Where the field `name` is (its last value, if written twice).
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.fields.iter().rposition(|(n, _)| *n == name)
+    }
+
+    /// The text of a text field (a number's, once rendered).
+    pub(crate) fn text_at(&self, at: usize) -> &str {
+        &self.text[self.fields[at].1.clone()]
+    }
+
+    /// The compact encoding the trace hash reads: the time in nanoseconds as 8 bytes,
+    /// the target, then per field `0 name = tag value` (tag 0: text bytes; 1: a
+    /// number as 8 bytes; 2: a negative number's magnitude as 8 bytes; 3: a pid as its
+    /// 16-byte packed number), and a final newline. No number is turned into text.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>, nanos: u64, target: &str) {
+        out.clear();
+        out.extend_from_slice(&nanos.to_le_bytes());
+        out.extend_from_slice(target.as_bytes());
+        for ((name, range), raw) in self.fields.iter().zip(&self.raw) {
+            out.push(0);
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'=');
+            match *raw {
+                Raw::Text => {
+                    out.push(0);
+                    out.extend_from_slice(&self.text.as_bytes()[range.clone()]);
+                }
+                Raw::Number(n) => {
+                    out.push(1);
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                Raw::Negative(n) => {
+                    out.push(2);
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                Raw::Pid(pid) => {
+                    out.push(3);
+                    out.extend_from_slice(&pid.packed().to_le_bytes());
+                }
+            }
+        }
+        out.push(b'\n');
+    }
+
+    /// Writes every number's and pid's text after the text values, so each field
+    /// reads as text.
+    pub(crate) fn render(&mut self) {
+        if self.rendered {
+            return;
+        }
+        let mut digits = [0u8; 20];
+        for ((_, range), raw) in self.fields.iter_mut().zip(&self.raw) {
+            let start = self.text.len();
+            match *raw {
+                Raw::Text => continue,
+                Raw::Number(n) => push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits)),
+                Raw::Negative(n) => {
+                    self.text.push('-');
+                    push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits));
+                }
+                Raw::Pid(pid) => pid.push_text(&mut self.text),
+            }
+            *range = start..self.text.len();
+        }
+        self.rendered = true;
+    }
+
+    fn push_text(&mut self, field: &Field, value: impl fmt::Display) {
+        let start = self.text.len();
+        let _ = write!(self.text, "{value}");
+        self.fields.push((field.name(), start..self.text.len()));
+        self.raw.push(Raw::Text);
+    }
+}
+
+fn push_ascii(out: &mut String, digits: &[u8]) {
+    out.extend(digits.iter().map(|&d| char::from(d)));
+}
+
+/// Shows a `Debug` value through `Display`, so every field goes through one path.
+struct AsDebug<'a>(&'a dyn fmt::Debug);
+
+impl fmt::Display for AsDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Visit for Captured {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        self.fields.push((field.name(), start..self.text.len()));
+        self.raw.push(Raw::Text);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.push_raw(field.name(), Raw::Number(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        let raw = if value < 0 { Raw::Negative(value.unsigned_abs()) } else { Raw::Number(value.unsigned_abs()) };
+        self.push_raw(field.name(), raw);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.record_str(field, if value { "true" } else { "false" });
+    }
+
+    /// A `u128` is a pid ([`Pid::packed`]).
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.push_raw(field.name(), Raw::Pid(Pid::from_packed(value)));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.push_text(field, AsDebug(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_only_when_rendered_and_then_read_as_display_writes_them() {
+        let pid = Pid { serial: 12, node: otpsim_runtime::NodeId(3), incarnation: 1 };
+        let mut captured = Captured::default();
+        captured.record_str_named("event", "deliver");
+        captured.push_raw("msg", Raw::Number(40));
+        captured.push_raw("neg", Raw::Negative(7));
+        captured.push_raw("to", Raw::Pid(pid));
+        assert_eq!(captured.text, "deliver", "no number is written before it is rendered");
+        let mut encoding = Vec::new();
+        captured.encode(&mut encoding, 5, "otpsim");
+        captured.render();
+        captured.render();
+        let texts: Vec<&str> = (0..4).map(|at| captured.text_at(at)).collect();
+        assert_eq!(texts, ["deliver", "40", "-7", "<3.12.1>"]);
+        let mut after = Vec::new();
+        captured.encode(&mut after, 5, "otpsim");
+        assert_eq!(encoding, after, "rendering does not change the encoding");
+        assert_eq!(captured.position("to"), Some(3));
+        captured.clear();
+        assert!(captured.fields.is_empty() && captured.text.is_empty() && !captured.rendered);
+    }
+
+    #[test]
+    fn the_encoding_tells_values_of_different_kinds_apart() {
+        let encoded = |raw: Raw, text: &str| {
+            let mut captured = Captured::default();
+            match raw {
+                Raw::Text => captured.record_str_named("n", text),
+                raw => captured.push_raw("n", raw),
+            }
+            let mut out = Vec::new();
+            captured.encode(&mut out, 0, "t");
+            out
+        };
+        let pid = Pid { serial: 1, node: otpsim_runtime::NodeId(0), incarnation: 0 };
+        let all = [
+            encoded(Raw::Number(1), ""),
+            encoded(Raw::Negative(1), ""),
+            encoded(Raw::Pid(pid), ""),
+            encoded(Raw::Text, "1"),
+            encoded(Raw::Number(2), ""),
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    impl Captured {
+        /// A text field, as `record_str` adds one (whose `Field` tests cannot make).
+        pub(crate) fn record_str_named(&mut self, name: &'static str, value: &str) {
+            let start = self.text.len();
+            self.text.push_str(value);
+            self.fields.push((name, start..self.text.len()));
+            self.raw.push(Raw::Text);
+        }
+    }
+}
