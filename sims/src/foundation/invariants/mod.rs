@@ -12,6 +12,7 @@ pub mod liveness;
 mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;
+mod reports_acknowledged;
 mod workflow_isolation;
 mod workflow_records;
 mod workflow_steps;
@@ -33,6 +34,7 @@ pub use fifo_delivery::fifo_delivery;
 pub use monitors_never_leak::monitors_never_leak;
 pub use no_duplicate_completion::no_duplicate_completion;
 pub use no_task_lost::no_task_lost;
+pub use reports_acknowledged::reports_acknowledged;
 pub use workflow_isolation::workflow_isolation;
 pub use workflows_finish::workflows_finish;
 
@@ -63,6 +65,7 @@ pub fn all() -> Vec<Invariant<Record>> {
         Invariant::eventually("workflows_finish", workflows_finish),
         Invariant::always("config_honored", config_honored),
         Invariant::eventually("buffer_drained", buffer_drained),
+        Invariant::eventually("reports_acknowledged", reports_acknowledged),
     ]
 }
 
