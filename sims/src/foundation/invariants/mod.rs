@@ -16,6 +16,7 @@ mod reports_acknowledged;
 mod workflow_isolation;
 mod workflow_records;
 mod workflow_steps;
+mod workflow_trace;
 mod workflows_finish;
 
 #[cfg(test)]
