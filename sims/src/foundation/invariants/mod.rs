@@ -5,6 +5,7 @@
 //! are switched on: only the trace, the clients' history, the runtime's tables and
 //! what the system answered at the end.
 
+mod agents_settled;
 mod buffer_drained;
 mod config_honored;
 mod fifo_delivery;

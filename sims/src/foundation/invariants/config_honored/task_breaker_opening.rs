@@ -8,8 +8,8 @@
 //! count, and a completed attempt clears it. Counted here per agent pid and downstream
 //! (a task's type) from `attempt_failed` and completed `task_finished` events, up to
 //! the breaker's first `task_breaker_opened`; after that the breaker's trial attempts
-//! decide, which `task_breakers` judges. A restarted agent is a new pid with closed
-//! breakers.
+//! decide, which `task_breakers` judges. The opening's event must report that count
+//! and the configured threshold. A restarted agent is a new pid with closed breakers.
 
 use std::collections::BTreeMap;
 
@@ -61,14 +61,25 @@ pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
         match e.kind.as_str() {
             kind::TASK_BREAKER_OPENED => {
                 count.opened = true;
-                if count.failures < threshold {
-                    let message = format!(
+                let reported = (e.get(field::FAILURES), e.get(field::THRESHOLD));
+                let message = if count.failures < threshold {
+                    format!(
                         "agent {agent}'s {service} breaker opened after {} consecutive failures that signal \
                          trouble, not circuit_breaker_threshold ({threshold})",
                         count.failures
-                    );
-                    violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([e]));
-                }
+                    )
+                } else if reported != (Some(&*count.failures.to_string()), Some(&*threshold.to_string())) {
+                    format!(
+                        "agent {agent}'s {service} breaker opened after {} failures at threshold {threshold}, but \
+                         its event says failures={} threshold={}",
+                        count.failures,
+                        reported.0.unwrap_or("?"),
+                        reported.1.unwrap_or("?")
+                    )
+                } else {
+                    continue;
+                };
+                violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([e]));
             }
             kind::ATTEMPT_FAILED if e.get(field::ERROR).is_some_and(signals_trouble) => {
                 count.failures += 1;
@@ -171,6 +182,17 @@ mod tests {
             failed("1.500000000", 1, "timeout"),
         ]);
         assert_eq!(v.len(), 1, "{v:?}");
+    }
+
+    #[test]
+    fn an_opening_that_reports_other_numbers_is_flagged() {
+        let v = run(&[
+            failed("1.000000000", 1, "timeout"),
+            failed("1.200000000", 1, "timeout"),
+            opened("1.200000000", "analysis").replace("threshold=2", "threshold=0"),
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("its event says failures=2 threshold=0"), "{}", v[0]);
     }
 
     #[test]
