@@ -28,7 +28,7 @@
 //! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
 //! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
 //! | `buffer_overflow` | receiver, dropped, max | the buffer was full; the oldest message was dropped (dropped: its msg) |
-//! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered) |
+//! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered; msg names the request delivered) |
 //! | `replay_refused` | receiver, msg, seq | the receiver refused a replayed message (paused, full): it went back to its sender |
 //! | `replay_failed` | receiver, msg, seq, kept | replaying failed; kept=true if it stays buffered |
 //! | `peer_tracked` | peer | the manager started holding state for a peer (and monitors it) |

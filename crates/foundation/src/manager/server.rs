@@ -308,7 +308,8 @@ impl Manager {
             return;
         };
         if verdict.outcome == RouteOutcome::Delivered {
-            trace::replayed(receiver, entry.key, entry.seq);
+            // The event names the request delivered, read from the request itself.
+            trace::replayed(receiver, MsgKey::of(&entry.request), entry.seq);
             settle(ctx, receiver, entry, RouteOutcome::Delivered);
             self.replay_next(ctx, receiver);
             return;

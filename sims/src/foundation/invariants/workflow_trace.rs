@@ -1,7 +1,7 @@
 //! Part of `workflows_finish`: the trace tells the story the API tells. A workflow the
 //! coordinator reports completed or cancelled at the end of a run traced that final
-//! status (`workflow_status`), and a cancelled one also traced the cancel that reached
-//! it (`workflow_cancel`): the checks that read the trace (a cancel before completion,
+//! status (`workflow_status`), a completed one also traced that it was running, and a
+//! cancelled one traced the cancel that reached it (`workflow_cancel`): the checks that read the trace (a cancel before completion,
 //! workflow isolation, the liveness verdict) judge only what it holds, so a finish or
 //! cancel missing from it would pass them unseen.
 
@@ -43,6 +43,9 @@ pub fn workflow_trace(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
         if !statuses.contains(&(id_text.as_str(), name)) {
             missing.push(format!("no workflow_status {name}"));
         }
+        if !cancelled && !statuses.contains(&(id_text.as_str(), "running")) {
+            missing.push("no workflow_status running".to_owned());
+        }
         if cancelled && !cancels.contains(id_text.as_str()) {
             missing.push("no workflow_cancel".to_owned());
         }
@@ -60,6 +63,8 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
 
+    const RUNNING: &str =
+        "1.000000000s otpsim::foundation event=workflow_status workflow=1 status=running host=<0.9.0>";
     const COMPLETED: &str =
         "5.000000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.9.0>";
     const CANCEL: &str = "4.000000000s otpsim::foundation event=workflow_cancel workflow=1";
@@ -69,7 +74,7 @@ mod tests {
     #[test]
     fn finished_workflows_that_traced_their_end_hold() {
         let completed = record_with_workflow(Some(WorkflowStatus::Completed), false);
-        assert!(workflow_trace(&completed, &events(&[COMPLETED])).is_empty());
+        assert!(workflow_trace(&completed, &events(&[RUNNING, COMPLETED])).is_empty());
         let cancelled = record_with_workflow(Some(WorkflowStatus::Cancelled), true);
         assert!(workflow_trace(&cancelled, &events(&[CANCEL, CANCELLED])).is_empty());
         let running = record_with_workflow(Some(WorkflowStatus::Running { step: 1 }), false);
@@ -79,9 +84,11 @@ mod tests {
     #[test]
     fn a_finish_or_cancel_missing_from_the_trace_is_flagged() {
         let completed = record_with_workflow(Some(WorkflowStatus::Completed), false);
-        let v = workflow_trace(&completed, &events(&[CANCELLED]));
+        let v = workflow_trace(&completed, &events(&[RUNNING, CANCELLED]));
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.ends_with("its trace has no workflow_status completed"), "{}", v[0]);
+        let v = workflow_trace(&completed, &events(&[COMPLETED]));
+        assert!(v[0].message.ends_with("its trace has no workflow_status running"), "{}", v[0]);
         let cancelled = record_with_workflow(Some(WorkflowStatus::Cancelled), true);
         let v = workflow_trace(&cancelled, &events(&[CANCELLED]));
         assert!(v[0].message.ends_with("its trace has no workflow_cancel"), "{}", v[0]);

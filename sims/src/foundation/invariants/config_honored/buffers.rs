@@ -1,5 +1,8 @@
 //! The buffer bound of `config_honored`: a receiver's buffer never holds more than
 //! `buffer_max_size` messages, and does not drop its oldest message before it is full.
+//! Its contents are what was pushed: it holds each message once (a request re-driven
+//! while held keeps its one place), and the replay of push number `seq` delivers the
+//! message pushed as `seq`.
 
 use std::collections::BTreeMap;
 
@@ -29,12 +32,65 @@ pub(super) struct Occupancy<'a> {
     held: u64,
     replaying: bool,
     over: Option<&'a TraceEvent>,
+    /// The messages held, by push number: what each `buffered` event pushed.
+    contents: BTreeMap<u64, &'a TraceEvent>,
 }
 
-impl Occupancy<'_> {
+impl<'a> Occupancy<'a> {
     /// Messages in the buffer proper: a replay in flight holds one outside it.
     fn in_buffer(&self) -> u64 {
         self.held - u64::from(self.replaying && self.held > 0)
+    }
+
+    /// Follows `e` in the buffer's contents; flags a message pushed while already held,
+    /// and a replay that delivers another message than the one pushed under its number.
+    fn contents_after(&mut self, e: &'a TraceEvent) -> Option<Violation> {
+        let receiver = e.get(field::RECEIVER).unwrap_or("?");
+        let seq = e.get(field::SEQ).and_then(|s| s.parse::<u64>().ok());
+        let msg = e.get(field::MSG);
+        match e.kind.as_str() {
+            kind::BUFFERED => {
+                let held = self.contents.values().find(|pushed| pushed.get(field::MSG) == msg).copied();
+                self.contents.insert(seq?, e);
+                let first = held?;
+                let message = format!(
+                    "buffer of {receiver} holds message {} twice (pushes #{} and #{})",
+                    msg.unwrap_or("?"),
+                    first.get(field::SEQ).unwrap_or("?"),
+                    seq?
+                );
+                Some(Violation::new(NAME, e.time, message).evidence([first, e]))
+            }
+            kind::REPLAYED => {
+                let pushed = self.contents.remove(&seq?)?;
+                if pushed.get(field::MSG) == msg {
+                    return None;
+                }
+                let message = format!(
+                    "buffer of {receiver} replayed push #{} as message {}, but it was pushed as message {}",
+                    seq?,
+                    msg.unwrap_or("?"),
+                    pushed.get(field::MSG).unwrap_or("?")
+                );
+                Some(Violation::new(NAME, e.time, message).evidence([pushed, e]))
+            }
+            kind::REPLAY_REFUSED => {
+                self.contents.remove(&seq?);
+                None
+            }
+            kind::REPLAY_FAILED if e.get(field::KEPT) == Some("false") => {
+                self.contents.remove(&seq?);
+                None
+            }
+            kind::BUFFER_OVERFLOW => {
+                let dropped = e.get(field::DROPPED);
+                let oldest = self.contents.iter().find(|(_, pushed)| pushed.get(field::MSG) == dropped)?;
+                let oldest = *oldest.0;
+                self.contents.remove(&oldest);
+                None
+            }
+            _ => None,
+        }
     }
 }
 
@@ -70,6 +126,9 @@ impl<'a> Buffers<'a> {
             if let Some(over) = state.over.take() {
                 flagged = Some((over, state.in_buffer()));
             }
+        }
+        if let Some(wrong) = state.contents_after(e) {
+            return Some(wrong);
         }
         match e.kind.as_str() {
             kind::BUFFERED => {

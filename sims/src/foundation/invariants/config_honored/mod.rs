@@ -10,7 +10,8 @@
 //! - `breaker_reset`: the manager's breaker stays open at least `breaker_reset`;
 //! - `avoidance`: the coordinator sends no new task, for `breaker_reset`, to an agent
 //!   whose route was buffered while another agent is free;
-//! - `buffers`: `buffer_max_size`;
+//! - `buffers`: `buffer_max_size`, and a buffer holds each message once and replays what
+//!   was pushed;
 //! - `routing`: a task waits at the coordinator no longer than one round of offers
 //!   while an agent stands ready (paused and full agents are refused offers);
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
@@ -182,6 +183,41 @@ mod tests {
             "2.600000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=2 seq=2",
         ]);
         assert!(honored(&config(), &e).is_empty(), "{:?}", honored(&config(), &e));
+    }
+
+    #[test]
+    fn a_buffer_replaying_what_it_was_pushed_holds() {
+        let e = events(&[
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=7 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=8 seq=2",
+            "2.300000000s otpsim::foundation event=buffered receiver=<1.3.0> msg=7 seq=3",
+            "3.000000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "3.100000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=7 seq=1",
+            // Pushed again once replayed: held once at a time.
+            "3.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=7 seq=4",
+            "3.300000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=8 seq=2",
+        ]);
+        assert!(honored(&config(), &e).is_empty(), "{:?}", honored(&config(), &e));
+    }
+
+    #[test]
+    fn a_message_held_twice_or_replayed_as_another_is_flagged() {
+        let e = events(&[
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=7 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=7 seq=2",
+        ]);
+        let v = honored(&config(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("holds message 7 twice (pushes #1 and #2)"), "{}", v[0]);
+        let e = events(&[
+            "2.100000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=7 seq=1",
+            "2.200000000s otpsim::foundation event=buffered receiver=<1.2.0> msg=8 seq=2",
+            "3.000000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "3.100000000s otpsim::foundation event=replayed receiver=<1.2.0> msg=8 seq=1",
+        ]);
+        let v = honored(&config(), &e);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("replayed push #1 as message 8, but it was pushed as message 7"), "{}", v[0]);
     }
 
     #[test]
