@@ -5,8 +5,16 @@
 //! are paced by their own backoff and run while it is open, and one that completes
 //! (`task_finished` with a completed outcome) closes it. A restarted agent is a new pid
 //! with closed breakers.
+//!
+//! The other side: an agent hands a queued task back to the coordinator only while
+//! it is paused or the task's downstream breaker holds it back, so once a whole
+//! `breaker_reset` has passed since an agent's latest opening for that downstream (and
+//! the agent is not paused) it sends no new release of such a task (`report_sent`
+//! with `report=release`, first send; re-sends of an earlier release are paced by
+//! their own timer). An agent restarted paused traces no pause, but its breakers
+//! start closed, so it has no opening to judge against until it runs tasks again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use otpsim_foundation::events::{field, kind};
@@ -14,6 +22,52 @@ use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::super::record::Record;
 use super::NAME;
+
+/// Checks that no agent releases a task because of a breaker that has had its reset.
+pub fn releases(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+    let reset = record.config.breaker_reset;
+    let downstream: BTreeMap<String, &str> =
+        record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect();
+    let mut opened: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
+    let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut sent: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    let mut violations = Vec::new();
+    for e in events {
+        let Some(agent) = e.get(field::AGENT) else { continue };
+        match e.kind.as_str() {
+            kind::TASK_BREAKER_OPENED => {
+                if let Some(service) = e.get(field::DOWNSTREAM) {
+                    opened.insert((agent, service), e);
+                }
+            }
+            kind::AGENT_PAUSED => {
+                paused.insert(agent, true);
+            }
+            kind::AGENT_RESUMED => {
+                paused.insert(agent, false);
+            }
+            kind::REPORT_SENT if e.get(field::REPORT) == Some("release") => {
+                let (Some(task), Some(attempt)) = (e.get(field::TASK), e.get(field::ATTEMPT)) else { continue };
+                if !sent.insert((agent, task, attempt)) || paused.get(agent).copied().unwrap_or(false) {
+                    continue;
+                }
+                let Some(service) = downstream.get(task) else { continue };
+                let Some(open) = opened.get(&(agent, *service)) else { continue };
+                if e.time > open.time + reset {
+                    let message = format!(
+                        "agent {agent} handed back task {task} ({service}) {}ms after its {service} breaker opened, \
+                         after breaker_reset ({}ms) had passed, while not paused",
+                        (e.time - open.time).as_millis(),
+                        reset.as_millis()
+                    );
+                    violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([*open, e]));
+                }
+            }
+            _ => {}
+        }
+    }
+    violations
+}
 
 /// Checks that no agent starts a task of a downstream while its breaker is open.
 pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
@@ -78,6 +132,48 @@ mod tests {
     const OPENED: &str =
         "2.000000000s otpsim::foundation event=task_breaker_opened agent=<1.4.0> downstream=analysis failures=3 \
          threshold=3";
+
+    fn released(at: &str, task: u32, attempt: u32) -> String {
+        format!("{at}s otpsim::foundation event=report_sent task={task} agent=<1.4.0> attempt={attempt} report=release")
+    }
+
+    fn judged_releases(lines: &[String]) -> Vec<Violation> {
+        let mut record = record_with_task(Behavior::Succeed, None);
+        let mut validation = record.plan.tasks[0].clone();
+        validation.spec.id = TaskId(2);
+        validation.spec.kind = TaskType::Validation;
+        record.plan.tasks.push(validation);
+        record.config.breaker_reset = Duration::from_secs(1);
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        releases(&record, &events(&lines))
+    }
+
+    #[test]
+    fn releases_while_a_breaker_holds_back_or_paused_hold() {
+        let v = judged_releases(&[
+            // Released by a restarted agent that has no opening yet.
+            released("1.000000000", 1, 1),
+            OPENED.into(),
+            released("2.500000000", 1, 2),
+            // A re-send of an earlier release, and another downstream.
+            released("3.500000000", 1, 2),
+            released("3.500000000", 2, 1),
+            "4.000000000s otpsim::foundation event=agent_paused agent=<1.4.0> error_count=3 threshold=3".into(),
+            released("4.100000000", 1, 3),
+        ]);
+        assert!(v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn a_release_after_the_breaker_reset_is_flagged() {
+        let v = judged_releases(&[OPENED.into(), released("3.200000000", 1, 2)]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].message.contains("handed back task 1 (analysis) 1200ms after its analysis breaker opened"));
+        let resumed = "3.000000000s otpsim::foundation event=agent_resumed agent=<1.4.0>";
+        let paused = "2.100000000s otpsim::foundation event=agent_paused agent=<1.4.0> error_count=3 threshold=3";
+        let v = judged_releases(&[OPENED.into(), paused.into(), resumed.into(), released("3.200000000", 1, 2)]);
+        assert_eq!(v.len(), 1, "{v:?}");
+    }
 
     #[test]
     fn a_task_started_while_its_breaker_is_open_is_flagged() {
