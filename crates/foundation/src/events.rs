@@ -16,7 +16,7 @@
 //! | `attempt_failed` | task, agent, failures, error, next, backoff_ns | an attempt failed (failures: this run's failed attempts so far); next=retry after backoff_ns, or next=give_up |
 //! | `task_finished` | task, agent, attempt, outcome | an agent finished executing (outcome as [`crate::TaskOutcome`] prints) |
 //! | `task_recorded` | task, outcome | the coordinator durably recorded a task's final outcome |
-//! | `defect` | task, pid | a handler is about to hit a programming defect (a panic) |
+//! | `defect` | task or workflow and step, pid | a task handler or a workflow step is about to hit a programming defect (a panic) |
 //! | `agent_error` | agent, error_count | an agent counted an expected error |
 //! | `agent_paused` | agent, error_count, threshold | an agent paused itself |
 //! | `agent_resumed` | agent | a paused agent resumed |

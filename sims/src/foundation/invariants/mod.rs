@@ -8,6 +8,7 @@
 mod agents_settled;
 mod buffer_drained;
 mod config_honored;
+mod crashes_explained;
 mod fifo_delivery;
 pub mod liveness;
 mod monitors_never_leak;
@@ -59,7 +60,11 @@ pub fn all() -> Vec<Invariant<Record>> {
             invariant::no_orphan_processes(events, &record.tables, EXEMPT, record.end)
         }),
         Invariant::always("fifo_delivery", |_, events| fifo_delivery(events)),
-        Invariant::always("defects_crash", |record, events| invariant::defects_crash(events, record.end, DEFECT_GRACE)),
+        Invariant::always("defects_crash", |record, events| {
+            let mut violations = invariant::defects_crash(events, record.end, DEFECT_GRACE);
+            violations.extend(crashes_explained::crashes_explained(events));
+            violations
+        }),
         Invariant::always("restart_intensity", |record, events| {
             invariant::restart_intensity(events, record.config.max_restarts, record.config.restart_window)
         }),
