@@ -42,6 +42,22 @@ pub fn empty_record() -> Record {
     }
 }
 
+/// A `report_sent` line: agent `agent` sent the `report` (outcome or release) of `task`, attempt 1.
+pub fn report_sent(at: &str, agent: &str, task: u32, report: &str) -> String {
+    format!("{at}s otpsim::foundation event=report_sent task={task} agent={agent} attempt=1 report={report}")
+}
+
+/// Task 1 is an analysis task, task 2 a validation task; breakers reset after 1 s.
+pub fn record_with_two_task_types() -> Record {
+    let mut record = record_with_task(Behavior::Succeed, None);
+    let mut validation = record.plan.tasks[0].clone();
+    validation.spec.id = TaskId(2);
+    validation.spec.kind = TaskType::Validation;
+    record.plan.tasks.push(validation);
+    record.config.breaker_reset = Duration::from_secs(1);
+    record
+}
+
 pub fn final_completed() -> Observed {
     Observed::Final(TaskOutcome::Completed(task_result(TaskId(1))))
 }

@@ -58,12 +58,8 @@ pub fn reports_acknowledged(record: &Record, events: &[TraceEvent]) -> Vec<Viola
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{empty_record, events};
+    use super::super::fixtures::{empty_record, events, report_sent};
     use super::*;
-
-    fn sent(at: &str, agent: &str, task: u32, report: &str) -> String {
-        format!("{at}s otpsim::foundation event=report_sent task={task} agent={agent} attempt=1 report={report}")
-    }
 
     fn run(lines: &[String]) -> Vec<Violation> {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -74,22 +70,22 @@ mod tests {
     fn reports_acknowledged_before_the_end_hold() {
         // The run ends at 60 s: re-sends during the faults, and a first send late on.
         let lines = [
-            sent("10.000000000", "<1.2.0>", 7, "outcome"),
-            sent("10.500000000", "<1.2.0>", 7, "outcome"),
-            sent("54.000000000", "<1.2.0>", 7, "release"),
-            sent("58.000000000", "<1.2.0>", 8, "outcome"),
-            sent("58.000000000", "<1.2.0>", 8, "outcome"),
+            report_sent("10.000000000", "<1.2.0>", 7, "outcome"),
+            report_sent("10.500000000", "<1.2.0>", 7, "outcome"),
+            report_sent("54.000000000", "<1.2.0>", 7, "release"),
+            report_sent("58.000000000", "<1.2.0>", 8, "outcome"),
+            report_sent("58.000000000", "<1.2.0>", 8, "outcome"),
         ];
         assert!(run(&lines).is_empty(), "{:?}", run(&lines));
     }
 
     #[test]
     fn a_report_re_sent_until_the_end_is_flagged_once() {
-        let mut lines = vec![sent("12.000000000", "<1.2.0>", 7, "outcome")];
-        lines.extend((0..8).map(|i| sent(&format!("{}.500000000", 52 + i), "<1.2.0>", 7, "outcome")));
+        let mut lines = vec![report_sent("12.000000000", "<1.2.0>", 7, "outcome")];
+        lines.extend((0..8).map(|i| report_sent(&format!("{}.500000000", 52 + i), "<1.2.0>", 7, "outcome")));
         // Another agent's release of the same task, re-sent once near the end.
-        lines.push(sent("40.000000000", "<1.3.0>", 7, "release"));
-        lines.push(sent("59.000000000", "<1.3.0>", 7, "release"));
+        lines.push(report_sent("40.000000000", "<1.3.0>", 7, "release"));
+        lines.push(report_sent("59.000000000", "<1.3.0>", 7, "release"));
         let v = run(&lines);
         assert_eq!(v.len(), 2, "{v:?}");
         assert!(v[0].message.contains("agent <1.2.0> still re-sends the outcome of task 7"), "{}", v[0]);

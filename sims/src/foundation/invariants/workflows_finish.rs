@@ -152,7 +152,11 @@ mod tests {
     #[test]
     fn a_completed_workflow_holds() {
         let r = record_with_workflow(Some(WorkflowStatus::Completed), false);
-        let e = events(&["1.500000000s otpsim::foundation event=workflow_results workflow=1 results="]);
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=workflow_status workflow=1 status=running host=<0.5.0>",
+            "1.500000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.5.0>",
+            "1.500000000s otpsim::foundation event=workflow_results workflow=1 results=",
+        ]);
         assert!(workflows_finish(&r, &e).is_empty(), "{:?}", workflows_finish(&r, &e));
     }
 
@@ -218,11 +222,12 @@ mod tests {
     fn a_cancel_that_reached_the_workflow_only_after_it_completed_holds() {
         let r = record_with_workflow(Some(WorkflowStatus::Completed), true);
         let e = events(&[
+            "1.000000000s otpsim::foundation event=workflow_status workflow=1 status=running host=<0.5.0>",
             "1.500000000s otpsim::foundation event=workflow_status workflow=1 status=completed host=<0.5.0>",
             "1.500000000s otpsim::foundation event=workflow_results workflow=1 results=",
             "3.000000000s otpsim::foundation event=workflow_cancel workflow=1",
         ]);
-        assert!(workflows_finish(&r, &e).is_empty());
+        assert!(workflows_finish(&r, &e).is_empty(), "{:?}", workflows_finish(&r, &e));
     }
 
     #[test]

@@ -48,6 +48,12 @@ use buffers::Buffers;
 
 const NAME: &str = "config_honored";
 
+/// Each planned task's downstream (its type's name, as events name it), by task id as
+/// events print it: a label, not a judgement, so taking it from the port's type decides nothing.
+fn downstreams(record: &Record) -> BTreeMap<String, &str> {
+    record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect()
+}
+
 fn number(e: &TraceEvent, key: &str) -> Option<u64> {
     e.get(key).and_then(|v| v.parse().ok())
 }

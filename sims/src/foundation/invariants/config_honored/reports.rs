@@ -68,12 +68,8 @@ pub fn check(events: &[TraceEvent]) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::fixtures::events;
+    use super::super::super::fixtures::{events, report_sent};
     use super::*;
-
-    fn sent(at: &str, agent: &str, task: u32, report: &str) -> String {
-        format!("{at}s otpsim::foundation event=report_sent task={task} agent={agent} attempt=1 report={report}")
-    }
 
     fn run(lines: &[String]) -> Vec<Violation> {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -84,15 +80,15 @@ mod tests {
     fn one_resend_per_interval_holds() {
         let lines = [
             // A restarted agent's first send, twice at once; the shared timer soon after.
-            sent("1.000000000", "<1.2.0>", 7, "outcome"),
-            sent("1.000000000", "<1.2.0>", 7, "outcome"),
-            sent("1.050000000", "<1.2.0>", 7, "outcome"),
-            sent("1.550000000", "<1.2.0>", 7, "outcome"),
-            sent("2.050000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.000000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.000000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.050000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.550000000", "<1.2.0>", 7, "outcome"),
+            report_sent("2.050000000", "<1.2.0>", 7, "outcome"),
             // Another task, kind and agent keep their own pace.
-            sent("1.100000000", "<1.2.0>", 7, "release"),
-            sent("1.100000000", "<1.2.0>", 8, "outcome"),
-            sent("1.150000000", "<1.3.0>", 7, "outcome"),
+            report_sent("1.100000000", "<1.2.0>", 7, "release"),
+            report_sent("1.100000000", "<1.2.0>", 8, "outcome"),
+            report_sent("1.150000000", "<1.3.0>", 7, "outcome"),
         ];
         assert!(run(&lines).is_empty(), "{:?}", run(&lines));
     }
@@ -101,10 +97,10 @@ mod tests {
     fn a_second_timer_resending_the_same_report_is_flagged() {
         // Two timers, armed at 1.0 s and 1.2 s, each re-send the outcome every interval.
         let lines = [
-            sent("1.000000000", "<1.2.0>", 7, "outcome"),
-            sent("1.500000000", "<1.2.0>", 7, "outcome"),
-            sent("1.700000000", "<1.2.0>", 7, "outcome"),
-            sent("2.000000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.000000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.500000000", "<1.2.0>", 7, "outcome"),
+            report_sent("1.700000000", "<1.2.0>", 7, "outcome"),
+            report_sent("2.000000000", "<1.2.0>", 7, "outcome"),
         ];
         let v = run(&lines);
         assert_eq!(v.len(), 2, "{v:?}");

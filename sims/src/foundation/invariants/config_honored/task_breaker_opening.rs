@@ -37,8 +37,7 @@ fn signals_trouble(error: &str) -> bool {
 /// Checks each breaker's first opening against the failures that preceded it.
 pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let threshold = record.config.circuit_breaker_threshold;
-    let downstream: BTreeMap<String, &str> =
-        record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect();
+    let downstream = super::downstreams(record);
     let mut counts: BTreeMap<(&str, &str), Count> = BTreeMap::new();
     let mut violations = Vec::new();
     for e in events {
@@ -111,18 +110,12 @@ fn not_opened(agent: &str, service: &str, threshold: u32, due: &TraceEvent) -> V
 
 #[cfg(test)]
 mod tests {
-    use otpsim_foundation::task::{Behavior, TaskId, TaskType};
-
-    use super::super::super::fixtures::{events, record_with_task};
+    use super::super::super::fixtures::{events, record_with_two_task_types};
     use super::*;
 
     /// Task 1 is an analysis task, task 2 a validation task; breakers open at 2.
     fn judged(lines: &[&str]) -> Vec<Violation> {
-        let mut record = record_with_task(Behavior::Succeed, None);
-        let mut validation = record.plan.tasks[0].clone();
-        validation.spec.id = TaskId(2);
-        validation.spec.kind = TaskType::Validation;
-        record.plan.tasks.push(validation);
+        let mut record = record_with_two_task_types();
         record.config.circuit_breaker_threshold = 2;
         check(&record, &events(lines))
     }

@@ -26,8 +26,7 @@ use super::NAME;
 /// Checks that no agent releases a task because of a breaker that has had its reset.
 pub fn releases(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let reset = record.config.breaker_reset;
-    let downstream: BTreeMap<String, &str> =
-        record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect();
+    let downstream = super::downstreams(record);
     let mut opened: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
     let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
     let mut sent: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
@@ -72,10 +71,7 @@ pub fn releases(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
 /// Checks that no agent starts a task of a downstream while its breaker is open.
 pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let reset = record.config.breaker_reset;
-    // A task's downstream is its type's name, as the event names it: a label, not a
-    // judgement, so taking it from the port's type decides nothing.
-    let downstream: BTreeMap<String, &str> =
-        record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect();
+    let downstream = super::downstreams(record);
     let mut open: BTreeMap<(&str, &str), (Duration, &TraceEvent)> = BTreeMap::new();
     let mut violations = Vec::new();
     for e in events {
@@ -113,20 +109,12 @@ pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
 
 #[cfg(test)]
 mod tests {
-    use otpsim_foundation::task::{Behavior, TaskId, TaskType};
-
-    use super::super::super::fixtures::{events, record_with_task};
+    use super::super::super::fixtures::{events, record_with_two_task_types};
     use super::*;
 
     /// Task 1 is an analysis task, task 2 a validation task; breakers reset after 1 s.
     fn judged(lines: &[&str]) -> Vec<Violation> {
-        let mut record = record_with_task(Behavior::Succeed, None);
-        let mut validation = record.plan.tasks[0].clone();
-        validation.spec.id = TaskId(2);
-        validation.spec.kind = TaskType::Validation;
-        record.plan.tasks.push(validation);
-        record.config.breaker_reset = Duration::from_secs(1);
-        check(&record, &events(lines))
+        check(&record_with_two_task_types(), &events(lines))
     }
 
     const OPENED: &str =
@@ -138,14 +126,8 @@ mod tests {
     }
 
     fn judged_releases(lines: &[String]) -> Vec<Violation> {
-        let mut record = record_with_task(Behavior::Succeed, None);
-        let mut validation = record.plan.tasks[0].clone();
-        validation.spec.id = TaskId(2);
-        validation.spec.kind = TaskType::Validation;
-        record.plan.tasks.push(validation);
-        record.config.breaker_reset = Duration::from_secs(1);
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        releases(&record, &events(&lines))
+        releases(&record_with_two_task_types(), &events(&lines))
     }
 
     #[test]
