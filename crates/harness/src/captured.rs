@@ -65,6 +65,25 @@ impl Captured {
         &self.text[self.fields[at].1.clone()]
     }
 
+    /// Appends the text of field `at` to `out`: its text, or its number written out
+    /// (as [`render`](Self::render) writes it), without rendering the rest.
+    pub(crate) fn write_value(&self, at: usize, out: &mut String) {
+        if self.rendered {
+            out.push_str(self.text_at(at));
+            return;
+        }
+        let mut digits = [0u8; 20];
+        match self.raw[at] {
+            Raw::Text => out.push_str(self.text_at(at)),
+            Raw::Number(n) => push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits)),
+            Raw::Negative(n) => {
+                out.push('-');
+                push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits));
+            }
+            Raw::Pid(pid) => pid.push_text(out),
+        }
+    }
+
     /// The compact encoding the trace hash reads: the time in nanoseconds as 8 bytes,
     /// the target, then per field `0 name = tag value` (tag 0: text bytes; 1: a
     /// number as 8 bytes; 2: a negative number's magnitude as 8 bytes; 3: a pid as its
@@ -105,20 +124,16 @@ impl Captured {
         if self.rendered {
             return;
         }
-        let mut digits = [0u8; 20];
-        for ((_, range), raw) in self.fields.iter_mut().zip(&self.raw) {
-            let start = self.text.len();
-            match *raw {
-                Raw::Text => continue,
-                Raw::Number(n) => push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits)),
-                Raw::Negative(n) => {
-                    self.text.push('-');
-                    push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits));
-                }
-                Raw::Pid(pid) => pid.push_text(&mut self.text),
+        let mut text = std::mem::take(&mut self.text);
+        for at in 0..self.fields.len() {
+            if self.raw[at] == Raw::Text {
+                continue;
             }
-            *range = start..self.text.len();
+            let start = text.len();
+            self.write_value(at, &mut text);
+            self.fields[at].1 = start..text.len();
         }
+        self.text = text;
         self.rendered = true;
     }
 
