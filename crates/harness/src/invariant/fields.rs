@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::captured::same_name;
+
 /// The fields of one [`TraceEvent`](super::TraceEvent) besides `event`, read by name
 /// ([`get`](Self::get)) or in name order ([`iter`](Self::iter)), as a sorted map reads.
 #[derive(Clone, Default)]
@@ -44,7 +46,7 @@ impl Fields {
         let start = offset(self.text.len());
         write(&mut self.text);
         let end = offset(self.text.len());
-        match self.entries.iter_mut().find(|e| e.name == name) {
+        match self.entries.iter_mut().find(|e| same_name(&e.name, &name)) {
             Some(entry) => (entry.start, entry.end) = (start, end),
             None => self.entries.push(Entry { name, start, end }),
         }
@@ -52,7 +54,7 @@ impl Fields {
 
     /// A field's value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|e| e.name == name).map(|e| self.value(e))
+        self.entries.iter().find(|e| same_name(&e.name, name)).map(|e| self.value(e))
     }
 
     /// Every field as (name, value), in name order.
