@@ -5,6 +5,7 @@
 //! are switched on: only the trace, the clients' history, the runtime's tables and
 //! what the system answered at the end.
 
+mod agents_settled;
 mod buffer_drained;
 mod config_honored;
 mod fifo_delivery;
@@ -12,9 +13,11 @@ pub mod liveness;
 mod monitors_never_leak;
 mod no_duplicate_completion;
 mod no_task_lost;
+mod reports_acknowledged;
 mod workflow_isolation;
 mod workflow_records;
 mod workflow_steps;
+mod workflow_trace;
 mod workflows_finish;
 
 #[cfg(test)]
@@ -33,6 +36,7 @@ pub use fifo_delivery::fifo_delivery;
 pub use monitors_never_leak::monitors_never_leak;
 pub use no_duplicate_completion::no_duplicate_completion;
 pub use no_task_lost::no_task_lost;
+pub use reports_acknowledged::reports_acknowledged;
 pub use workflow_isolation::workflow_isolation;
 pub use workflows_finish::workflows_finish;
 
@@ -63,6 +67,7 @@ pub fn all() -> Vec<Invariant<Record>> {
         Invariant::eventually("workflows_finish", workflows_finish),
         Invariant::always("config_honored", config_honored),
         Invariant::eventually("buffer_drained", buffer_drained),
+        Invariant::eventually("reports_acknowledged", reports_acknowledged),
     ]
 }
 

@@ -8,7 +8,9 @@
 //! a liveness diagnosis ([`super::liveness`]): if the system still finished tasks in
 //! the last part of settle, one "settle too short" verdict with the settle it needs;
 //! otherwise each stuck task with its last progress and what it waits on. Skips tasks
-//! that were never acknowledged: the system promised nothing for them.
+//! that were never acknowledged: the system promised nothing for them. When every
+//! task is finished, the agents must say they have no work left:
+//! [`super::agents_settled`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -76,6 +78,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
                 .evidence(by_task.get(id_text.as_str()).into_iter().flatten().copied()),
         );
     }
+    violations.extend(super::agents_settled::agents_settled(record));
     violations
 }
 

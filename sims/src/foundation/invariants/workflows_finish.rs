@@ -9,7 +9,8 @@
 //! acknowledged the workflow starts no further step. Steps run once each, in order,
 //! with their results recorded: [`super::workflow_steps`]. A finished workflow's status
 //! is the same through the coordinator and read from its record on another node:
-//! [`super::workflow_records`].
+//! [`super::workflow_records`]. The trace shows each completed or cancelled
+//! workflow's end: [`super::workflow_trace`].
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -139,6 +140,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
     }
     violations.extend(super::workflow_steps::workflow_steps(record, events));
     violations.extend(super::workflow_records::workflow_records(record));
+    violations.extend(super::workflow_trace::workflow_trace(record, events));
     violations
 }
 

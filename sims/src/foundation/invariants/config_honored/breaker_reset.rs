@@ -4,7 +4,8 @@
 //! receiver: a breaker that opens again (after a failed replay, or anew) waits a whole
 //! `breaker_reset` from that opening, whatever timers an earlier opening left behind.
 //! A restarted manager starts with every breaker closed, so its first reset of a
-//! receiver follows its own opening.
+//! receiver follows its own opening; a reset with no opening since the last one is
+//! flagged too (a breaker reset twice, or an opening the trace does not show).
 
 use std::collections::BTreeMap;
 
@@ -26,7 +27,11 @@ pub fn check(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
                 opened.insert(receiver, e);
             }
             kind::BREAKER_RESET => {
-                let Some(open) = opened.remove(receiver) else { continue };
+                let Some(open) = opened.remove(receiver) else {
+                    let message = format!("breaker of {receiver} reset, but it had not opened since its last reset");
+                    violations.push(Violation::new(NAME, e.time, message).id("pid", receiver).evidence([e]));
+                    continue;
+                };
                 let after = e.time.saturating_sub(open.time);
                 if after < wait {
                     let message = format!(
@@ -81,5 +86,19 @@ mod tests {
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].message.contains("opened at 1400ms and reset 600ms later"), "{}", v[0]);
         assert_eq!(v[0].time_ms, 2000);
+    }
+
+    #[test]
+    fn a_reset_with_no_opening_since_the_last_is_flagged() {
+        let e = events(&[
+            "1.000000000s otpsim::foundation event=breaker_opened receiver=<1.2.0> failures=2 threshold=2",
+            "2.000000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "3.000000000s otpsim::foundation event=breaker_reset receiver=<1.2.0>",
+            "3.500000000s otpsim::foundation event=breaker_reset receiver=<1.3.0>",
+        ]);
+        let v = check(&config(), &e);
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert!(v[0].message.contains("breaker of <1.2.0> reset, but it had not opened since"), "{}", v[0]);
+        assert_eq!(v[1].time_ms, 3500);
     }
 }

@@ -19,6 +19,8 @@
 //! - `retries`: the `retry` policy (initial backoff, multiplier, max backoff,
 //!   give-up time), against the sim's own oracle;
 //! - `task_breakers`: `breaker_reset` of the agents' task breakers;
+//! - `task_breaker_opening`: a task breaker first opens exactly at `circuit_breaker_threshold`
+//!   consecutive failures that signal trouble;
 //! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
 //!   past the limit (`restart_intensity` judges the other side: never later).
 
@@ -30,6 +32,7 @@ mod reports;
 mod restarts;
 mod retries;
 mod routing;
+mod task_breaker_opening;
 mod task_breakers;
 
 use std::collections::BTreeMap;
@@ -59,6 +62,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(reports::check(events));
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
     violations.extend(task_breakers::check(record, events));
+    violations.extend(task_breaker_opening::check(record, events));
     violations
 }
 
