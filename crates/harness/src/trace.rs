@@ -183,19 +183,14 @@ impl Recording {
         captured.encode(&mut self.encoding, nanos, target);
         self.hash.write(&self.encoding);
         self.events += 1;
-        let kind_at = captured.position("event");
-        let kind = kind_at.map_or("", |at| captured.text_at(at));
+        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
         // which would otherwise grow with simulated time.
         let callsite = std::ptr::from_ref(event.metadata()) as usize;
         let seen = self.kinds.count(callsite, kind);
         let keep = self.keep_events && !seen.skipped;
-        // Only an event that is kept or streamed has its numbers written as text.
-        if keep || self.sink.is_some() {
-            captured.render();
-        }
-        // Rendering only appends: a text field stays where it was.
-        let kind = kind_at.map_or("", |at| captured.text_at(at));
+        // No number is written as text here: a kept or streamed event's copy writes
+        // its own ([`Current::to_event`]), and a fold that reads one as text renders it.
         let current = Current {
             index: usize::try_from(self.events).unwrap_or(usize::MAX),
             time,
