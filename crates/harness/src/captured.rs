@@ -57,12 +57,31 @@ impl Captured {
 
     /// Where the field `name` is (its last value, if written twice).
     pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.fields.iter().rposition(|(n, _)| *n == name)
+        self.fields.iter().rposition(|(n, _)| same_name(n, name))
     }
 
     /// The text of a text field (a number's, once rendered).
     pub(crate) fn text_at(&self, at: usize) -> &str {
         &self.text[self.fields[at].1.clone()]
+    }
+
+    /// Appends the text of field `at` to `out`: its text, or its number written out
+    /// (as [`render`](Self::render) writes it), without rendering the rest.
+    pub(crate) fn write_value(&self, at: usize, out: &mut String) {
+        if self.rendered {
+            out.push_str(self.text_at(at));
+            return;
+        }
+        let mut digits = [0u8; 20];
+        match self.raw[at] {
+            Raw::Text => out.push_str(self.text_at(at)),
+            Raw::Number(n) => push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits)),
+            Raw::Negative(n) => {
+                out.push('-');
+                push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits));
+            }
+            Raw::Pid(pid) => pid.push_text(out),
+        }
     }
 
     /// The compact encoding the trace hash reads: the time in nanoseconds as 8 bytes,
@@ -105,20 +124,16 @@ impl Captured {
         if self.rendered {
             return;
         }
-        let mut digits = [0u8; 20];
-        for ((_, range), raw) in self.fields.iter_mut().zip(&self.raw) {
-            let start = self.text.len();
-            match *raw {
-                Raw::Text => continue,
-                Raw::Number(n) => push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits)),
-                Raw::Negative(n) => {
-                    self.text.push('-');
-                    push_ascii(&mut self.text, otpsim_runtime::decimal::digits(n, &mut digits));
-                }
-                Raw::Pid(pid) => pid.push_text(&mut self.text),
+        let mut text = std::mem::take(&mut self.text);
+        for at in 0..self.fields.len() {
+            if self.raw[at] == Raw::Text {
+                continue;
             }
-            *range = start..self.text.len();
+            let start = text.len();
+            self.write_value(at, &mut text);
+            self.fields[at].1 = start..text.len();
         }
+        self.text = text;
         self.rendered = true;
     }
 
@@ -128,6 +143,13 @@ impl Captured {
         self.fields.push((field.name(), start..self.text.len()));
         self.raw.push(Raw::Text);
     }
+}
+
+/// Whether two field names are the same. Names are a few bytes long and looked up
+/// several times per event, by every fold and checker: compared byte by byte inline
+/// (the first byte or the length tells most apart), not by a call to `memcmp`.
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 fn push_ascii(out: &mut String, digits: &[u8]) {
@@ -197,6 +219,8 @@ mod tests {
         captured.encode(&mut after, 5, "otpsim");
         assert_eq!(encoding, after, "rendering does not change the encoding");
         assert_eq!(captured.position("to"), Some(3));
+        assert_eq!((captured.position("t"), captured.position("tox"), captured.position("neh")), (None, None, None));
+        assert!(same_name("msg", "msg") && !same_name("msg", "msh") && !same_name("ms", "msg") && same_name("", ""));
         captured.clear();
         assert!(captured.fields.is_empty() && captured.text.is_empty() && !captured.rendered);
     }

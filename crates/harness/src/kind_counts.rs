@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::invariant::runtime::RuntimeFold;
+
 /// Counts per kind, and which kinds are not kept.
 #[derive(Debug, Default)]
 pub(crate) struct KindCounts {
@@ -18,7 +20,16 @@ pub(crate) struct KindCounts {
 struct Slot {
     kind: String,
     count: u64,
-    skipped: bool,
+    seen: Seen,
+}
+
+/// What is decided once per kind about its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// Not kept.
+    pub(crate) skipped: bool,
+    /// Read by the runtime invariants' folds ([`RuntimeFold::reads`]).
+    pub(crate) folded: bool,
 }
 
 impl KindCounts {
@@ -27,14 +38,15 @@ impl KindCounts {
         KindCounts { skip, ..KindCounts::default() }
     }
 
-    /// Counts one event of `kind` emitted at `callsite`; true if `kind` is skipped.
-    pub(crate) fn count(&mut self, callsite: usize, kind: &str) -> bool {
+    /// Counts one event of `kind` emitted at `callsite`; says whether `kind` is
+    /// skipped and whether the folds read it.
+    pub(crate) fn count(&mut self, callsite: usize, kind: &str) -> Seen {
         let at = match self.by_callsite.get(&callsite) {
             Some(&at) if self.slots[at].kind == kind => at,
             _ => {
                 let at = self.slots.iter().position(|s| s.kind == kind).unwrap_or_else(|| {
-                    let skipped = self.skip.contains(&kind);
-                    self.slots.push(Slot { kind: kind.to_owned(), count: 0, skipped });
+                    let seen = Seen { skipped: self.skip.contains(&kind), folded: RuntimeFold::reads(kind) };
+                    self.slots.push(Slot { kind: kind.to_owned(), count: 0, seen });
                     self.slots.len() - 1
                 });
                 self.by_callsite.insert(callsite, at);
@@ -43,7 +55,7 @@ impl KindCounts {
         };
         let slot = &mut self.slots[at];
         slot.count += 1;
-        slot.skipped
+        slot.seen
     }
 
     /// The count of every named kind (events without a kind are not counted).
@@ -59,12 +71,14 @@ mod tests {
     #[test]
     fn kinds_are_counted_whichever_callsite_emits_them() {
         let mut counts = KindCounts::skipping(&["deliver"]);
-        assert!(counts.count(1, "deliver"));
-        assert!(!counts.count(1, "exit"), "a callsite may emit another kind");
-        assert!(!counts.count(2, "exit"));
-        assert!(counts.count(2, "deliver"));
-        assert!(!counts.count(3, ""));
+        assert!(counts.count(1, "deliver").skipped);
+        assert!(!counts.count(1, "exit").skipped, "a callsite may emit another kind");
+        assert_eq!(counts.count(2, "exit"), Seen { skipped: false, folded: true });
+        assert_eq!(counts.count(2, "deliver"), Seen { skipped: true, folded: true });
+        assert_eq!(counts.count(3, ""), Seen { skipped: false, folded: false });
+        assert_eq!(counts.count(3, "link"), Seen { skipped: false, folded: false });
         let map = counts.into_map();
-        assert_eq!(map.into_iter().collect::<Vec<_>>(), [("deliver".to_owned(), 2), ("exit".to_owned(), 2)]);
+        let counted = [("deliver".to_owned(), 2), ("exit".to_owned(), 2), ("link".to_owned(), 1)];
+        assert_eq!(map.into_iter().collect::<Vec<_>>(), counted);
     }
 }

@@ -393,7 +393,7 @@ where
     } else {
         outcome.violations
     };
-    drop(events);
+    recorder.reuse(events);
     // Teardown must run even past the time limit: kill every node and step once so
     // madsim drops their tasks (a runtime dropped with waiting tasks leaks them).
     rt.set_time_limit(Duration::MAX);

@@ -12,12 +12,14 @@
 //! them, and only a kept event's numbers are written as text; text lines are made only
 //! when asked (the determinism check and trace export need them; a passing run needs none).
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use otpsim_runtime::Pid;
+use spin::mutex::{SpinMutex, SpinMutexGuard};
 use tracing::span;
 use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
@@ -142,6 +144,10 @@ struct Recording {
     keep_lines: bool,
     /// The events kept so far, each numbered by its position in the whole trace.
     kept: Vec<TraceEvent>,
+    /// A list handed back after use ([`TraceRecorder::reuse`]), which the next
+    /// recording keeps its events in: a seed's list is large, and growing a fresh one
+    /// every seed copied it and faulted in new pages.
+    spare: Vec<TraceEvent>,
     /// The current event's fields.
     captured: Captured,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
@@ -181,13 +187,10 @@ impl Recording {
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
         // which would otherwise grow with simulated time.
         let callsite = std::ptr::from_ref(event.metadata()) as usize;
-        let skipped = self.kinds.count(callsite, kind);
-        let keep = self.keep_events && !skipped;
-        // Only an event that is kept or streamed has its numbers written as text.
-        if keep || self.sink.is_some() {
-            captured.render();
-        }
-        let kind = captured.position("event").map_or("", |at| captured.text_at(at));
+        let seen = self.kinds.count(callsite, kind);
+        let keep = self.keep_events && !seen.skipped;
+        // No number is written as text here: a kept or streamed event's copy writes
+        // its own ([`Current::to_event`]), and a fold that reads one as text renders it.
         let current = Current {
             index: usize::try_from(self.events).unwrap_or(usize::MAX),
             time,
@@ -196,7 +199,9 @@ impl Recording {
             captured,
             rendered: OnceCell::new(),
         };
-        self.runtime.observe(&current);
+        if seen.folded {
+            self.runtime.observe(&current);
+        }
         // A streamed line is made from the event and written at once, never kept.
         if let Some(sink) = self.sink.as_mut() {
             if let Err(e) = sink.line(&current.to_event().line()) {
@@ -276,14 +281,20 @@ impl EventView for Current<'_> {
         }
     }
 
+    /// Numbers are written straight into the copy's text: the event itself is never
+    /// rendered for it. `event` is the kind, not a field.
     fn to_event(&self) -> TraceEvent {
-        let fields = self.as_text();
+        let captured = self.captured;
+        let mut fields = Fields::with_capacity(captured.text.len() + 16 * captured.raw.len(), captured.fields.len());
+        for (at, (name, _)) in captured.fields.iter().enumerate().filter(|(_, (name, _))| *name != "event") {
+            fields.push_with(Cow::Borrowed(*name), |text| captured.write_value(at, text));
+        }
         TraceEvent {
             index: self.index,
             time: self.time.unwrap_or_default(),
             target: self.target.to_owned(),
             kind: self.kind.to_owned(),
-            fields: Fields::from_ranges(&fields.text, &fields.fields),
+            fields,
             timed: self.time.is_some(),
         }
     }
@@ -305,9 +316,13 @@ pub enum Keep {
 /// Install it on a worker thread with `tracing::subscriber::with_default`; call
 /// [`start`](Self::start) before a run and [`finish`](Self::finish) after it.
 /// Events outside a recording, and events of other targets, are ignored.
+///
+/// The recording sits behind a spin lock: only the thread the recorder is installed
+/// on takes it, once per event, and releasing it is a plain store (releasing a
+/// `std` mutex is an atomic swap, a measurable share of recording an event).
 #[derive(Clone, Default)]
 pub struct TraceRecorder {
-    recording: Arc<Mutex<Recording>>,
+    recording: Arc<SpinMutex<Recording>>,
 }
 
 impl TraceRecorder {
@@ -316,9 +331,8 @@ impl TraceRecorder {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Recording> {
-        // A panic while formatting an event poisons the lock; the recording is still usable.
-        self.recording.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> SpinMutexGuard<'_, Recording> {
+        self.recording.lock()
     }
 
     /// Starts a fresh recording; `keep_lines` keeps every event and its line, not
@@ -330,7 +344,21 @@ impl TraceRecorder {
     /// Starts a fresh recording that keeps what `keep` says, except events whose
     /// `event` is one of `skip`; every event is still hashed and counted.
     pub fn start_keeping(&self, keep: Keep, skip: &'static [&'static str]) {
-        *self.lock() = Recording::fresh(true, keep, skip);
+        let mut recording = self.lock();
+        let spare = std::mem::take(&mut recording.spare);
+        *recording = Recording::fresh(true, keep, skip);
+        if recording.keep_events {
+            recording.kept = spare;
+        } else {
+            recording.spare = spare;
+        }
+    }
+
+    /// Takes back a list of events [`finish_with_events`](Self::finish_with_events)
+    /// returned, once read: the next recording keeps its events in it.
+    pub fn reuse(&self, mut events: Vec<TraceEvent>) {
+        events.clear();
+        self.lock().spare = events;
     }
 
     /// Watches the recording started last with `watchdog` (see [`crate::watchdog`]).
@@ -470,6 +498,8 @@ pub fn with_runtime_fold<R>(f: impl FnOnce(&RuntimeFold) -> R) -> R {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
 
     fn recorded(keep_lines: bool, emit: impl FnOnce()) -> Trace {
@@ -600,6 +630,26 @@ mod tests {
         assert_eq!((lean.hash, lean.events, lean.count("deliver")), (all.hash, 8, 4));
         assert_eq!(lean.lines.map(|l| l.len()), Some(4));
         assert_eq!(numbers, [2, 4, 6, 8]);
+    }
+
+    #[test]
+    fn a_list_handed_back_holds_only_the_next_recordings_events() {
+        let recorder = TraceRecorder::new();
+        let emit = |n: u64| {
+            for i in 0..n {
+                tracing::debug!(target: "otpsim", event = "exit", serial = i);
+            }
+        };
+        recorder.start_keeping(Keep::Events, &[]);
+        tracing::subscriber::with_default(recorder.clone(), || emit(5));
+        let (_, first) = recorder.finish_with_events();
+        let room = first.capacity();
+        recorder.reuse(first);
+        recorder.start_keeping(Keep::Events, &[]);
+        tracing::subscriber::with_default(recorder.clone(), || emit(2));
+        let (trace, second) = recorder.finish_with_events();
+        assert_eq!((trace.events, second.len(), second.capacity()), (2, 2, room));
+        assert_eq!(second.iter().map(|e| e.get("serial")).collect::<Vec<_>>(), [Some("0"), Some("1")]);
     }
 
     /// A sink that keeps what it got, failing once it holds `room` lines.

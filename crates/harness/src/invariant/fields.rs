@@ -1,11 +1,14 @@
 //! An event's fields, stored compactly: every value back to back in one string, and
 //! per field its name and where its value lies. Keeping an event costs two
 //! allocations however many fields it has, not two per field as a map of strings
-//! would (keeping events was a tenth of a passing seed's time).
+//! would (keeping events was a tenth of a passing seed's time). The fields stay in
+//! the order they were emitted, so keeping an event sorts nothing: only readers that
+//! want name order ([`Fields::iter`], evidence and exports) pay for it.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
+
+use crate::captured::same_name;
 
 /// The fields of one [`TraceEvent`](super::TraceEvent) besides `event`, read by name
 /// ([`get`](Self::get)) or in name order ([`iter`](Self::iter)), as a sorted map reads.
@@ -13,7 +16,8 @@ use std::ops::Range;
 pub struct Fields {
     /// The values, back to back.
     text: String,
-    /// One per name, sorted by name; a field written twice holds its last value.
+    /// One per name, in the order names first appeared; a field written twice keeps
+    /// its first place and holds its last value.
     entries: Vec<Entry>,
 }
 
@@ -23,53 +27,46 @@ struct Entry {
     /// Where the value lies in `text`.
     start: u32,
     end: u32,
-    /// Where the name first appeared among the fields, for the text line.
-    rank: u32,
 }
 
 impl Fields {
-    /// Fields whose values lie in `text` at the given ranges, in emitted order
-    /// (`event` is not a field: it is the event's kind, and is left out).
-    pub(crate) fn from_ranges(text: &str, ranges: &[(&'static str, Range<usize>)]) -> Fields {
-        let mut fields = Fields { text: text.to_owned(), entries: Vec::with_capacity(ranges.len()) };
-        for (name, range) in ranges.iter().filter(|(name, _)| *name != "event") {
-            fields.place(Cow::Borrowed(*name), range.clone());
-        }
-        fields
+    /// Room for `fields` fields whose values take about `bytes` bytes.
+    pub(crate) fn with_capacity(bytes: usize, fields: usize) -> Fields {
+        Fields { text: String::with_capacity(bytes), entries: Vec::with_capacity(fields) }
     }
 
     /// Adds a field after the others (a name given twice keeps its first place and
     /// takes the new value).
     pub(crate) fn push(&mut self, name: Cow<'static, str>, value: &str) {
-        let start = self.text.len();
-        self.text.push_str(value);
-        self.place(name, start..self.text.len());
+        self.push_with(name, |text| text.push_str(value));
     }
 
-    fn place(&mut self, name: Cow<'static, str>, range: Range<usize>) {
-        let (start, end) = (offset(range.start), offset(range.end));
-        match self.entries.binary_search_by(|e| e.name.as_ref().cmp(name.as_ref())) {
-            Ok(at) => (self.entries[at].start, self.entries[at].end) = (start, end),
-            Err(at) => {
-                let rank = offset(self.entries.len());
-                self.entries.insert(at, Entry { name, start, end, rank });
-            }
+    /// Adds a field whose value `write` appends to the text.
+    pub(crate) fn push_with(&mut self, name: Cow<'static, str>, write: impl FnOnce(&mut String)) {
+        let start = offset(self.text.len());
+        write(&mut self.text);
+        let end = offset(self.text.len());
+        match self.entries.iter_mut().find(|e| same_name(&e.name, &name)) {
+            Some(entry) => (entry.start, entry.end) = (start, end),
+            None => self.entries.push(Entry { name, start, end }),
         }
     }
 
     /// A field's value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|e| e.name == name).map(|e| self.value(e))
+        self.entries.iter().find(|e| same_name(&e.name, name)).map(|e| self.value(e))
     }
 
     /// Every field as (name, value), in name order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { fields: self, entries: self.entries.iter() }
+        let mut sorted: Vec<&Entry> = self.entries.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Iter { fields: self, entries: sorted.into_iter() }
     }
 
     /// Every field's value, in name order.
     pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
-        self.entries.iter().map(|e| self.value(e))
+        self.iter().map(|(_, value)| value)
     }
 
     /// How many fields there are.
@@ -83,10 +80,8 @@ impl Fields {
     }
 
     /// Every field as (name, value), in the order the names first appeared.
-    pub(crate) fn in_emitted_order(&self) -> Vec<(&str, &str)> {
-        let mut entries: Vec<&Entry> = self.entries.iter().collect();
-        entries.sort_unstable_by_key(|e| e.rank);
-        entries.into_iter().map(|e| (e.name.as_ref(), self.value(e))).collect()
+    pub(crate) fn in_emitted_order(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.entries.iter().map(|e| (e.name.as_ref(), self.value(e)))
     }
 
     fn value(&self, e: &Entry) -> &str {
@@ -103,7 +98,7 @@ impl PartialEq for Fields {
     /// Equal if they hold the same values under the same names, first emitted in the
     /// same order (where the values lie in the text does not matter).
     fn eq(&self, other: &Self) -> bool {
-        self.in_emitted_order() == other.in_emitted_order()
+        self.in_emitted_order().eq(other.in_emitted_order())
     }
 }
 
@@ -118,7 +113,7 @@ impl fmt::Debug for Fields {
 /// The fields as (name, value), in name order.
 pub struct Iter<'a> {
     fields: &'a Fields,
-    entries: std::slice::Iter<'a, Entry>,
+    entries: std::vec::IntoIter<&'a Entry>,
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -150,20 +145,21 @@ mod tests {
         }
         assert_eq!((fields.get("to"), fields.get("msg"), fields.get("kind")), (Some("<0.3.0>"), Some("7"), None));
         assert_eq!(fields.iter().collect::<Vec<_>>(), [("from", "<0.1.0>"), ("msg", "7"), ("to", "<0.3.0>")]);
-        assert_eq!(fields.in_emitted_order(), [("to", "<0.3.0>"), ("from", "<0.1.0>"), ("msg", "7")]);
+        let emitted: Vec<_> = fields.in_emitted_order().collect();
+        assert_eq!(emitted, [("to", "<0.3.0>"), ("from", "<0.1.0>"), ("msg", "7")]);
         assert_eq!(fields.len(), 3);
     }
 
     #[test]
-    fn fields_made_from_ranges_leave_the_kind_out_and_equal_pushed_ones() {
-        let text = "deliver7<0.1.0>";
-        let ranges = [("event", 0..7), ("msg", 7..8), ("from", 8..15)];
-        let made = Fields::from_ranges(text, &ranges);
+    fn fields_written_alike_are_equal_wherever_their_values_lie() {
+        let mut made = Fields::with_capacity(8, 2);
+        made.push_with(Cow::Borrowed("msg"), |text| text.push('7'));
+        made.push(Cow::Borrowed("from"), "<0.1.0>");
         let mut pushed = Fields::default();
+        pushed.push(Cow::Owned("msg".to_owned()), "6");
         pushed.push(Cow::Owned("msg".to_owned()), "7");
         pushed.push(Cow::Borrowed("from"), "<0.1.0>");
         assert_eq!(made, pushed);
-        assert_eq!(made.get("event"), None);
         pushed.push(Cow::Borrowed("msg"), "8");
         assert_ne!(made, pushed);
         assert_eq!(format!("{made:?}"), r#"{"from": "<0.1.0>", "msg": "7"}"#);

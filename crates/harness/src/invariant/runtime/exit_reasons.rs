@@ -86,13 +86,15 @@ impl ExitReasons {
         let killed_by = self.being_killed.remove(&who);
         let on_crashed = who.node().is_some_and(|n| self.crashed_nodes.contains(&n));
         self.exited.insert(who, e.to_event());
-        let pid = e.get(field::PID).unwrap_or_default();
+        // The pid's text is read only for a violation.
+        let pid = || e.get(field::PID).unwrap_or_default();
         if reason == KILL {
-            self.flag(e, None, pid, format!("{pid} exited `kill`: a kill ends a process `killed`"));
+            self.flag(e, None, pid(), format!("{} exited `kill`: a kill ends a process `killed`", pid()));
         } else if let Some(fault) = killed_by.filter(|_| reason != KILLED) {
-            self.flag(e, Some(&fault), pid, format!("{pid} was killed but exited `{reason}`, not `killed`"));
+            self.flag(e, Some(&fault), pid(), format!("{} was killed but exited `{reason}`, not `killed`", pid()));
         } else if on_crashed && reason != NOCONNECTION {
-            self.flag(e, None, pid, format!("{pid} died with its node but exited `{reason}`, not `noconnection`"));
+            let message = format!("{} died with its node but exited `{reason}`, not `noconnection`", pid());
+            self.flag(e, None, pid(), message);
         }
     }
 

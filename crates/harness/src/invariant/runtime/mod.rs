@@ -44,6 +44,15 @@ pub struct RuntimeFold {
 }
 
 impl RuntimeFold {
+    /// The kinds of event the folds read: [`observe`](Self::observe) passes every
+    /// other event by, so the recorder need not hand it over (it decides once per kind).
+    const READS: [&'static str; 6] = [DELIVER, SPAWN, EXIT, FAULT, NODE_CRASH, NODE_RESTART];
+
+    /// True if the folds read events of `kind`.
+    pub fn reads(kind: &str) -> bool {
+        Self::READS.contains(&kind)
+    }
+
     /// Takes the next event of the trace.
     pub fn observe(&mut self, e: &impl EventView) {
         self.fifo.observe(e);

@@ -84,32 +84,33 @@ fn error_thresholds(config: &Config, events: &[TraceEvent]) -> Vec<Violation> {
     let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
     let mut reopening: BTreeMap<&str, bool> = BTreeMap::new();
     for e in events {
-        let receiver = e.get(field::RECEIVER).unwrap_or("?");
-        let agent = e.get(field::AGENT).unwrap_or("?");
+        // Read only by the kinds that have them: this loop sees every kept event.
+        let receiver = || e.get(field::RECEIVER).unwrap_or("?");
+        let agent = || e.get(field::AGENT).unwrap_or("?");
         let flagged = match e.kind.as_str() {
-            kind::AGENT_ERROR if paused.get(agent).copied().unwrap_or(false) => None,
+            kind::AGENT_ERROR if paused.get(agent()).copied().unwrap_or(false) => None,
             kind::AGENT_ERROR => number(e, field::ERROR_COUNT)
                 .filter(|count| *count > pause_at)
-                .map(|count| format!("agent {agent} counted error {count} without pausing at {pause_at}")),
+                .map(|count| format!("agent {} counted error {count} without pausing at {pause_at}", agent())),
             kind::AGENT_PAUSED => {
-                paused.insert(agent, true);
+                paused.insert(agent(), true);
                 number(e, field::ERROR_COUNT)
                     .filter(|count| *count != pause_at)
-                    .map(|count| format!("agent {agent} paused after {count} errors, not {pause_at}"))
+                    .map(|count| format!("agent {} paused after {count} errors, not {pause_at}", agent()))
             }
             kind::AGENT_RESUMED => {
-                paused.insert(agent, false);
+                paused.insert(agent(), false);
                 None
             }
             kind::REPLAY_FAILED => {
-                reopening.insert(receiver, true);
+                reopening.insert(receiver(), true);
                 None
             }
             kind::BREAKER_OPENED => {
-                let again = reopening.remove(receiver).unwrap_or(false);
+                let again = reopening.remove(receiver()).unwrap_or(false);
                 number(e, field::FAILURES)
                     .filter(|f| if again { *f < open_at } else { *f != open_at })
-                    .map(|f| format!("breaker of {receiver} opened after {f} failures, not {open_at}"))
+                    .map(|f| format!("breaker of {} opened after {f} failures, not {open_at}", receiver()))
             }
             _ => None,
         };
