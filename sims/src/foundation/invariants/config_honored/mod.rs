@@ -70,7 +70,6 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(reports::check(events));
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
     violations.extend(task_breakers::check(record, events));
-    violations.extend(task_breakers::releases(record, events));
     violations.extend(task_breaker_opening::check(record, events));
     violations
 }

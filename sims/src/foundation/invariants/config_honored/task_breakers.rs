@@ -14,94 +14,77 @@
 //! their own timer). An agent restarted paused traces no pause, but its breakers
 //! start closed, so it has no opening to judge against until it runs tasks again.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
-
 use otpsim_foundation::events::{field, kind};
 use otpsim_harness::invariant::{TraceEvent, Violation};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::super::record::Record;
 use super::NAME;
 
-/// Checks that no agent releases a task because of a breaker that has had its reset.
-pub fn releases(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+/// Checks both sides: no start while a breaker is open, no release once it has reset.
+pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let reset = record.config.breaker_reset;
     let downstream = super::downstreams(record);
-    let mut opened: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
+    // Each breaker's latest opening, and whether a completion has closed it since.
+    let mut opened: BTreeMap<(&str, &str), (&TraceEvent, bool)> = BTreeMap::new();
     let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
     let mut sent: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
     let mut violations = Vec::new();
     for e in events {
         let Some(agent) = e.get(field::AGENT) else { continue };
-        match e.kind.as_str() {
+        let service = || e.get(field::TASK).and_then(|task| downstream.get(task).copied());
+        let flagged = match e.kind.as_str() {
             kind::TASK_BREAKER_OPENED => {
                 if let Some(service) = e.get(field::DOWNSTREAM) {
-                    opened.insert((agent, service), e);
+                    opened.insert((agent, service), (e, false));
                 }
+                None
             }
-            kind::AGENT_PAUSED => {
-                paused.insert(agent, true);
+            kind::AGENT_PAUSED | kind::AGENT_RESUMED => {
+                paused.insert(agent, e.kind == kind::AGENT_PAUSED);
+                None
             }
-            kind::AGENT_RESUMED => {
-                paused.insert(agent, false);
+            kind::TASK_FINISHED if e.get(field::OUTCOME).is_some_and(|o| o.starts_with("completed")) => {
+                if let Some(breaker) = service().and_then(|service| opened.get_mut(&(agent, service))) {
+                    breaker.1 = true;
+                }
+                None
+            }
+            kind::TASK_STARTED => {
+                let Some(service) = service() else { continue };
+                let Some(&(open, false)) = opened.get(&(agent, service)) else { continue };
+                (e.time > open.time && e.time < open.time + reset).then(|| {
+                    let message = format!(
+                        "agent {agent} started task {} ({service}) {}ms after its {service} breaker opened, \
+                         before breaker_reset ({}ms) passed",
+                        e.get(field::TASK).unwrap_or("?"),
+                        (e.time - open.time).as_millis(),
+                        reset.as_millis()
+                    );
+                    (open, message)
+                })
             }
             kind::REPORT_SENT if e.get(field::REPORT) == Some("release") => {
                 let (Some(task), Some(attempt)) = (e.get(field::TASK), e.get(field::ATTEMPT)) else { continue };
                 if !sent.insert((agent, task, attempt)) || paused.get(agent).copied().unwrap_or(false) {
                     continue;
                 }
-                let Some(service) = downstream.get(task) else { continue };
-                let Some(open) = opened.get(&(agent, *service)) else { continue };
-                if e.time > open.time + reset {
+                let Some(service) = service() else { continue };
+                let Some(&(open, _)) = opened.get(&(agent, service)) else { continue };
+                (e.time > open.time + reset).then(|| {
                     let message = format!(
                         "agent {agent} handed back task {task} ({service}) {}ms after its {service} breaker opened, \
                          after breaker_reset ({}ms) had passed, while not paused",
                         (e.time - open.time).as_millis(),
                         reset.as_millis()
                     );
-                    violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([*open, e]));
-                }
+                    (open, message)
+                })
             }
-            _ => {}
-        }
-    }
-    violations
-}
-
-/// Checks that no agent starts a task of a downstream while its breaker is open.
-pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
-    let reset = record.config.breaker_reset;
-    let downstream = super::downstreams(record);
-    let mut open: BTreeMap<(&str, &str), (Duration, &TraceEvent)> = BTreeMap::new();
-    let mut violations = Vec::new();
-    for e in events {
-        let Some(agent) = e.get(field::AGENT) else { continue };
-        match e.kind.as_str() {
-            kind::TASK_BREAKER_OPENED => {
-                if let Some(service) = e.get(field::DOWNSTREAM) {
-                    open.insert((agent, service), (e.time + reset, e));
-                }
-            }
-            kind::TASK_FINISHED if e.get(field::OUTCOME).is_some_and(|o| o.starts_with("completed")) => {
-                if let Some(service) = e.get(field::TASK).and_then(|task| downstream.get(task)) {
-                    open.remove(&(agent, *service));
-                }
-            }
-            kind::TASK_STARTED => {
-                let Some(task) = e.get(field::TASK) else { continue };
-                let Some(service) = downstream.get(task) else { continue };
-                let Some(&(until, opened)) = open.get(&(agent, *service)) else { continue };
-                if e.time > opened.time && e.time < until {
-                    let message = format!(
-                        "agent {agent} started task {task} ({service}) {}ms after its {service} breaker opened, \
-                         before breaker_reset ({}ms) passed",
-                        (e.time - opened.time).as_millis(),
-                        reset.as_millis()
-                    );
-                    violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([opened, e]));
-                }
-            }
-            _ => {}
+            _ => None,
+        };
+        if let Some((open, message)) = flagged {
+            violations.push(Violation::new(NAME, e.time, message).id("pid", agent).evidence([open, e]));
         }
     }
     violations
@@ -127,7 +110,7 @@ mod tests {
 
     fn judged_releases(lines: &[String]) -> Vec<Violation> {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        releases(&record_with_two_task_types(), &events(&lines))
+        check(&record_with_two_task_types(), &events(&lines))
     }
 
     #[test]
