@@ -32,6 +32,19 @@ pub fn true_outcome(spec: &TaskSpec, config: &Config) -> TaskOutcome {
     }
 }
 
+/// The downstream service a task of type `kind` calls, as events name it: each type
+/// calls the service named after it, and an agent keeps one breaker per downstream.
+pub fn downstream(kind: &TaskType) -> &str {
+    match kind {
+        TaskType::DataProcessing => "data_processing",
+        TaskType::Validation => "validation",
+        TaskType::Transformation => "transformation",
+        TaskType::Analysis => "analysis",
+        TaskType::Notification => "notification",
+        TaskType::Other(name) => name,
+    }
+}
+
 /// True if, after `failures` failed attempts of `work` each, one more attempt is
 /// allowed: the failed attempts and the backoffs after them end within
 /// `retry.give_up_after` of the first attempt's start. Zero failures: always.

@@ -64,7 +64,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
                 let own = by_task.get_or_init(|| events_by_task(events)).get(id_text.as_str());
                 let own = own.map_or(&[][..], Vec::as_slice);
                 let traffic = traffic.get_or_init(|| liveness::AgentTraffic::of(events));
-                let why = liveness::waiting_on(record, traffic, own, planned.spec.kind.name());
+                let why = liveness::waiting_on(record, traffic, own, oracle::downstream(&planned.spec.kind));
                 format!("was acknowledged at {}ms and is still {status}, stuck: {why}", acked.as_millis())
             }
             Some(Observed::NoAnswer(why)) => format!("has no final status: {why}"),
@@ -78,7 +78,7 @@ pub fn no_task_lost(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
                 .evidence(by_task.get(id_text.as_str()).into_iter().flatten().copied()),
         );
     }
-    violations.extend(super::agents_settled::agents_settled(record));
+    violations.extend(super::agents_settled::agents_settled(record, events));
     violations
 }
 

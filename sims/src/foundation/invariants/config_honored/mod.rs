@@ -43,15 +43,16 @@ use otpsim_foundation::events::{field, kind};
 use otpsim_foundation::Config;
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
+use super::super::oracle;
 use super::super::record::Record;
 use buffers::Buffers;
 
 const NAME: &str = "config_honored";
 
-/// Each planned task's downstream (its type's name, as events name it), by task id as
-/// events print it: a label, not a judgement, so taking it from the port's type decides nothing.
+/// Each planned task's downstream, named by the sim (a port that calls every type's
+/// service by one name keeps one breaker for all), by task id as events print it.
 fn downstreams(record: &Record) -> BTreeMap<String, &str> {
-    record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), t.spec.kind.name())).collect()
+    record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), oracle::downstream(&t.spec.kind))).collect()
 }
 
 fn number(e: &TraceEvent, key: &str) -> Option<u64> {
