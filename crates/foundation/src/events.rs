@@ -21,6 +21,7 @@
 //! | `agent_paused` | agent, error_count, threshold | an agent paused itself |
 //! | `agent_resumed` | agent | a paused agent resumed |
 //! | `task_breaker_opened` | agent, downstream, failures, threshold | an agent's breaker for one downstream (task type) opened (new tasks of that type wait for its reset or go elsewhere) |
+//! | `task_handed_back` | task, agent, attempt | an agent took a queued task out of its queue to hand it back (paused, or the task's breaker open); it reports the release until acknowledged |
 //! | `task_released` | task, agent | the coordinator took back a queued task an agent could not run soon |
 //! | `route_buffered` | task, agent | the coordinator learned that its route of a task to an agent was buffered by the manager |
 //! | `report_sent` | task, agent, attempt, report | an agent sent the coordinator a task's outcome (report=outcome) or release (report=release), first or again |
@@ -103,6 +104,8 @@ pub mod kind {
     pub const ATTEMPT_FAILED: &str = "attempt_failed";
     /// An agent queued a task behind its running ones.
     pub const TASK_QUEUED: &str = "task_queued";
+    /// An agent took a queued task out of its queue to hand it back.
+    pub const TASK_HANDED_BACK: &str = "task_handed_back";
     /// A workflow completed with these recorded step results.
     pub const WORKFLOW_RESULTS: &str = "workflow_results";
 }

@@ -289,7 +289,9 @@ impl TaskAgent {
             return;
         }
         for assignment in &blocked {
-            self.state.released.insert(assignment.task.id, (assignment.attempt, false));
+            let (task, attempt) = (assignment.task.id, assignment.attempt);
+            debug!(target: TARGET, event = kind::TASK_HANDED_BACK, task = %task, agent = %ctx.pid(), attempt);
+            self.state.released.insert(task, (attempt, false));
         }
         self.save(ctx);
         for assignment in &blocked {

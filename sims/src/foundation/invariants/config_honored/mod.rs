@@ -21,6 +21,8 @@
 //!   give-up time), against the sim's own oracle;
 //! - `task_breakers`: `breaker_reset` of the agents' task breakers, both ways (no start while
 //!   open, no release once reset);
+//! - `handed_back`: an agent hands back its whole queue when it pauses, and the queued
+//!   tasks of a downstream when that breaker opens;
 //! - `task_breaker_opening`: a task breaker first opens exactly at `circuit_breaker_threshold`
 //!   consecutive failures that signal trouble;
 //! - `restarts`: `max_restarts` within `restart_window`: a supervisor gives up only
@@ -30,6 +32,7 @@ mod agents;
 mod avoidance;
 mod breaker_reset;
 mod buffers;
+mod handed_back;
 mod reports;
 mod restarts;
 mod retries;
@@ -72,6 +75,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
     violations.extend(task_breakers::check(record, events));
     violations.extend(task_breaker_opening::check(record, events));
+    violations.extend(handed_back::check(record, events));
     violations
 }
 
