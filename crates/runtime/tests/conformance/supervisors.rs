@@ -3,9 +3,10 @@
 //! Workers here trap exits and log every start and every ordered stop, so a test can
 //! read which children ran, with which pids, and in what order they were stopped.
 //! This file holds the shared workers and the restart rules; the submodules hold
-//! starting, stopping, and the dynamic supervisor.
+//! starting, stopping, retries of failed restarts, and the dynamic supervisor.
 
 mod dynamic;
+mod retries;
 mod shutdown;
 mod start;
 
