@@ -26,6 +26,28 @@ fn children_shut_down_in_reverse_start_order() {
     });
 }
 
+#[test]
+fn a_child_already_dead_when_it_is_shut_down_does_not_disturb_the_shutdown() {
+    sim(28, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("b", &seen)];
+        let sup = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(0, 1000), children)).unwrap();
+        let (_, watch) = spawn_watcher(&cluster, n, sup);
+        settle().await;
+        let (a, b) = (current(&seen, "a"), current(&seen, "b"));
+        // Both die at once: a's exit exceeds the intensity, and b's exit is still
+        // queued when the supervisor shuts b down (OTP's monitor_child takes it).
+        cluster.kill(a);
+        cluster.kill(b);
+        settle().await;
+        assert_eq!(down_reasons(&watch), vec![Reason::Shutdown]);
+        assert_eq!(starts(&seen, "a"), vec![a], "no restart");
+        assert_eq!(starts(&seen, "b"), vec![b], "no restart");
+        assert_eq!(cluster.tables().processes.len(), 1, "only the watcher is left");
+    });
+}
+
 /// A child that traps exits and takes `linger_ms` to finish after a shutdown signal
 /// (forever if `None`); it logs its start and the moment it got the signal.
 fn slow_child(id: &str, seen: &Log<Seen>, linger_ms: Option<u64>) -> ChildSpec {
