@@ -228,6 +228,31 @@ fn recv_timeout_gives_nothing_when_nothing_arrives() {
 }
 
 #[test]
+fn recv_timeout_ends_at_its_own_deadline_after_a_longer_wait_was_answered() {
+    sim(8, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let log = seen.clone();
+        let waiter = cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            // A long wait, answered after 1 ms; then a short one nothing answers.
+            let answered = ctx.recv_timeout(ms(5_000)).await.is_some();
+            let start = ctx.now();
+            let got = ctx.recv_timeout(ms(30)).await;
+            log.push((answered, got.is_none(), ctx.now() - start));
+        });
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            ctx.sleep(ms(1)).await;
+            ctx.send(waiter, "now");
+        });
+        settle().await;
+        let [(answered, timed_out, waited)] = seen.items()[..] else { panic!("{:?}", seen.items()) };
+        assert!(answered && timed_out);
+        // madsim's timers fire a few microseconds past their deadline.
+        assert!(waited >= ms(30) && waited < ms(31), "waited {waited:?}");
+    });
+}
+
+#[test]
 fn message_loss_rate_drops_messages() {
     sim(9, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);
