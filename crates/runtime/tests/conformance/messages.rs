@@ -388,3 +388,38 @@ fn message_fates_repeat_for_the_same_seed() {
     assert_eq!(first, delivered(42), "one seed, one set of fates");
     assert_ne!(first, delivered(43), "another seed draws other fates");
 }
+
+#[test]
+fn a_fate_forced_on_a_message_id_hits_that_message_alone() {
+    // A message's id is the `msg` of its trace events: rerun the seed with a drop
+    // forced on the id the third message got, and only that message is lost.
+    let run = |forced: ForcedFates| {
+        let recorder = testing::Recorder::of_target(event::TARGET);
+        let _guard = recorder.install();
+        let (receivers, received) = (Log::new(), Log::new());
+        let (receiver_out, received_out) = (receivers.clone(), received.clone());
+        sim(15, |cluster| async move {
+            let nodes = bare_nodes(&cluster, 2);
+            cluster.force_fates(forced);
+            let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+            receiver_out.push(receiver);
+            spawn_counter(&cluster, nodes[1], receiver, 5, 0);
+            settle().await;
+            for i in log.infos::<u32>() {
+                received_out.push(i);
+            }
+        });
+        let to = receivers.items()[0].to_string();
+        let ids: Vec<u64> = recorder
+            .named(event::kind::DELIVER)
+            .iter()
+            .filter(|e| e.get(event::field::TO) == to)
+            .map(|e| e.get(event::field::MSG).parse().unwrap())
+            .collect();
+        (received.items(), ids)
+    };
+    let (all, ids) = run(ForcedFates::new());
+    assert_eq!(all, vec![0, 1, 2, 3, 4]);
+    let (some, _) = run(ForcedFates::from([(ids[2], ForcedFate::Drop)]));
+    assert_eq!(some, vec![0, 1, 3, 4]);
+}
