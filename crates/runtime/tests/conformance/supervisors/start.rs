@@ -1,4 +1,5 @@
-//! Conformance: how supervisors start (spec checks, failing children, names, boot).
+//! Conformance: how supervisors start (spec checks, failing children, names, boot)
+//! and what `count_children` counts.
 
 use super::*;
 use otpsim_runtime::gen_server::GenServer;
@@ -131,5 +132,22 @@ fn supervisor_registers_its_name_and_a_taken_name_fails_its_start() {
         assert_eq!(refused, Err(SupervisorError::Register { name: "tree".into(), error: RegisterError::Taken(sup) }));
         settle().await;
         assert!(starts(&seen, "b").is_empty(), "no child starts under a supervisor that could not register");
+    });
+}
+
+#[test]
+fn count_children_counts_supervisor_children_apart_from_workers() {
+    sim(29, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let inner = spec(Strategy::OneForOne, Intensity::default(), vec![worker("w", &seen)]);
+        let children = vec![ChildSpec::supervisor("inner", inner), worker("a", &seen)];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let counts = probe(&cluster, n, move |ctx| async move { supervisor::count_children(&ctx, sup).await }).await;
+        let counts = counts.unwrap();
+        // OTP 25: [{specs,2},{active,2},{supervisors,1},{workers,1}].
+        assert_eq!((counts.specs, counts.active, counts.supervisors, counts.workers), (2, 2, 1, 1));
     });
 }
