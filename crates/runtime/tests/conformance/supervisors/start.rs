@@ -1,9 +1,10 @@
-//! Conformance: how supervisors start (spec checks, failing children, names, boot)
-//! and what `count_children` counts.
+//! Conformance: how supervisors start (spec checks, failing children, names, boot,
+//! the trace of a start) and what `count_children` counts.
 
 use super::*;
 use otpsim_runtime::gen_server::GenServer;
 use otpsim_runtime::supervisor::{SupervisorError, SupervisorOpts};
+use otpsim_runtime::testing::Recorder;
 
 /// A gen-server that answers nothing; only its init matters here.
 struct Inert;
@@ -150,4 +151,26 @@ fn count_children_counts_supervisor_children_apart_from_workers() {
         // OTP 25: [{specs,2},{active,2},{supervisors,1},{workers,1}].
         assert_eq!((counts.specs, counts.active, counts.supervisors, counts.workers), (2, 2, 1, 1));
     });
+}
+
+#[test]
+fn supervisor_start_is_traced_with_its_strategy_and_intensity() {
+    let strategies = [
+        (Strategy::OneForOne, "one_for_one"),
+        (Strategy::OneForAll, "one_for_all"),
+        (Strategy::RestForOne, "rest_for_one"),
+    ];
+    for (strategy, name) in strategies {
+        let recorder = Recorder::of_target(event::TARGET);
+        let _guard = recorder.install();
+        sim(30, move |cluster| async move {
+            let n = bare_nodes(&cluster, 1)[0];
+            supervisor::spawn_root(&cluster, n, spec(strategy, intensity(3, 5000), vec![])).unwrap();
+            settle().await;
+        });
+        let started = recorder.named(event::kind::SUPERVISOR_START);
+        let fields: Vec<_> =
+            started.iter().map(|e| (e.get("strategy"), e.get("max_restarts"), e.get("within_ms"))).collect();
+        assert_eq!(fields, vec![(name, "3", "5000")]);
+    }
 }
