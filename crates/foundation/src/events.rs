@@ -26,14 +26,16 @@
 //! | `route_buffered` | task, agent | the coordinator learned that its route of a task to an agent was buffered by the manager |
 //! | `report_sent` | task, agent, attempt, report | an agent sent the coordinator a task's outcome (report=outcome) or release (report=release), first or again |
 //! | `breaker_opened` | receiver, failures, threshold | the manager opened a receiver's breaker |
-//! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
+//! | `breaker_reset` | receiver | the manager reset a receiver's breaker (it replays the buffer next) |
+//! | `breaker_closed` | receiver | a receiver's breaker closed: its buffer replayed to the end |
+//! | `delivery_counted` | receiver, failed | the manager fed a direct delivery's result (failed=true or false) to the receiver's breaker |
 //! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
 //! | `buffer_overflow` | receiver, dropped, max | the buffer was full; the oldest message was dropped (dropped: its msg) |
 //! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered; msg names the request delivered) |
 //! | `replay_refused` | receiver, msg, seq | the receiver refused a replayed message (paused, full): it went back to its sender |
 //! | `replay_failed` | receiver, msg, seq, kept | replaying failed; kept=true if it stays buffered |
 //! | `peer_tracked` | peer | the manager started holding state for a peer (and monitors it) |
-//! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |
+//! | `peer_dropped` | peer, cause | the manager dropped all state for a peer (and demonitored it): cause=idle when it had nothing left to remember, cause=down when its monitor of the peer fired |
 //! | `step_run` | workflow, step, host | a workflow step starts executing in process `host` |
 //! | `step_done` | workflow, step | a step's result was persisted |
 //! | `workflow_results` | workflow, results | a workflow completed with these recorded step results (comma-separated, step order) |
@@ -76,6 +78,10 @@ pub mod kind {
     pub const BREAKER_OPENED: &str = "breaker_opened";
     /// The manager reset a receiver's breaker.
     pub const BREAKER_RESET: &str = "breaker_reset";
+    /// A receiver's breaker closed.
+    pub const BREAKER_CLOSED: &str = "breaker_closed";
+    /// The manager counted a direct delivery's result for the receiver's breaker.
+    pub const DELIVERY_COUNTED: &str = "delivery_counted";
     /// A message went into a receiver's buffer.
     pub const BUFFERED: &str = "buffered";
     /// The buffer was full; the oldest message was dropped.
@@ -140,6 +146,8 @@ pub mod field {
     pub const MAX: &str = "max";
     /// Whether a message whose replay failed stays buffered.
     pub const KEPT: &str = "kept";
+    /// Whether a counted delivery failed.
+    pub const FAILED: &str = "failed";
     /// A peer the manager holds state for.
     pub const PEER: &str = "peer";
     /// A workflow id.

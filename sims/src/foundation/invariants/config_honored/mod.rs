@@ -7,6 +7,9 @@
 //!   task in hand may count more until it resumes); a breaker opens exactly at
 //!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
 //!   replay with at least that many);
+//! - `manager_breaker`: the manager's breaker counts failures in a row, as the sim counts
+//!   the deliveries the manager reports, and the manager keeps a receiver's state only
+//!   while it has something to remember;
 //! - `breaker_reset`: the manager's breaker stays open at least `breaker_reset`;
 //! - `avoidance`: the coordinator sends no new task, for `breaker_reset`, to an agent
 //!   whose route was buffered while another agent is free;
@@ -33,6 +36,7 @@ mod avoidance;
 mod breaker_reset;
 mod buffers;
 mod handed_back;
+mod manager_breaker;
 mod reports;
 mod restarts;
 mod retries;
@@ -76,6 +80,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(task_breakers::check(record, events));
     violations.extend(task_breaker_opening::check(record, events));
     violations.extend(handed_back::check(record, events));
+    violations.extend(manager_breaker::check(config, events));
     violations
 }
 
