@@ -10,6 +10,9 @@
 //! | event | fields | emitted when |
 //! |---|---|---|
 //! | `task_accepted` | task | the coordinator durably recorded a new task (before acknowledging) |
+//! | `route_sent` | task, agent, attempt | the coordinator sent a route of a task to an agent (attempt: the route's number, from 1) |
+//! | `route_deferred` | task | the coordinator found no agent up for a task (or its holder down) and waits before trying again |
+//! | `route_failed` | task, agent, attempt, rejected | a route came back failed: rejected=true when the agent refused the task, false when the answer was unclear or missing |
 //! | `task_assigned` | task, agent, attempt | the coordinator handed a task to an agent (delivery confirmed) |
 //! | `task_started` | task, agent, attempt | an agent starts executing a task |
 //! | `task_queued` | task, agent, queue_len | an agent queued a task (queue_len: its queue after the push) |
@@ -108,6 +111,12 @@ pub mod kind {
     pub const TREE_RESTART: &str = "tree_restart";
     /// A task attempt failed; `next` says whether it is retried (`backoff_ns`) or given up.
     pub const ATTEMPT_FAILED: &str = "attempt_failed";
+    /// The coordinator sent a route of a task to an agent.
+    pub const ROUTE_SENT: &str = "route_sent";
+    /// The coordinator found no agent to route a task to, and waits.
+    pub const ROUTE_DEFERRED: &str = "route_deferred";
+    /// A route of a task came back failed (refused, or unclear).
+    pub const ROUTE_FAILED: &str = "route_failed";
     /// An agent queued a task behind its running ones.
     pub const TASK_QUEUED: &str = "task_queued";
     /// An agent took a queued task out of its queue to hand it back.
@@ -146,6 +155,8 @@ pub mod field {
     pub const MAX: &str = "max";
     /// Whether a message whose replay failed stays buffered.
     pub const KEPT: &str = "kept";
+    /// Whether a failed route was the agent refusing the task.
+    pub const REJECTED: &str = "rejected";
     /// Whether a counted delivery failed.
     pub const FAILED: &str = "failed";
     /// A peer the manager holds state for.

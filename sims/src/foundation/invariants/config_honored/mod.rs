@@ -15,6 +15,9 @@
 //!   whose route was buffered while another agent is free;
 //! - `buffers`: `buffer_max_size`, and a buffer holds each message once and replays what
 //!   was pushed;
+//! - `route_policy`: the coordinator numbers and paces each task's routes as documented
+//!   (two tries per agent, then the next; backoffs after failed, refused, released and
+//!   buffered routes);
 //! - `routing`: a task waits at the coordinator no longer than one round of offers
 //!   while an agent stands ready (paused and full agents are refused offers);
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
@@ -40,6 +43,7 @@ mod manager_breaker;
 mod reports;
 mod restarts;
 mod retries;
+mod route_policy;
 mod routing;
 mod task_breaker_opening;
 mod task_breakers;
@@ -81,6 +85,7 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(task_breaker_opening::check(record, events));
     violations.extend(handed_back::check(record, events));
     violations.extend(manager_breaker::check(config, events));
+    violations.extend(route_policy::check(events, record.agents.len()));
     violations
 }
 
