@@ -242,6 +242,7 @@ impl Coordinator {
             // its durable queue): try again later.
             record.attempts += 1;
             routing.not_before = now + route_backoff(record.attempts);
+            debug!(target: TARGET, event = kind::ROUTE_DEFERRED, task = %id);
             return;
         };
         if record.holder.is_none() {
@@ -252,6 +253,7 @@ impl Coordinator {
         let attempt = record.attempts + 1;
         let coordinator = ctx.pid();
         let request = AgentRequest::Assign { task: spec, attempt };
+        debug!(target: TARGET, event = kind::ROUTE_SENT, task = %id, agent = %receiver, attempt);
         ctx.spawn_opts(ctx.node(), SpawnOpts::labelled(COURIER_LABEL).linked(), move |c: Ctx| async move {
             let manager = (crate::app::PRIMARY, manager::NAME);
             let result = manager::route(&c, manager, receiver, request, DELIVERY_TIMEOUT).await;
@@ -289,6 +291,8 @@ impl Coordinator {
                 record.attempts = (record.attempts / 2 + 1) * 2;
                 routing.not_before = now + rejected_backoff(record.attempts, self.layout.task_agents);
                 self.save(ctx, id);
+                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = %id, agent = %routed.receiver,
+                    attempt = routed.attempt, rejected = true);
             }
             Ok(RouteOutcome::Failed(_)) | Err(_) => {
                 // No answer, or an unclear one: the holder may have the task; try it again.
@@ -296,6 +300,8 @@ impl Coordinator {
                 record.attempts += 1;
                 routing.not_before = now + route_backoff(record.attempts);
                 self.save(ctx, id);
+                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = %id, agent = %routed.receiver,
+                    attempt = routed.attempt, rejected = false);
             }
         }
     }

@@ -10,6 +10,9 @@
 //! | event | fields | emitted when |
 //! |---|---|---|
 //! | `task_accepted` | task | the coordinator durably recorded a new task (before acknowledging) |
+//! | `route_sent` | task, agent, attempt | the coordinator sent a route of a task to an agent (attempt: the route's number, from 1) |
+//! | `route_deferred` | task | the coordinator found no agent up for a task (or its holder down) and waits before trying again |
+//! | `route_failed` | task, agent, attempt, rejected | a route came back failed: rejected=true when the agent refused the task, false when the answer was unclear or missing |
 //! | `task_assigned` | task, agent, attempt | the coordinator handed a task to an agent (delivery confirmed) |
 //! | `task_started` | task, agent, attempt | an agent starts executing a task |
 //! | `task_queued` | task, agent, queue_len | an agent queued a task (queue_len: its queue after the push) |
@@ -26,14 +29,16 @@
 //! | `route_buffered` | task, agent | the coordinator learned that its route of a task to an agent was buffered by the manager |
 //! | `report_sent` | task, agent, attempt, report | an agent sent the coordinator a task's outcome (report=outcome) or release (report=release), first or again |
 //! | `breaker_opened` | receiver, failures, threshold | the manager opened a receiver's breaker |
-//! | `breaker_reset` | receiver | the manager reset a receiver's breaker |
+//! | `breaker_reset` | receiver | the manager reset a receiver's breaker (it replays the buffer next) |
+//! | `breaker_closed` | receiver | a receiver's breaker closed: its buffer replayed to the end |
+//! | `delivery_counted` | receiver, failed | the manager fed a direct delivery's result (failed=true or false) to the receiver's breaker |
 //! | `buffered` | receiver, msg, seq | a message went into a receiver's buffer (seq: push order) |
 //! | `buffer_overflow` | receiver, dropped, max | the buffer was full; the oldest message was dropped (dropped: its msg) |
 //! | `replayed` | receiver, msg, seq | a buffered message was replayed (delivered; msg names the request delivered) |
 //! | `replay_refused` | receiver, msg, seq | the receiver refused a replayed message (paused, full): it went back to its sender |
 //! | `replay_failed` | receiver, msg, seq, kept | replaying failed; kept=true if it stays buffered |
 //! | `peer_tracked` | peer | the manager started holding state for a peer (and monitors it) |
-//! | `peer_dropped` | peer | the manager dropped all state for a peer (and demonitored it) |
+//! | `peer_dropped` | peer, cause | the manager dropped all state for a peer (and demonitored it): cause=idle when it had nothing left to remember, cause=down when its monitor of the peer fired |
 //! | `step_run` | workflow, step, host | a workflow step starts executing in process `host` |
 //! | `step_done` | workflow, step | a step's result was persisted |
 //! | `workflow_results` | workflow, results | a workflow completed with these recorded step results (comma-separated, step order) |
@@ -76,6 +81,10 @@ pub mod kind {
     pub const BREAKER_OPENED: &str = "breaker_opened";
     /// The manager reset a receiver's breaker.
     pub const BREAKER_RESET: &str = "breaker_reset";
+    /// A receiver's breaker closed.
+    pub const BREAKER_CLOSED: &str = "breaker_closed";
+    /// The manager counted a direct delivery's result for the receiver's breaker.
+    pub const DELIVERY_COUNTED: &str = "delivery_counted";
     /// A message went into a receiver's buffer.
     pub const BUFFERED: &str = "buffered";
     /// The buffer was full; the oldest message was dropped.
@@ -102,6 +111,12 @@ pub mod kind {
     pub const TREE_RESTART: &str = "tree_restart";
     /// A task attempt failed; `next` says whether it is retried (`backoff_ns`) or given up.
     pub const ATTEMPT_FAILED: &str = "attempt_failed";
+    /// The coordinator sent a route of a task to an agent.
+    pub const ROUTE_SENT: &str = "route_sent";
+    /// The coordinator found no agent to route a task to, and waits.
+    pub const ROUTE_DEFERRED: &str = "route_deferred";
+    /// A route of a task came back failed (refused, or unclear).
+    pub const ROUTE_FAILED: &str = "route_failed";
     /// An agent queued a task behind its running ones.
     pub const TASK_QUEUED: &str = "task_queued";
     /// An agent took a queued task out of its queue to hand it back.
@@ -140,6 +155,10 @@ pub mod field {
     pub const MAX: &str = "max";
     /// Whether a message whose replay failed stays buffered.
     pub const KEPT: &str = "kept";
+    /// Whether a failed route was the agent refusing the task.
+    pub const REJECTED: &str = "rejected";
+    /// Whether a counted delivery failed.
+    pub const FAILED: &str = "failed";
     /// A peer the manager holds state for.
     pub const PEER: &str = "peer";
     /// A workflow id.

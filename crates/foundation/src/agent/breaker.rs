@@ -49,11 +49,6 @@ impl CircuitBreaker {
         }
     }
 
-    /// True while attempts are held back.
-    pub fn is_open(&self, now: Duration) -> bool {
-        self.admit(now).is_err()
-    }
-
     /// Records the result of an attempt that finished at `now`.
     pub fn record(&mut self, success: bool, now: Duration) -> Transition {
         if success {
@@ -102,8 +97,8 @@ mod tests {
         assert_eq!(b.record(false, ms(0)), Transition::Opened(1));
         assert!(b.admit(RESET).is_ok());
         assert_eq!(b.record(false, RESET), Transition::Opened(2));
-        assert!(b.is_open(RESET + ms(1)));
+        assert!(b.admit(RESET + ms(1)).is_err());
         assert_eq!(b.record(true, RESET * 2), Transition::Closed);
-        assert!(!b.is_open(RESET * 2));
+        assert!(b.admit(RESET * 2).is_ok());
     }
 }

@@ -103,7 +103,7 @@ impl Peers {
     /// Drops the receiver's state if it holds nothing any more.
     pub fn release_if_idle(&mut self, ctx: &Ctx, receiver: Pid) {
         if self.map.get(&receiver).is_some_and(|p| !p.holds_state()) {
-            self.drop_peer(ctx, receiver, !self.leaky);
+            self.drop_peer(ctx, receiver, !self.leaky, "idle");
         }
     }
 
@@ -117,12 +117,13 @@ impl Peers {
             peer.monitor = None;
             return None;
         }
-        self.drop_peer(ctx, down.pid, true)
+        self.drop_peer(ctx, down.pid, true, "down")
     }
 
     /// Removes a receiver's state: its reset timer is cancelled and, if `demonitor`,
     /// its monitor removed with any DOWN already queued.
-    fn drop_peer(&mut self, ctx: &Ctx, receiver: Pid, demonitor: bool) -> Option<Peer> {
+    /// Forgets `receiver`; `cause` says why, as `peer_dropped` traces it.
+    fn drop_peer(&mut self, ctx: &Ctx, receiver: Pid, demonitor: bool, cause: &'static str) -> Option<Peer> {
         let peer = self.map.remove(&receiver)?;
         if let (true, Some(monitor)) = (demonitor, peer.monitor) {
             ctx.demonitor_flush(monitor);
@@ -130,7 +131,7 @@ impl Peers {
         if let Some(timer) = peer.timer {
             ctx.cancel_timer(timer);
         }
-        trace::peer_dropped(receiver);
+        trace::peer_dropped(receiver, cause);
         Some(peer)
     }
 

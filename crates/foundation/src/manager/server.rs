@@ -220,6 +220,7 @@ impl Manager {
     /// Feeds a direct delivery's result to the receiver's breaker.
     fn count(&mut self, ctx: &Ctx, receiver: Pid, failed: bool) {
         if !failed {
+            trace::delivery_counted(receiver, false);
             if let Some(peer) = self.peers.get_mut(receiver).filter(|p| p.phase == Phase::Closed) {
                 peer.failures = 0;
             }
@@ -228,6 +229,7 @@ impl Manager {
         }
         let (threshold, growth) = (self.policy.threshold, self.policy.has(Flaw::BreakerTableGrowth));
         let peer = self.peers.track(ctx, receiver);
+        trace::delivery_counted(receiver, true);
         peer.failures += 1;
         match peer.phase {
             Phase::Closed if peer.failures >= threshold => self.open(ctx, receiver),
@@ -283,6 +285,7 @@ impl Manager {
             None => {
                 peer.phase = Phase::Closed;
                 peer.failures = 0;
+                trace::breaker_closed(receiver);
                 self.peers.release_if_idle(ctx, receiver);
             }
             Some(Slot::Malformed { seq, key }) => {

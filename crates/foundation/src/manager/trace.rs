@@ -15,6 +15,14 @@ pub(crate) fn breaker_reset(receiver: Pid) {
     debug!(target: TARGET, event = kind::BREAKER_RESET, receiver = %receiver);
 }
 
+pub(crate) fn breaker_closed(receiver: Pid) {
+    debug!(target: TARGET, event = kind::BREAKER_CLOSED, receiver = %receiver);
+}
+
+pub(crate) fn delivery_counted(receiver: Pid, failed: bool) {
+    debug!(target: TARGET, event = kind::DELIVERY_COUNTED, receiver = %receiver, failed);
+}
+
 pub(crate) fn buffered(receiver: Pid, msg: MsgKey, seq: u64) {
     debug!(target: TARGET, event = kind::BUFFERED, receiver = %receiver, msg = %msg, seq);
 }
@@ -39,6 +47,6 @@ pub(crate) fn peer_tracked(peer: Pid) {
     debug!(target: TARGET, event = kind::PEER_TRACKED, peer = %peer);
 }
 
-pub(crate) fn peer_dropped(peer: Pid) {
-    debug!(target: TARGET, event = kind::PEER_DROPPED, peer = %peer);
+pub(crate) fn peer_dropped(peer: Pid, cause: &'static str) {
+    debug!(target: TARGET, event = kind::PEER_DROPPED, peer = %peer, cause);
 }

@@ -7,11 +7,17 @@
 //!   task in hand may count more until it resumes); a breaker opens exactly at
 //!   `circuit_breaker_threshold` consecutive failures (and re-opens after a failed
 //!   replay with at least that many);
+//! - `manager_breaker`: the manager's breaker counts failures in a row, as the sim counts
+//!   the deliveries the manager reports, and the manager keeps a receiver's state only
+//!   while it has something to remember;
 //! - `breaker_reset`: the manager's breaker stays open at least `breaker_reset`;
 //! - `avoidance`: the coordinator sends no new task, for `breaker_reset`, to an agent
 //!   whose route was buffered while another agent is free;
 //! - `buffers`: `buffer_max_size`, and a buffer holds each message once and replays what
 //!   was pushed;
+//! - `route_policy`: the coordinator numbers and paces each task's routes as documented
+//!   (two tries per agent, then the next; backoffs after failed, refused, released and
+//!   buffered routes);
 //! - `routing`: a task waits at the coordinator no longer than one round of offers
 //!   while an agent stands ready (paused and full agents are refused offers);
 //! - `agents`: `agent_queue_capacity` and `agent_pause_cooldown`;
@@ -33,9 +39,11 @@ mod avoidance;
 mod breaker_reset;
 mod buffers;
 mod handed_back;
+mod manager_breaker;
 mod reports;
 mod restarts;
 mod retries;
+mod route_policy;
 mod routing;
 mod task_breaker_opening;
 mod task_breakers;
@@ -76,6 +84,8 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(task_breakers::check(record, events));
     violations.extend(task_breaker_opening::check(record, events));
     violations.extend(handed_back::check(record, events));
+    violations.extend(manager_breaker::check(config, events));
+    violations.extend(route_policy::check(events, record.agents.len()));
     violations
 }
 
