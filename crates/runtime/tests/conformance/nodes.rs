@@ -418,3 +418,26 @@ fn operations_on_an_unknown_node_are_harmless() {
         assert_eq!(cluster.tables().processes.len(), 1);
     });
 }
+
+#[test]
+fn halt_leaves_no_process_and_nothing_pending() {
+    sim(20, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(MessageFaults { delay: Some((ms(50), ms(60))), ..Default::default() });
+        let (receiver, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |ctx| {
+            ctx.register("rx").unwrap();
+        });
+        cluster.spawn(nodes[1], SpawnOpts::default(), move |ctx| async move {
+            ctx.monitor(receiver);
+            ctx.send(receiver, "slow");
+            idle(ctx).await;
+        });
+        wait_ms(1).await;
+        let before = cluster.tables();
+        assert!(before.processes.len() == 2 && before.in_flight == 1 && !before.names.is_empty());
+        cluster.halt().await;
+        let after = cluster.tables();
+        assert!(after.processes.is_empty(), "{:?}", after.processes);
+        assert!(after.monitors.is_empty() && after.names.is_empty() && after.in_flight == 0, "{after:?}");
+    });
+}
