@@ -124,3 +124,36 @@ fn dynamic_supervisor_retries_a_failed_restart() {
         assert_eq!(counts.active, 1);
     });
 }
+
+#[test]
+fn dynamic_count_children_counts_a_child_active_until_its_exit_is_handled() {
+    // As OTP 25's simple_one_for_one counts: every child not waiting for a restart is
+    // active, one whose exit is still queued behind the call included.
+    sim(31, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec::default());
+        let first = start_all(&cluster, n, sup, vec![worker("a", &seen)]).await[0];
+        let log = seen.clone();
+        let slow = ChildSpec::new("slow", move |ctx: &Ctx| {
+            let log = log.clone();
+            Box::pin(async move {
+                ctx.sleep(ms(100)).await;
+                Ok(ctx.spawn_link(move |c| work(c, "slow".into(), log)))
+            })
+        });
+        // The supervisor is busy starting `slow`; the call queues, then `a` dies.
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let _ = dynamic::start_child(&ctx, sup, slow).await;
+        });
+        wait_ms(10).await;
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            ctx.sleep(ms(10)).await;
+            ctx.exit(first, Reason::Kill);
+        });
+        let counts =
+            probe(&cluster, n, move |ctx| async move { dynamic::count_children(&ctx, sup).await.unwrap() }).await;
+        assert!(!cluster.is_alive(first));
+        assert_eq!((counts.specs, counts.active, counts.workers), (1, 2, 2));
+    });
+}
