@@ -53,3 +53,62 @@ fn a_retry_is_handled_after_earlier_messages_and_before_later_ones() {
         assert_eq!(table(&cluster, sup).await, expected);
     });
 }
+
+/// A [`work`] child whose n-th start (from 1) stalls `script[n - 1].0` ms, then fails
+/// if `script[n - 1].1` is false; starts past the script succeed at once.
+fn scripted(id: &str, seen: &Log<Seen>, script: &'static [(u64, bool)]) -> ChildSpec {
+    let (name, log, attempts) = (id.to_owned(), seen.clone(), Log::new());
+    ChildSpec::new(id, move |ctx: &Ctx| {
+        attempts.push(());
+        let (stall, ok) = script.get(attempts.len() - 1).copied().unwrap_or((0, true));
+        let (id, log) = (name.clone(), log.clone());
+        Box::pin(async move {
+            ctx.sleep(ms(stall)).await;
+            if !ok {
+                return Err(Reason::error("not yet"));
+            }
+            Ok(ctx.spawn_link(move |c| work(c, id, log)))
+        })
+    })
+}
+
+#[test]
+fn retries_left_alone_by_a_selective_receive_stay_ahead_of_later_messages() {
+    sim(32, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![
+            scripted("a", &seen, &[(0, true), (STALL_MS, false), (STALL_MS, true)]),
+            scripted("b", &seen, &[(0, true), (STALL_MS, false)]),
+            worker("c", &seen),
+        ];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(10, 5000), children)).unwrap();
+        settle().await;
+        let (a1, b1, c1) = (current(&seen, "a"), current(&seen, "b"), current(&seen, "c"));
+        // While a's restart stalls: b's exit, a call to terminate c, and c's exit queue.
+        post(&cluster, n, a1, Cmd::Crash);
+        wait_ms(10).await;
+        post(&cluster, n, b1, Cmd::Crash);
+        wait_ms(10).await;
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let _ = supervisor::terminate_child(&ctx, sup, "c").await;
+        });
+        wait_ms(10).await;
+        cluster.kill(c1);
+        // a's retry queues behind those three; b's exit restarts b, which fails and
+        // queues its retry. Terminating c takes c's exit out of the mailbox, so both
+        // retries come next, a's (which stalls) and then b's: a call made during a's
+        // retry is answered after both.
+        wait_ms(220).await;
+        let answered = table(&cluster, sup).await;
+        let (a2, b2) = (current(&seen, "a"), current(&seen, "b"));
+        assert!(a2 != a1 && b2 != b1, "{:?}", seen.items());
+        let expected = vec![
+            ("c".into(), ChildStatus::Undefined),
+            ("b".into(), ChildStatus::Running(b2)),
+            ("a".into(), ChildStatus::Running(a2)),
+        ];
+        assert_eq!(answered, expected);
+    });
+}
