@@ -267,6 +267,18 @@ fn message_loss_rate_drops_messages() {
 }
 
 #[test]
+fn the_fault_rates_in_force_read_back_as_set() {
+    sim(11, |cluster| async move {
+        assert_eq!(cluster.message_faults(), MessageFaults::default(), "no faults before any are set");
+        let faults = MessageFaults { loss: 0.2, duplication: 0.1, delay: Some((ms(1), ms(5))), scope: FaultScope::All };
+        cluster.set_message_faults(faults.clone());
+        assert_eq!(cluster.message_faults(), faults);
+        cluster.set_message_faults(MessageFaults::default());
+        assert_eq!(cluster.message_faults(), MessageFaults::default(), "lifted");
+    });
+}
+
+#[test]
 fn duplication_delivers_twice() {
     sim(10, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);
