@@ -11,7 +11,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{code, files, json_lines, otpsim, repo, stderr, stdout, Scratch, BROKEN};
+use support::{code, files, json_lines, otpsim, otpsim_command, repo, stderr, stdout, Scratch, BROKEN};
 
 /// Compares `actual` with `tests/snapshots/<name>.txt`, or rewrites it under `OTPSIM_BLESS=1`.
 fn assert_snapshot(name: &str, actual: &str) {
@@ -156,6 +156,27 @@ fn a_failing_seed_shows_its_fault_plan_and_replay_command_and_runs_first_next_ti
     let replay = otpsim(&scratch.0, &["replay", "broken.toml", "--seed", "1"]);
     assert_eq!(code(&replay), 1);
     assert_eq!(labelled(&stdout(&replay), "verdict"), "FAIL: violated: no_task_lost");
+}
+
+#[test]
+fn with_regressions_switched_off_a_run_neither_tries_nor_records_failing_seeds() {
+    let scratch = Scratch::new("unrecorded");
+    scratch.file("broken.toml", BROKEN);
+    let earlier = format!("{}\n3 # an earlier failure\n", otpsim_harness::regressions::HEADER);
+    scratch.file("broken.toml.regressions", &earlier);
+    let output = otpsim(&scratch.0, &["run", "broken.toml", "--seeds", "1", "--json", "--no-regressions"]);
+    assert_eq!(code(&output), 1, "{}{}", stdout(&output), stderr(&output));
+    let order: Vec<u64> = json_lines(&output).0.iter().map(|s| s["seed"].as_u64().unwrap()).collect();
+    assert_eq!(order, [0], "a regression seed ran");
+
+    let switched_off = otpsim_command(&scratch.0, &["run", "broken.toml", "--seed", "1"])
+        .env(otpsim_harness::regressions::SWITCH, "off")
+        .output()
+        .expect("otpsim runs");
+    let text = stdout(&switched_off);
+    assert_eq!(code(&switched_off), 1, "{text}{}", stderr(&switched_off));
+    assert!(text.contains("\n  failing seeds not recorded (regressions switched off)\n"), "{text}");
+    assert_eq!(files::read(&scratch.0.join("broken.toml.regressions")), earlier, "the file changed");
 }
 
 #[test]

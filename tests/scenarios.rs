@@ -21,12 +21,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use otpsim_harness::regressions::record_regressions;
+use otpsim_harness::regressions::{self, record_regressions};
 use otpsim_harness::seeds::ShardOf;
 use otpsim_harness::suite::{fresh_seed_plan, run_scenario, seed_plan, SeedChoice};
 use otpsim_harness::tally::Tally;
 use otpsim_harness::{default_jobs, RunConfig, Stopwatch};
 use otpsim_sims::registry;
+
+use cli::output::Recorded;
 
 /// The CLI's report code itself, so a failing test prints what `otpsim run` prints.
 // The CLI's other printers are not needed here; its unit tests are compiled without
@@ -78,11 +80,6 @@ fn fail_fast() -> bool {
     std::env::var("OTPSIM_FAIL_FAST").is_ok_and(|value| value.trim() == "1")
 }
 
-/// False when `OTPSIM_REGRESSIONS=off`: regression seeds are neither tried nor recorded.
-fn regressions_on() -> bool {
-    std::env::var("OTPSIM_REGRESSIONS").map_or(true, |value| value.trim() != "off")
-}
-
 /// The seeds the environment asks for.
 fn seed_choice() -> Result<SeedChoice, String> {
     let number = |var: &str| -> Result<Option<u64>, String> {
@@ -112,7 +109,7 @@ fn trial_name(root: &Path, file: &Path) -> String {
 /// Runs one scenario file over its seeds and judges it.
 fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
     let scenario = registry::load(file).map_err(|e| Failed::from(e.to_string()))?;
-    let regressions = regressions_on();
+    let regressions = !regressions::off_in_env();
     let plan = if regressions {
         seed_plan(scenario.as_ref(), choice, ShardOf::WHOLE).map_err(|e| Failed::from(e.to_string()))?
     } else {
@@ -130,17 +127,16 @@ fn run(file: &Path, choice: &SeedChoice) -> Result<(), Failed> {
         return Ok(());
     }
     let failures: Vec<(u64, String)> = tally.failures().iter().map(|f| (f.seed, f.reason.clone())).collect();
-    let recorded = regressions.then(|| record_regressions(file, &failures));
+    let (recorded, problem) = match regressions.then(|| record_regressions(file, &failures)) {
+        None => (Recorded::Off, None),
+        Some(Ok(_)) => (Recorded::Yes, None),
+        Some(Err(e)) => (Recorded::Failed, Some(e)),
+    };
     // The same report `otpsim run` prints: verdict, violations with their evidence, the
     // plan's summary and file, and the replay command.
-    let mut message =
-        cli::output::scenario(scenario.as_ref(), &tally, stopwatch.elapsed(), matches!(recorded, Some(Ok(_))));
-    match recorded {
-        Some(Err(e)) => {
-            let _ = write!(message, "\ncannot record the failing seeds as regressions: {e}");
-        }
-        None => message.push_str("\n(OTPSIM_REGRESSIONS=off: the failing seeds were not recorded)"),
-        Some(Ok(_)) => {}
+    let mut message = cli::output::scenario(scenario.as_ref(), &tally, stopwatch.elapsed(), recorded);
+    if let Some(e) = problem {
+        let _ = write!(message, "\ncannot record the failing seeds as regressions: {e}");
     }
     Err(message.into())
 }

@@ -21,9 +21,20 @@ use super::{coverage_view, plan_view};
 /// Failing seeds listed by number after those shown in full; the rest are counted.
 const SEEDS_LISTED: usize = 20;
 
+/// What became of a run's failing seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written to the scenario's regression file.
+    Yes,
+    /// Not written: the file could not be (the error was printed).
+    Failed,
+    /// Not written: the run was told not to (`--no-regressions`, `OTPSIM_REGRESSIONS=off`).
+    Off,
+}
+
 /// The text of one scenario's run: its PASS or FAIL line and, on failure, the details.
 /// `recorded` says whether its failing seeds reached the regression file.
-pub fn scenario(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
+pub fn scenario(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: Recorded) -> String {
     let verdict = match &tally.expect {
         Some(expect) => flaw(tally, &expect.violation),
         None => healthy(scenario, tally, wall, recorded),
@@ -31,7 +42,7 @@ pub fn scenario(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, rec
     verdict + &coverage_view::lines(tally)
 }
 
-fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: bool) -> String {
+fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded: Recorded) -> String {
     let seeds = counted(tally.seeds, "seed");
     let secs = wall.as_secs_f64();
     let failures = tally.failures();
@@ -61,14 +72,20 @@ fn healthy(scenario: &dyn BoundScenario, tally: &Tally, wall: Duration, recorded
     } else if !rest.is_empty() {
         let _ = writeln!(text, "  also failed: seeds {}", rest.join(", "));
     }
-    if recorded {
-        let _ = writeln!(
-            text,
-            "  failing seeds recorded in {}.regressions; later runs try them first",
-            tally.path.display()
-        );
-    } else {
-        let _ = writeln!(text, "  failing seeds NOT recorded (see the error above)");
+    match recorded {
+        Recorded::Yes => {
+            let _ = writeln!(
+                text,
+                "  failing seeds recorded in {}.regressions; later runs try them first",
+                tally.path.display()
+            );
+        }
+        Recorded::Failed => {
+            let _ = writeln!(text, "  failing seeds NOT recorded (see the error above)");
+        }
+        Recorded::Off => {
+            let _ = writeln!(text, "  failing seeds not recorded (regressions switched off)");
+        }
     }
     text
 }
@@ -232,7 +249,7 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     fn a_failing_seed_shows_its_violation_fault_plan_and_replay_command() {
         let scenario = registry::load_text(Path::new("scenarios/my storm.toml"), STORMY).expect("valid");
         let report = report(None, vec![seed(0, vec![]), seed(3, vec![lost(7)])]);
-        let text = super::scenario(scenario.as_ref(), &report, Duration::from_millis(1234), true);
+        let text = super::scenario(scenario.as_ref(), &report, Duration::from_millis(1234), Recorded::Yes);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "FAIL stormy (1 of 2 seeds failed, 1.23s)");
         assert_eq!(lines[1], "  stormy seed 3: FAIL: violated: no_task_lost");
@@ -256,10 +273,13 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     fn many_failing_seeds_are_listed_up_to_a_count_and_an_unrecorded_run_says_so() {
         let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
         let report = report(None, (0..40).map(|s| seed(s, vec![lost(s)])).collect());
-        let text = super::scenario(scenario.as_ref(), &report, Duration::ZERO, false);
+        let text = super::scenario(scenario.as_ref(), &report, Duration::ZERO, Recorded::Failed);
         assert!(text.starts_with("FAIL stormy (40 of 40 seeds failed, 0.00s)\n"), "{text}");
         assert!(text.contains("\n  also failed: seeds 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22 and 17 more\n"), "{text}");
         assert!(text.contains("  failing seeds NOT recorded (see the error above)\n"), "{text}");
+        let off = super::scenario(scenario.as_ref(), &report, Duration::ZERO, Recorded::Off);
+        assert!(off.contains("  failing seeds not recorded (regressions switched off)\n"), "{off}");
+        assert!(!off.contains("NOT recorded") && !off.contains(".regressions"), "{off}");
     }
 
     #[test]
@@ -280,7 +300,8 @@ process_crash = { every = "1s", targets = ["task_agent"] }
     #[test]
     fn a_held_scenario_is_one_line() {
         let scenario = registry::load_text(Path::new("s.toml"), STORMY).expect("valid");
-        let text = super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO, true);
+        let text =
+            super::scenario(scenario.as_ref(), &report(None, vec![seed(0, vec![])]), Duration::ZERO, Recorded::Yes);
         assert_eq!(text, "PASS stormy (1 seed, 0.00s)\n  reached: no coverage point\n");
     }
 

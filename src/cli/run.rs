@@ -9,13 +9,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use otpsim_harness::regressions::record_regressions;
+use otpsim_harness::regressions::{self, record_regressions};
 use otpsim_harness::seeds::{SeedPlan, ShardOf};
-use otpsim_harness::suite::{run_scenario, seed_plan, BoundScenario, SeedChoice};
+use otpsim_harness::suite::{fresh_seed_plan, run_scenario, seed_plan, BoundScenario, SeedChoice};
 use otpsim_harness::tally::Tally;
 use otpsim_harness::{default_jobs, RunConfig, Stopwatch};
 
 use super::json::{self, ScenarioResult, SeedLine, SummaryLine};
+use super::output::Recorded;
 use super::progress::Progress;
 use super::seed_timeout::{self, SeedTimeout};
 use super::shard::Shard;
@@ -53,6 +54,10 @@ pub struct RunArgs {
     /// Print one JSON object per seed, and a summary object last, instead of text.
     #[arg(long)]
     json: bool,
+    /// Neither run the seeds of `<scenario>.regressions` first nor record failing seeds
+    /// there (as `OTPSIM_REGRESSIONS=off`): judge the code alone, leaving no files behind.
+    #[arg(long)]
+    no_regressions: bool,
 }
 
 impl RunArgs {
@@ -62,6 +67,10 @@ impl RunArgs {
             (None, Some(count)) => SeedChoice::Count(count),
             (None, None) => SeedChoice::Default,
         }
+    }
+
+    fn regressions_on(&self) -> bool {
+        !self.no_regressions && !regressions::off_in_env()
     }
 }
 
@@ -84,7 +93,8 @@ pub fn run(args: &RunArgs) -> u8 {
     let Some(scenarios) = loaded else {
         return exit::BAD_INPUT;
     };
-    let Some(plans) = plan(&scenarios, &args.choice(), args.shard) else {
+    let regressions_on = args.regressions_on();
+    let Some(plans) = plan(&scenarios, &args.choice(), args.shard, regressions_on) else {
         return exit::BAD_INPUT;
     };
     let total: u64 = plans.iter().map(|(_, seeds)| seeds.len()).sum();
@@ -108,13 +118,17 @@ pub fn run(args: &RunArgs) -> u8 {
         let tally = run_chunked(scenario, &seeds, &config, &progress, args.json);
         let wall = started.elapsed();
         let failures: Vec<(u64, String)> = tally.failures().iter().map(|f| (f.seed, f.reason.clone())).collect();
-        let recorded = record_regressions(&tally.path, &failures);
-        if let Err(e) = &recorded {
-            eprintln!("error: failing seeds of {} not recorded: {e}", tally.name);
-            bookkeeping_failed = true;
-        }
+        let recorded = match regressions_on.then(|| record_regressions(&tally.path, &failures)) {
+            None => Recorded::Off,
+            Some(Ok(_)) => Recorded::Yes,
+            Some(Err(e)) => {
+                eprintln!("error: failing seeds of {} not recorded: {e}", tally.name);
+                bookkeeping_failed = true;
+                Recorded::Failed
+            }
+        };
         if !args.json {
-            progress.print(&output::scenario(scenario, &tally, wall, recorded.is_ok()));
+            progress.print(&output::scenario(scenario, &tally, wall, recorded));
         }
         failed += usize::from(!tally.passed());
         seeds_run += tally.seeds;
@@ -151,13 +165,15 @@ pub fn run(args: &RunArgs) -> u8 {
     code
 }
 
-/// Each scenario with the seeds this run gives it, or `None` after printing why a
-/// regression file cannot be read. Under a shard, a healthy scenario gets its share of
-/// seeds and a flaw scenario all of them or none (see [`Shard`]).
+/// Each scenario with the seeds this run gives it (its regression seeds first when
+/// `regressions_on`), or `None` after printing why a regression file cannot be read.
+/// Under a shard, a healthy scenario gets its share of seeds and a flaw scenario all of
+/// them or none (see [`Shard`]).
 fn plan<'a>(
     scenarios: &'a [Box<dyn BoundScenario>],
     choice: &SeedChoice,
     shard: Option<Shard>,
+    regressions_on: bool,
 ) -> Option<Vec<(&'a dyn BoundScenario, SeedPlan)>> {
     let mut flaws_seen = 0;
     let mut plans = Vec::new();
@@ -173,7 +189,8 @@ fn plan<'a>(
             (None, Some(shard)) => Some(ShardOf { index: shard.index, count: shard.count }),
         };
         let seeds = match share {
-            Some(share) => seed_plan(scenario, choice, share),
+            Some(share) if regressions_on => seed_plan(scenario, choice, share),
+            Some(share) => Ok(fresh_seed_plan(scenario, choice, share)),
             None => Ok(SeedPlan::new(&[], 0, ShardOf::WHOLE)),
         };
         match seeds {

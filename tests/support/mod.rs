@@ -101,7 +101,15 @@ pub fn repo() -> PathBuf {
 
 /// Runs `otpsim args…` in `dir`.
 pub fn otpsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otpsim")).args(args).current_dir(dir).output().expect("otpsim runs")
+    otpsim_command(dir, args).output().expect("otpsim runs")
+}
+
+/// The command [`otpsim`] runs, to add to. The regression switch of the environment
+/// the tests run in (mutation testing sets it) is not passed on: tests set their own.
+pub fn otpsim_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_otpsim"));
+    command.args(args).current_dir(dir).env_remove(otpsim_harness::regressions::SWITCH);
+    command
 }
 
 pub fn code(output: &Output) -> i32 {

@@ -16,6 +16,16 @@ use std::path::{Path, PathBuf};
 /// The first line of every regression file.
 pub const HEADER: &str = "# Seeds that once failed this scenario; otpsim runs them first.";
 
+/// The environment variable that, set to `off`, keeps a run from trying and recording
+/// regression seeds: mutation testing and hand-run experiments judge the code alone, and
+/// must not leave a mutant's failing seeds behind for the real code to run.
+pub const SWITCH: &str = "OTPSIM_REGRESSIONS";
+
+/// True when [`SWITCH`] is `off`.
+pub fn off_in_env() -> bool {
+    std::env::var(SWITCH).is_ok_and(|value| value.trim() == "off")
+}
+
 /// Longest reason kept after a seed.
 const REASON_CHARS: usize = 120;
 
