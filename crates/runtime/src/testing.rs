@@ -26,8 +26,17 @@ where
     F: FnOnce(Cluster) -> Fut,
     Fut: Future<Output = T>,
 {
+    sim_within(seed, TIME_LIMIT, body)
+}
+
+/// [`sim`] with another time limit: for tests of waits longer than [`TIME_LIMIT`].
+pub fn sim_within<T, F, Fut>(seed: u64, limit: Duration, body: F) -> T
+where
+    F: FnOnce(Cluster) -> Fut,
+    Fut: Future<Output = T>,
+{
     let mut rt = madsim::runtime::Runtime::with_seed_and_config(seed, madsim::Config::default());
-    rt.set_time_limit(TIME_LIMIT);
+    rt.set_time_limit(limit);
     rt.block_on(async move {
         let cluster = Cluster::new();
         let result = body(cluster.clone()).await;

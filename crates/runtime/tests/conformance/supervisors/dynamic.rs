@@ -157,3 +157,33 @@ fn dynamic_count_children_counts_a_child_active_until_its_exit_is_handled() {
         assert_eq!((counts.specs, counts.active, counts.workers), (1, 2, 2));
     });
 }
+
+#[test]
+fn a_call_to_a_supervisor_waits_as_long_as_the_supervisor_takes() {
+    // OTP's supervisor API calls with `infinity`: a child whose start takes hours keeps
+    // the caller waiting that long, and the answer still comes.
+    otpsim_runtime::testing::sim_within(32, ms(5 * 3600 * 1000), |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec::default());
+        let log = seen.clone();
+        let hours = ChildSpec::new("hours", move |ctx: &Ctx| {
+            let log = log.clone();
+            Box::pin(async move {
+                ctx.sleep(ms(3 * 3600 * 1000)).await;
+                Ok(ctx.spawn_link(move |c| work(c, "hours".into(), log)))
+            })
+        });
+        let answers = Log::new();
+        let answer = answers.clone();
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let asked = ctx.now();
+            let started = dynamic::start_child(&ctx, sup, hours).await;
+            answer.push((started.is_ok_and(|pid| pid.is_some()), ctx.now() - asked));
+        });
+        wait_ms(4 * 3600 * 1000).await;
+        let [(started, waited)] = answers.items()[..] else { panic!("no answer in 4 hours: {:?}", answers.items()) };
+        assert!(started, "the start failed");
+        assert!(waited >= ms(3 * 3600 * 1000), "answered after {waited:?}");
+    });
+}
