@@ -435,3 +435,27 @@ fn a_fate_forced_on_a_message_id_hits_that_message_alone() {
     let (some, _) = run(ForcedFates::from([(ids[2], ForcedFate::Drop)]));
     assert_eq!(some, vec![0, 1, 3, 4]);
 }
+
+#[test]
+fn the_running_process_is_the_one_whose_code_runs_and_none_outside_processes() {
+    // Whatever records events names the actor of each by `running()`.
+    sim(41, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        assert_eq!(running(), None, "the test body is no process");
+        let seen = Log::new();
+        let mut pids = Vec::new();
+        for _ in 0..2 {
+            let seen = seen.clone();
+            pids.push(cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+                seen.push((ctx.pid(), running()));
+                ctx.sleep(ms(5)).await;
+                seen.push((ctx.pid(), running()));
+            }));
+        }
+        settle().await;
+        let items = seen.items();
+        assert_eq!(items.len(), 4, "{items:?}");
+        assert!(items.iter().all(|(pid, running)| *running == Some(*pid)), "{items:?}");
+        assert_eq!(running(), None, "still none once the processes ran");
+    });
+}
