@@ -158,3 +158,28 @@ fn whereis_of_unknown_name_is_none() {
         assert_eq!(cluster.whereis(NodeId(99), "here"), None, "an unknown node has no names");
     });
 }
+
+#[test]
+fn the_tables_list_the_live_processes_of_a_label_and_no_others() {
+    // Labels are how the fault layer finds its targets ("crash a task_agent").
+    sim(9, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        let spawn = |node, opts: SpawnOpts| cluster.spawn(node, opts, |ctx| idle(ctx));
+        let workers = [spawn(nodes[0], SpawnOpts::labelled("worker")), spawn(nodes[1], SpawnOpts::labelled("worker"))];
+        let other = spawn(nodes[0], SpawnOpts::labelled("other"));
+        spawn(nodes[1], SpawnOpts::default());
+        let dead = spawn(nodes[0], SpawnOpts::labelled("worker"));
+        cluster.kill(dead);
+        settle().await;
+        let labelled = |label| {
+            let mut pids: Vec<Pid> = cluster.tables().labelled(label).map(|p| p.pid).collect();
+            pids.sort();
+            pids
+        };
+        let mut expected = workers.to_vec();
+        expected.sort();
+        assert_eq!(labelled("worker"), expected);
+        assert_eq!(labelled("other"), vec![other]);
+        assert_eq!(labelled("nobody"), Vec::<Pid>::new());
+    });
+}
