@@ -469,3 +469,14 @@ fn call_by_name_to_unreachable_node_gives_noconnection() {
         assert_eq!(partitioned.items(), vec![Err(CallError::Exit(Reason::Noconnection))]);
     });
 }
+
+#[test]
+fn call_errors_say_what_happened() {
+    // Shown in a failed call's report: each must name its case.
+    let shown = [CallError::Timeout, CallError::Exit(Reason::Killed), CallError::CallingSelf, CallError::BadReply]
+        .map(|e| e.to_string());
+    assert_eq!(
+        shown,
+        ["call timed out", "server exited: killed", "a process called itself", "reply of an unexpected type"]
+    );
+}

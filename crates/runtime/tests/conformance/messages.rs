@@ -459,3 +459,18 @@ fn the_running_process_is_the_one_whose_code_runs_and_none_outside_processes() {
         assert_eq!(running(), None, "still none once the processes ran");
     });
 }
+
+#[test]
+fn info_as_reads_a_plain_message_of_its_type_and_nothing_else() {
+    sim(42, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let (receiver, log) = spawn_recorder(&cluster, n, SpawnOpts::default(), |_| {});
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            ctx.send(receiver, 7_u32);
+        });
+        settle().await;
+        let [message] = &log.items()[..] else { panic!("{:?}", log.items()) };
+        assert_eq!(otpsim_runtime::gen_server::info_as::<u32>(message), Some(7));
+        assert_eq!(otpsim_runtime::gen_server::info_as::<String>(message), None, "another type");
+    });
+}

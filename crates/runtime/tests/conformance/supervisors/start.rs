@@ -174,3 +174,23 @@ fn supervisor_start_is_traced_with_its_strategy_and_intensity() {
         assert_eq!(fields, vec![(name, "3", "5000")]);
     }
 }
+
+#[test]
+fn a_restart_is_traced_with_the_pid_it_replaces_and_the_new_one() {
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let (old, new) = sim(31, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![worker("a", &seen)]))
+            .unwrap();
+        settle().await;
+        let old = current(&seen, "a");
+        post(&cluster, n, old, Cmd::Crash);
+        settle().await;
+        (old, current(&seen, "a"))
+    });
+    let restarts = recorder.named(event::kind::CHILD_RESTART);
+    let fields: Vec<_> = restarts.iter().map(|e| (e.get("child"), e.get("old_pid"), e.get("new_pid"))).collect();
+    assert_eq!(fields, vec![("a", old.to_string().as_str(), new.to_string().as_str())]);
+}
