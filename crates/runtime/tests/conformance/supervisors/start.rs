@@ -194,3 +194,13 @@ fn a_restart_is_traced_with_the_pid_it_replaces_and_the_new_one() {
     let fields: Vec<_> = restarts.iter().map(|e| (e.get("child"), e.get("old_pid"), e.get("new_pid"))).collect();
     assert_eq!(fields, vec![("a", old.to_string().as_str(), new.to_string().as_str())]);
 }
+
+#[test]
+fn a_child_spec_debugs_as_its_id_restart_shutdown_and_kind() {
+    // A spec has a start function, which prints as nothing; the rest shows in a failed
+    // assertion or a log line.
+    let seen = Log::new();
+    let shown = format!("{:?}", worker("a", &seen).restart(Restart::Transient));
+    assert!(shown.starts_with("ChildSpec { id: \"a\", restart: Transient, shutdown: "), "{shown}");
+    assert!(shown.contains("kind: Worker") && shown.ends_with(", .. }"), "{shown}");
+}
