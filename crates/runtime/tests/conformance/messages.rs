@@ -474,3 +474,19 @@ fn info_as_reads_a_plain_message_of_its_type_and_nothing_else() {
         assert_eq!(otpsim_runtime::gen_server::info_as::<String>(message), None, "another type");
     });
 }
+
+#[test]
+fn an_injected_defect_crashes_a_waiting_process_and_a_dead_one_refuses_it() {
+    sim(43, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let (victim, _) = spawn_recorder(&cluster, n, SpawnOpts::default(), |_| {});
+        let (_, watcher) = spawn_watcher(&cluster, n, victim);
+        settle().await;
+        assert!(cluster.inject_defect(victim), "a live process takes the defect");
+        settle().await;
+        assert!(!cluster.is_alive(victim));
+        let reasons: Vec<Reason> = watcher.downs().into_iter().map(|d| d.reason).collect();
+        assert_eq!(reasons, vec![Reason::Panic(format!("injected defect in {victim}").into())]);
+        assert!(!cluster.inject_defect(victim), "a dead process cannot take one");
+    });
+}

@@ -204,3 +204,18 @@ fn a_child_spec_debugs_as_its_id_restart_shutdown_and_kind() {
     assert!(shown.starts_with("ChildSpec { id: \"a\", restart: Transient, shutdown: "), "{shown}");
     assert!(shown.contains("kind: Worker") && shown.ends_with(", .. }"), "{shown}");
 }
+
+#[test]
+fn a_root_supervisor_is_traced_as_started_by_no_one() {
+    // Checkers read `root_start` to tell a tree's root from an orphan.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let root = sim(32, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let root = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![]));
+        settle().await;
+        root.unwrap()
+    });
+    let roots: Vec<String> = recorder.named(event::kind::ROOT_START).iter().map(|e| e.get("pid").to_owned()).collect();
+    assert_eq!(roots, vec![root.to_string()]);
+}
