@@ -441,3 +441,16 @@ fn halt_leaves_no_process_and_nothing_pending() {
         assert!(after.monitors.is_empty() && after.names.is_empty() && after.in_flight == 0, "{after:?}");
     });
 }
+
+#[test]
+fn the_cluster_lists_its_nodes_in_creation_order_crashed_ones_included() {
+    sim(44, |cluster| async move {
+        assert_eq!(cluster.nodes(), Vec::<NodeId>::new());
+        let nodes = bare_nodes(&cluster, 3);
+        cluster.crash_node(nodes[1]);
+        settle().await;
+        assert_eq!(cluster.nodes(), nodes);
+        let names: Vec<Option<String>> = nodes.iter().map(|n| cluster.node_name(*n)).collect();
+        assert_eq!(names, [Some("n0".to_owned()), Some("n1".to_owned()), Some("n2".to_owned())]);
+    });
+}
