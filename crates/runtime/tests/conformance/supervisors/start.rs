@@ -219,3 +219,25 @@ fn a_root_supervisor_is_traced_as_started_by_no_one() {
     let roots: Vec<String> = recorder.named(event::kind::ROOT_START).iter().map(|e| e.get("pid").to_owned()).collect();
     assert_eq!(roots, vec![root.to_string()]);
 }
+
+#[test]
+fn each_child_start_is_traced_with_its_supervisor_id_and_pid() {
+    // Checkers name a pid's role by the `child_start` that started it.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let (sup, a, b) = sim(33, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("b", &seen)];
+        let sup = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children));
+        settle().await;
+        (sup.unwrap(), current(&seen, "a"), current(&seen, "b"))
+    });
+    let starts: Vec<(String, String, String)> = recorder
+        .named(event::kind::CHILD_START)
+        .iter()
+        .map(|e| (e.get("supervisor").to_owned(), e.get("child").to_owned(), e.get("pid").to_owned()))
+        .collect();
+    let expected = [(sup, "a", a), (sup, "b", b)].map(|(s, c, p)| (s.to_string(), c.to_owned(), p.to_string()));
+    assert_eq!(starts, expected);
+}
