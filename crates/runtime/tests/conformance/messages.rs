@@ -490,3 +490,27 @@ fn an_injected_defect_crashes_a_waiting_process_and_a_dead_one_refuses_it() {
         assert!(!cluster.inject_defect(victim), "a dead process cannot take one");
     });
 }
+
+/// The `message.*` coverage points a run of 200 messages between two nodes reaches
+/// under `faults`.
+fn message_points(seed: u64, faults: MessageFaults) -> Vec<String> {
+    sim(seed, |cluster| async move {
+        coverage::reset();
+        let nodes = bare_nodes(&cluster, 2);
+        cluster.set_message_faults(faults);
+        let (receiver, _) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});
+        spawn_counter(&cluster, nodes[1], receiver, 200, 1);
+        wait_ms(1_000).await;
+        coverage::take().keys().filter(|p| p.starts_with("message.")).map(|p| p.to_string()).collect()
+    })
+}
+
+#[test]
+fn each_message_fault_marks_its_own_coverage_point_and_no_other() {
+    let delay = MessageFaults { delay: Some((ms(1), ms(40))), ..Default::default() };
+    assert_eq!(message_points(45, delay), ["message.delayed"]);
+    let duplication = MessageFaults { duplication: 0.3, ..Default::default() };
+    assert_eq!(message_points(46, duplication), ["message.duplicated"]);
+    let loss = MessageFaults { loss: 0.3, ..Default::default() };
+    assert_eq!(message_points(47, loss), ["message.dropped"]);
+}
