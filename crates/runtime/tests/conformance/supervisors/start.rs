@@ -241,3 +241,21 @@ fn each_child_start_is_traced_with_its_supervisor_id_and_pid() {
     let expected = [(sup, "a", a), (sup, "b", b)].map(|(s, c, p)| (s.to_string(), c.to_owned(), p.to_string()));
     assert_eq!(starts, expected);
 }
+
+#[test]
+fn a_child_that_fails_to_start_is_traced_with_its_reason() {
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    sim(34, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let failing = ChildSpec::gen_server("b", |_ctx| Err::<Inert, _>(Reason::error("no database")));
+        let _ = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![failing]));
+        settle().await;
+    });
+    let failed: Vec<(String, String)> = recorder
+        .named(event::kind::CHILD_START_FAILED)
+        .iter()
+        .map(|e| (e.get("child").to_owned(), e.get("reason").to_owned()))
+        .collect();
+    assert_eq!(failed, [("b".to_owned(), Reason::error("no database").to_string())]);
+}
