@@ -164,7 +164,7 @@ fn the_tables_list_the_live_processes_of_a_label_and_no_others() {
     // Labels are how the fault layer finds its targets ("crash a task_agent").
     sim(9, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);
-        let spawn = |node, opts: SpawnOpts| cluster.spawn(node, opts, |ctx| idle(ctx));
+        let spawn = |node, opts: SpawnOpts| cluster.spawn(node, opts, idle);
         let workers = [spawn(nodes[0], SpawnOpts::labelled("worker")), spawn(nodes[1], SpawnOpts::labelled("worker"))];
         let other = spawn(nodes[0], SpawnOpts::labelled("other"));
         spawn(nodes[1], SpawnOpts::default());
