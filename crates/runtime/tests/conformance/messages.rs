@@ -461,6 +461,32 @@ fn the_running_process_is_the_one_whose_code_runs_and_none_outside_processes() {
 }
 
 #[test]
+fn a_killed_process_is_the_running_one_while_its_task_is_dropped() {
+    // A kill aborts the task; drop guards in it then run as the process, so what they
+    // emit is traced as its own.
+    struct Guard(Log<Option<Pid>>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.push(running());
+        }
+    }
+    sim(43, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let log = seen.clone();
+        let victim = cluster.spawn(n, SpawnOpts::default(), move |_ctx| async move {
+            let _guard = Guard(log);
+            std::future::pending::<()>().await;
+        });
+        settle().await;
+        cluster.kill(victim);
+        settle().await;
+        assert_eq!(seen.items(), vec![Some(victim)]);
+        assert_eq!(running(), None);
+    });
+}
+
+#[test]
 fn info_as_reads_a_plain_message_of_its_type_and_nothing_else() {
     sim(42, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];

@@ -64,6 +64,30 @@ fn worker(id: &str, seen: &Log<Seen>) -> ChildSpec {
     })
 }
 
+/// A child that traps exits and takes `linger_ms` to finish after a shutdown signal
+/// (forever if `None`); it logs its start and the moment it got the signal.
+fn slow_child(id: &str, seen: &Log<Seen>, linger_ms: Option<u64>) -> ChildSpec {
+    let (name, seen) = (id.to_owned(), seen.clone());
+    ChildSpec::process(id, move |ctx| {
+        let (id, seen) = (name.clone(), seen.clone());
+        async move {
+            ctx.trap_exit(true);
+            seen.push(Seen::Start(id.clone(), ctx.pid()));
+            loop {
+                if let Message::Exit { reason: Reason::Shutdown, .. } = ctx.recv().await {
+                    seen.push(Seen::Stop(id, ctx.pid()));
+                    break;
+                }
+            }
+            match linger_ms {
+                Some(linger) => ctx.sleep(ms(linger)).await,
+                None => std::future::pending::<()>().await,
+            }
+            Reason::Shutdown
+        }
+    })
+}
+
 fn spec(strategy: Strategy, intensity: Intensity, children: Vec<ChildSpec>) -> SupervisorSpec {
     SupervisorSpec { strategy, intensity, children }
 }

@@ -2,7 +2,7 @@
 
 use super::*;
 use otpsim_runtime::supervisor::dynamic::{self, DynamicSpec};
-use otpsim_runtime::supervisor::SupervisorError;
+use otpsim_runtime::supervisor::{Shutdown, SupervisorError};
 
 /// Starts each of `specs` under the dynamic supervisor `sup`, from a probe on `node`.
 async fn start_all(cluster: &Cluster, node: NodeId, sup: Pid, specs: Vec<ChildSpec>) -> Vec<Pid> {
@@ -100,6 +100,27 @@ fn dynamic_supervisor_exceeding_intensity_stops_all_children() {
         assert_eq!(down_reasons(&watch), vec![Reason::Shutdown]);
         assert_eq!(stops(&seen), vec!["bystander".to_owned()]);
         assert!(!cluster.is_alive(pids[1]));
+    });
+}
+
+#[test]
+fn a_dynamic_supervisor_that_gives_up_kills_a_child_deaf_to_its_shutdown() {
+    // On its way out the supervisor stops its children itself (shutdown, then a kill
+    // once the timeout passes); its link's exit signal alone would leave a child that
+    // traps exits running.
+    sim(25, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(0, 5000), ..Default::default() });
+        let deaf = slow_child("deaf", &seen, None).shutdown(Shutdown::Timeout(ms(50)));
+        let pids = start_all(&cluster, n, sup, vec![worker("crashy", &seen), deaf]).await;
+        let (_, watch) = spawn_watcher(&cluster, n, pids[1]);
+        settle().await;
+        post(&cluster, n, pids[0], Cmd::Crash);
+        settle().await;
+        assert!(!cluster.is_alive(sup));
+        assert_eq!(stops(&seen), vec!["deaf".to_owned()], "it got the shutdown signal first");
+        assert_eq!(down_reasons(&watch), vec![Reason::Killed]);
     });
 }
 

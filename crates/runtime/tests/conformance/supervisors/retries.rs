@@ -3,6 +3,7 @@
 //! messages already in its mailbox and before the ones that arrive later.
 
 use super::*;
+use otpsim_runtime::testing::Recorder;
 
 /// How long a failing restart stalls before its error.
 const STALL_MS: u64 = 100;
@@ -111,4 +112,26 @@ fn retries_left_alone_by_a_selective_receive_stay_ahead_of_later_messages() {
         ];
         assert_eq!(answered, expected);
     });
+}
+
+#[test]
+fn a_retried_restart_is_traced_with_the_pid_that_exited() {
+    // The failed restart keeps the exited pid, so the restart that finally succeeds
+    // names the pid it replaces, as a first-time restart does.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let (first, last) = sim(29, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let (seen, attempts) = (Log::new(), Log::new());
+        let children = vec![flaky_on_first_restart(&seen, &attempts)];
+        supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(10, 5000), children)).unwrap();
+        settle().await;
+        let first = current(&seen, "flaky");
+        post(&cluster, n, first, Cmd::Crash);
+        settle().await;
+        (first, current(&seen, "flaky"))
+    });
+    let restarts = recorder.named(event::kind::CHILD_RESTART);
+    let fields: Vec<_> = restarts.iter().map(|e| (e.get("old_pid"), e.get("new_pid"))).collect();
+    assert_eq!(fields, vec![(first.to_string().as_str(), last.to_string().as_str())]);
 }

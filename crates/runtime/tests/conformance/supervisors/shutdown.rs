@@ -48,30 +48,6 @@ fn a_child_already_dead_when_it_is_shut_down_does_not_disturb_the_shutdown() {
     });
 }
 
-/// A child that traps exits and takes `linger_ms` to finish after a shutdown signal
-/// (forever if `None`); it logs its start and the moment it got the signal.
-fn slow_child(id: &str, seen: &Log<Seen>, linger_ms: Option<u64>) -> ChildSpec {
-    let (name, seen) = (id.to_owned(), seen.clone());
-    ChildSpec::process(id, move |ctx| {
-        let (id, seen) = (name.clone(), seen.clone());
-        async move {
-            ctx.trap_exit(true);
-            seen.push(Seen::Start(id.clone(), ctx.pid()));
-            loop {
-                if let Message::Exit { reason: Reason::Shutdown, .. } = ctx.recv().await {
-                    seen.push(Seen::Stop(id, ctx.pid()));
-                    break;
-                }
-            }
-            match linger_ms {
-                Some(linger) => ctx.sleep(ms(linger)).await,
-                None => std::future::pending::<()>().await,
-            }
-            Reason::Shutdown
-        }
-    })
-}
-
 /// Terminates child `id` through the supervisor; returns how long the call took.
 async fn timed_terminate(cluster: &Cluster, sup: Pid, id: &'static str) -> Duration {
     probe(cluster, sup.node, move |ctx| async move {

@@ -259,3 +259,32 @@ fn a_child_that_fails_to_start_is_traced_with_its_reason() {
         .collect();
     assert_eq!(failed, [("b".to_owned(), Reason::error("no database").to_string())]);
 }
+
+#[test]
+fn a_child_exit_is_traced_with_its_reason_and_whether_it_is_restarted() {
+    // Checkers tell a restart the supervisor chose from an exit it let stand by this event.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let (kept, dropped) = sim(33, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("kept", &seen), worker("dropped", &seen).restart(Restart::Temporary)];
+        supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let (kept, dropped) = (current(&seen, "kept"), current(&seen, "dropped"));
+        post(&cluster, n, kept, Cmd::Crash);
+        settle().await;
+        post(&cluster, n, dropped, Cmd::ExitNormally);
+        settle().await;
+        (kept, dropped)
+    });
+    let exits = recorder.named(event::kind::CHILD_EXIT);
+    let fields: Vec<_> =
+        exits.iter().map(|e| (e.get("child"), e.get("pid"), e.get("reason"), e.get("restart"))).collect();
+    let crash = Reason::error("crash").to_string();
+    let (kept, dropped) = (kept.to_string(), dropped.to_string());
+    assert_eq!(
+        fields,
+        vec![("kept", kept.as_str(), crash.as_str(), "true"), ("dropped", dropped.as_str(), "normal", "false")]
+    );
+}
