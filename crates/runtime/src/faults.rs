@@ -232,6 +232,18 @@ mod tests {
     }
 
     #[test]
+    fn a_point_or_reversed_delay_range_delays_every_message_by_its_low_end() {
+        // The range is a plain public field: given high end first, it is no panic.
+        let (lo, hi) = (Duration::from_millis(5), Duration::from_millis(2));
+        for range in [(lo, lo), (lo, hi)] {
+            let mut l = layer(MessageFaults { delay: Some(range), ..Default::default() });
+            for m in 0..20 {
+                assert_eq!(l.fate(NodeId(0), NodeId(1), m), Fate::Deliver { delay: lo }, "{range:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_forced_fate_replaces_the_drawn_one_and_leaves_the_other_draws_alone() {
         let faults = MessageFaults { loss: 0.3, duplication: 0.2, ..Default::default() };
         let mut free = layer(faults.clone());
