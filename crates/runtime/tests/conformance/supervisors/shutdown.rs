@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use otpsim_runtime::supervisor::{Shutdown, SupervisorError};
+use otpsim_runtime::testing::Recorder;
 
 #[test]
 fn children_shut_down_in_reverse_start_order() {
@@ -182,4 +183,32 @@ fn parent_exit_shuts_down_children() {
         assert_eq!(stops(&seen), vec!["b".to_owned(), "a".to_owned()]);
         assert!(!cluster.is_alive(a) && !cluster.is_alive(b));
     });
+}
+
+#[test]
+fn each_child_a_supervisor_stops_is_traced_with_the_reason_it_ended() {
+    // One obeys its shutdown; the other ignores it and is killed when the timeout passes.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let (obeys, ignores) = sim(21, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let deaf = slow_child("ignores", &seen, None).shutdown(Shutdown::Timeout(ms(50)));
+        let children = vec![worker("obeys", &seen), deaf];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), children)).unwrap();
+        settle().await;
+        let pids = (current(&seen, "obeys"), current(&seen, "ignores"));
+        timed_terminate(&cluster, sup, "obeys").await;
+        timed_terminate(&cluster, sup, "ignores").await;
+        pids
+    });
+    let stops = recorder.named(event::kind::CHILD_STOP);
+    let fields: Vec<_> = stops.iter().map(|e| (e.get("child"), e.get("pid"), e.get("reason"))).collect();
+    let (obeys, ignores) = (obeys.to_string(), ignores.to_string());
+    let (shutdown, killed) = (Reason::Shutdown.to_string(), Reason::Killed.to_string());
+    assert_eq!(
+        fields,
+        vec![("obeys", obeys.as_str(), shutdown.as_str()), ("ignores", ignores.as_str(), killed.as_str())]
+    );
 }
