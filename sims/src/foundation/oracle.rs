@@ -32,16 +32,22 @@ pub fn true_outcome(spec: &TaskSpec, config: &Config) -> TaskOutcome {
     }
 }
 
-/// The downstream service a task of type `kind` calls, as events name it: each type
-/// calls the service named after it, and an agent keeps one breaker per downstream.
+/// The task types the contract supports, each with the downstream service it calls
+/// (named after it, as events name it; an agent keeps one breaker per downstream).
+pub const SERVICES: [(TaskType, &str); 5] = [
+    (TaskType::DataProcessing, "data_processing"),
+    (TaskType::Validation, "validation"),
+    (TaskType::Transformation, "transformation"),
+    (TaskType::Analysis, "analysis"),
+    (TaskType::Notification, "notification"),
+];
+
+/// The downstream service a task of type `kind` calls: an unsupported type names
+/// its own.
 pub fn downstream(kind: &TaskType) -> &str {
     match kind {
-        TaskType::DataProcessing => "data_processing",
-        TaskType::Validation => "validation",
-        TaskType::Transformation => "transformation",
-        TaskType::Analysis => "analysis",
-        TaskType::Notification => "notification",
         TaskType::Other(name) => name,
+        known => SERVICES.iter().find(|(supported, _)| supported == known).map_or("", |(_, service)| service),
     }
 }
 

@@ -8,6 +8,7 @@ use otpsim_foundation::{Behavior, TaskId, TaskSpec, TaskType};
 use otpsim_runtime::rng::stream;
 use rand::Rng;
 
+use super::oracle;
 use super::schema::{System, Workload};
 
 /// A task and when its client submits it.
@@ -41,14 +42,6 @@ pub struct Plan {
     pub workflows: Vec<PlannedWorkflow>,
 }
 
-const TYPES: [TaskType; 5] = [
-    TaskType::DataProcessing,
-    TaskType::Validation,
-    TaskType::Transformation,
-    TaskType::Analysis,
-    TaskType::Notification,
-];
-
 impl Plan {
     /// Draws the workload of `seed`.
     pub fn draw(seed: u64, system: &System, workload: &Workload) -> Plan {
@@ -74,7 +67,7 @@ impl Plan {
                 let kind = if rng.gen_bool(w.unsupported_rate.0) {
                     TaskType::Other("legacy_export".to_owned())
                 } else {
-                    TYPES[rng.gen_range(0..TYPES.len())].clone()
+                    oracle::SERVICES[rng.gen_range(0..oracle::SERVICES.len())].0.clone()
                 };
                 let spec = TaskSpec { id: TaskId(u64::from(i) + 1), kind, work, behavior };
                 PlannedTask { at, client: i % workload.clients.max(1), spec }
