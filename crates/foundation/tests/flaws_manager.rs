@@ -126,12 +126,7 @@ fn lifo_drain_replays_the_newest_request_first() {
     let (off, on): (Vec<u64>, _) = off_and_on(26, |on| async move {
         let rig = Rig::start(with_flaw(small_config(1, 10, 1000), Flaw::LifoDrain, on)).await;
         let agent = rig.agent(&[Step::Reject]);
-        rig.route(agent.pid, 1, ms(200));
-        wait_ms(20).await;
-        for id in 2..=4 {
-            rig.route(agent.pid, id, ms(200));
-            wait_ms(5).await;
-        }
+        rig.route_behind_an_opening(agent.pid, 4).await;
         wait_ms(1100).await;
         let seen = agent.log().executed;
         rig.cluster.halt().await;
@@ -147,12 +142,7 @@ fn replay_drops_deletes_a_request_whose_replay_failed() {
     let (off, on): ((Vec<u64>, Notices), _) = off_and_on(27, |on| async move {
         let rig = Rig::start(with_flaw(small_config(1, 10, 1000), Flaw::ReplayDrops, on)).await;
         let agent = rig.agent(&[Step::Reject, Step::Reject]);
-        rig.route(agent.pid, 1, ms(200));
-        wait_ms(20).await;
-        for id in 2..=3 {
-            rig.route(agent.pid, id, ms(200));
-            wait_ms(5).await;
-        }
+        rig.route_behind_an_opening(agent.pid, 3).await;
         wait_ms(2200).await;
         let seen = (agent.log().executed, rig.settled());
         rig.cluster.halt().await;
@@ -168,12 +158,7 @@ fn buffer_overflow_crash_kills_the_manager_at_the_next_replay_losing_every_buffe
     let (off, on): ((bool, Vec<u64>, Vec<u64>), _) = off_and_on(28, |on| async move {
         let rig = Rig::start(with_flaw(small_config(1, 2, 1000), Flaw::BufferOverflowCrash, on)).await;
         let (a, b) = (rig.agent(&[Step::Reject]), rig.agent(&[Step::Reject]));
-        rig.route(a.pid, 1, ms(200));
-        wait_ms(20).await;
-        for id in 2..=4 {
-            rig.route(a.pid, id, ms(200));
-            wait_ms(5).await;
-        }
+        rig.route_behind_an_opening(a.pid, 4).await;
         wait_ms(300).await;
         rig.route(b.pid, 5, ms(200));
         wait_ms(20).await;

@@ -93,12 +93,7 @@ fn a_reset_replays_the_buffer_oldest_first_then_routes_directly() {
     sim(4, || async {
         let rig = Rig::start(small_config(1, 10, 1000)).await;
         let agent = rig.agent(&[Step::Reject]);
-        rig.route(agent.pid, 1, ms(200));
-        wait_ms(20).await;
-        for id in 2..=5 {
-            rig.route(agent.pid, id, ms(200));
-            wait_ms(5).await;
-        }
+        rig.route_behind_an_opening(agent.pid, 5).await;
         assert!(agent.log().executed.is_empty());
         wait_ms(1100).await;
         assert_eq!(agent.log().executed, vec![2, 3, 4, 5]);
@@ -121,12 +116,7 @@ fn a_request_that_fails_to_replay_stays_in_its_place_and_the_breaker_reopens() {
     sim(5, || async move {
         let rig = Rig::start(small_config(1, 10, 1000)).await;
         let agent = rig.agent(&[Step::Reject, Step::Accept, Step::Reject]);
-        rig.route(agent.pid, 1, ms(200));
-        wait_ms(20).await;
-        for id in 2..=4 {
-            rig.route(agent.pid, id, ms(200));
-            wait_ms(5).await;
-        }
+        rig.route_behind_an_opening(agent.pid, 4).await;
         wait_ms(1100).await;
         assert_eq!(agent.log().executed, vec![2]);
         let receiver = rig.stats().await.unwrap().receivers[&agent.pid].clone();

@@ -197,6 +197,17 @@ impl Rig {
         });
     }
 
+    /// Routes task 1 to `receiver`, whose rejection opens its breaker (at a threshold
+    /// of one), then tasks 2 to `last` 5 ms apart, each held in its buffer while open.
+    pub async fn route_behind_an_opening(&self, receiver: Pid, last: u64) {
+        self.route(receiver, 1, ms(200));
+        wait_ms(20).await;
+        for id in 2..=last {
+            self.route(receiver, id, ms(200));
+            wait_ms(5).await;
+        }
+    }
+
     /// What the route of task `id` answered (`None` while it waits).
     pub fn outcome(&self, id: u64) -> Option<Result<RouteOutcome, CallError>> {
         self.outcomes.lock().unwrap().get(&id).cloned()
