@@ -223,12 +223,16 @@ mod tests {
     fn delays_stay_in_range() {
         let (lo, hi) = (Duration::from_millis(1), Duration::from_millis(10));
         let mut l = layer(MessageFaults { delay: Some((lo, hi)), ..Default::default() });
-        for _ in 0..100 {
-            match l.fate(NodeId(0), NodeId(1), 1) {
-                Fate::Deliver { delay } => assert!(delay >= lo && delay <= hi),
+        let delays: Vec<Duration> = (0..100)
+            .map(|m| match l.fate(NodeId(0), NodeId(1), m) {
+                Fate::Deliver { delay } => delay,
                 other => panic!("unexpected fate {other:?}"),
-            }
-        }
+            })
+            .collect();
+        assert!(delays.iter().all(|d| (lo..=hi).contains(d)), "{delays:?}");
+        // Drawn across the range, not pinned to one end of it.
+        let mid = (lo + hi) / 2;
+        assert!(delays.iter().any(|d| *d < mid) && delays.iter().any(|d| *d > mid), "{delays:?}");
     }
 
     #[test]

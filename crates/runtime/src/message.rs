@@ -190,4 +190,10 @@ mod tests {
         let p = p.downcast::<String>().expect_err("not a String");
         assert_eq!(p.clone().downcast::<u32>().ok(), Some(41));
     }
+
+    #[test]
+    fn a_payload_debugs_as_the_value_it_carries() {
+        // Traces and failed assertions show a message by its body.
+        assert_eq!(format!("{:?}", Payload::new(("ping", 41u32))), r#"("ping", 41)"#);
+    }
 }
