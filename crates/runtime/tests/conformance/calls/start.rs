@@ -29,6 +29,30 @@ fn start_link_returns_after_init_has_run() {
 }
 
 #[test]
+fn start_link_waits_for_the_ack_past_other_messages_the_child_sends_first() {
+    // proc_lib waits for the ack by a selective receive: what the child's init sent its
+    // starter before answering stays queued for the starter to read afterwards.
+    sim(25, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let log = seen.clone();
+        cluster.spawn(n, SpawnOpts::default(), move |ctx| async move {
+            let starter = ctx.pid();
+            let started = start_link(&ctx, ctx.node(), SpawnOpts::default(), move |c: &Ctx| {
+                c.send(starter, "hello from init");
+                Ok(Server { handled: Log::new(), pending: None })
+            })
+            .await;
+            let queued = ctx.try_recv().and_then(|m| m.info::<&'static str>().copied());
+            log.push((started.is_ok(), queued));
+            idle(ctx).await;
+        });
+        settle().await;
+        assert_eq!(seen.items(), vec![(true, Some("hello from init"))]);
+    });
+}
+
+#[test]
 fn start_link_init_failure_returns_the_reason_then_the_exit_follows() {
     sim(21, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
