@@ -233,6 +233,31 @@ fn monitor_across_a_partition_gives_noconnection_at_once() {
 }
 
 #[test]
+fn a_name_monitored_across_a_partition_is_not_looked_up_there() {
+    // monitor({Name, Node}) to a node it cannot reach gives DOWN noconnection for the
+    // name: the name is not resolved across the cut, so the DOWN names no process of it.
+    sim(12, |cluster| async move {
+        let nodes = bare_nodes(&cluster, 2);
+        let holder = cluster.spawn(nodes[1], SpawnOpts::default(), |ctx| async move {
+            ctx.register("far").unwrap();
+            idle(ctx).await;
+        });
+        wait_ms(1).await;
+        assert_eq!(cluster.whereis(nodes[1], "far"), Some(holder));
+        cluster.partition(&nodes[..1], &nodes[1..]);
+        let far = nodes[1];
+        let (_, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), move |ctx| {
+            ctx.monitor_name(far, "far");
+        });
+        wait_ms(1).await;
+        let downs = log.downs();
+        assert_eq!(downs.len(), 1, "{downs:?}");
+        assert_eq!((downs[0].reason.clone(), downs[0].name.as_deref()), (Reason::Noconnection, Some("far")));
+        assert_eq!(downs[0].pid, Pid::nobody(nodes[1]));
+    });
+}
+
+#[test]
 fn partition_breaks_links_across_with_noconnection() {
     sim(12, |cluster| async move {
         let nodes = bare_nodes(&cluster, 2);

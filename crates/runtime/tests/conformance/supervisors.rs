@@ -242,6 +242,27 @@ fn rest_for_one_restarts_younger_siblings_only() {
 }
 
 #[test]
+fn a_temporary_sibling_stopped_by_a_restart_is_forgotten_not_restarted() {
+    // OTP never restarts a temporary child: one_for_all stops it with the others, and
+    // deletes its spec.
+    sim(3, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen), worker("t", &seen).restart(Restart::Temporary), worker("b", &seen)];
+        let sup =
+            supervisor::spawn_root(&cluster, n, spec(Strategy::OneForAll, Intensity::default(), children)).unwrap();
+        settle().await;
+        let t = current(&seen, "t");
+        post(&cluster, n, current(&seen, "b"), Cmd::Crash);
+        settle().await;
+        assert_eq!(starts(&seen, "t"), vec![t], "never restarted");
+        assert!(!cluster.is_alive(t));
+        let ids: Vec<String> = table(&cluster, sup).await.into_iter().map(|(id, _)| id).collect();
+        assert_eq!(ids, ["b", "a"]);
+    });
+}
+
+#[test]
 fn transient_child_not_restarted_after_normal_exit() {
     sim(4, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
