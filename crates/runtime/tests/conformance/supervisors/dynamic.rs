@@ -125,6 +125,30 @@ fn a_dynamic_supervisor_that_gives_up_kills_a_child_deaf_to_its_shutdown() {
 }
 
 #[test]
+fn children_stopped_together_are_each_killed_when_their_own_timeout_passes() {
+    // The dynamic supervisor stops its children at once, as Elixir's does; each deaf
+    // child is killed at its own shutdown timeout, the later one too.
+    sim(26, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let sup = dynamic::spawn_root(&cluster, n, DynamicSpec { intensity: intensity(0, 5000), ..Default::default() });
+        let quick = slow_child("quick", &seen, None).shutdown(Shutdown::Timeout(ms(50)));
+        let slow = slow_child("slow", &seen, None).shutdown(Shutdown::Timeout(ms(200)));
+        let pids = start_all(&cluster, n, sup, vec![worker("crashy", &seen), quick, slow]).await;
+        let (_, quick_watch) = spawn_watcher(&cluster, n, pids[1]);
+        let (_, slow_watch) = spawn_watcher(&cluster, n, pids[2]);
+        settle().await;
+        post(&cluster, n, pids[0], Cmd::Crash);
+        wait_ms(120).await;
+        assert_eq!(down_reasons(&quick_watch), vec![Reason::Killed]);
+        assert!(cluster.is_alive(pids[2]), "its own timeout has not passed yet");
+        wait_ms(200).await;
+        assert_eq!(down_reasons(&slow_watch), vec![Reason::Killed]);
+        assert!(!cluster.is_alive(sup));
+    });
+}
+
+#[test]
 fn dynamic_supervisor_retries_a_failed_restart() {
     // A dynamic child whose first restart fails: the supervisor tries again, as
     // simple_one_for_one's `try_again_restart` does, and the child runs once more.
