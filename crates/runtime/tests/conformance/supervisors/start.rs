@@ -312,3 +312,25 @@ fn each_restart_is_traced_as_counted_against_the_intensity() {
         .collect();
     assert_eq!(fields, vec![("a", "1", "3", "5000"), ("a", "2", "3", "5000")]);
 }
+
+#[test]
+fn a_supervisor_that_gives_up_is_traced_shutting_down_with_its_reason() {
+    // Checkers tell a supervisor's own end from its children's by this event.
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let sup = sim(35, |cluster| async move {
+        let n = bare_nodes(&cluster, 1)[0];
+        let seen = Log::new();
+        let children = vec![worker("a", &seen)];
+        let sup = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, intensity(0, 5000), children)).unwrap();
+        settle().await;
+        post(&cluster, n, current(&seen, "a"), Cmd::Crash);
+        settle().await;
+        assert!(!cluster.is_alive(sup));
+        sup
+    });
+    let shutdowns = recorder.named(event::kind::SUPERVISOR_SHUTDOWN);
+    let fields: Vec<_> = shutdowns.iter().map(|e| (e.get("supervisor"), e.get("reason"))).collect();
+    let (sup, reason) = (sup.to_string(), Reason::Shutdown.to_string());
+    assert_eq!(fields, vec![(sup.as_str(), reason.as_str())]);
+}
