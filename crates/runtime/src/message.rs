@@ -192,6 +192,25 @@ mod tests {
     }
 
     #[test]
+    fn each_message_names_its_own_kind_for_the_trace() {
+        // Deliveries, drops and duplicates carry it; checkers tell signals from data by it.
+        let pid = Pid::nobody(crate::NodeId(0));
+        let body = || Payload::new(1u8);
+        let down = Down { monitor: Ref(1), pid, name: None, reason: Reason::Normal };
+        let messages = [
+            Message::Info { from: pid, body: body() },
+            Message::Call { from: ReplyTo { pid, tag: Ref(2) }, body: body() },
+            Message::Cast { from: pid, body: body() },
+            Message::Reply { tag: Ref(2), body: body() },
+            Message::Down(down),
+            Message::Timeout { timer: Ref(3), body: body() },
+            Message::Exit { from: pid, reason: Reason::Normal },
+        ];
+        let kinds: Vec<&str> = messages.iter().map(Message::kind).collect();
+        assert_eq!(kinds, ["info", "call", "cast", "reply", "down", "timeout", "exit"]);
+    }
+
+    #[test]
     fn a_payload_debugs_as_the_value_it_carries() {
         // Traces and failed assertions show a message by its body.
         assert_eq!(format!("{:?}", Payload::new(("ping", 41u32))), r#"("ping", 41)"#);
