@@ -65,6 +65,25 @@ impl Captured {
         &self.text[self.fields[at].1.clone()]
     }
 
+    /// Appends the text of field `at` to `out`: its text, or its number written out
+    /// (as [`render`](Self::render) writes it), without rendering the rest.
+    pub(crate) fn write_value(&self, at: usize, out: &mut String) {
+        if self.rendered {
+            out.push_str(self.text_at(at));
+            return;
+        }
+        let mut digits = [0u8; 20];
+        match self.raw[at] {
+            Raw::Text => out.push_str(self.text_at(at)),
+            Raw::Number(n) => push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits)),
+            Raw::Negative(n) => {
+                out.push('-');
+                push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits));
+            }
+            Raw::Pid(pid) => pid.push_text(out),
+        }
+    }
+
     /// The compact encoding the trace hash reads: the time in nanoseconds as 8 bytes,
     /// the target, then per field `0 name = tag value` (tag 0: text bytes; 1: a
     /// number as 8 bytes; 2: a negative number's magnitude as 8 bytes; 3: a pid as its
@@ -111,7 +130,7 @@ impl Captured {
                 continue;
             }
             let start = text.len();
-            write_raw(self.raw[at], &mut text);
+            self.write_value(at, &mut text);
             self.fields[at].1 = start..text.len();
         }
         self.text = text;
@@ -131,21 +150,6 @@ impl Captured {
 /// (the first byte or the length tells most apart), not by a call to `memcmp`.
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
-
-/// Appends a number's or pid's text to `out` (nothing for [`Raw::Text`], whose text
-/// is elsewhere).
-pub(crate) fn write_raw(raw: Raw, out: &mut String) {
-    let mut digits = [0u8; 20];
-    match raw {
-        Raw::Text => {}
-        Raw::Number(n) => push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits)),
-        Raw::Negative(n) => {
-            out.push('-');
-            push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits));
-        }
-        Raw::Pid(pid) => pid.push_text(out),
-    }
 }
 
 fn push_ascii(out: &mut String, digits: &[u8]) {

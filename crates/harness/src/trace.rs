@@ -281,16 +281,13 @@ impl EventView for Current<'_> {
         }
     }
 
-    /// Numbers and pids are copied as numbers: no text is written for them until a
-    /// reader of the copy asks for it. `event` is the kind, not a field.
+    /// Numbers are written straight into the copy's text: the event itself is never
+    /// rendered for it. `event` is the kind, not a field.
     fn to_event(&self) -> TraceEvent {
         let captured = self.captured;
-        let mut fields = Fields::with_capacity(captured.text.len(), captured.fields.len());
+        let mut fields = Fields::with_capacity(captured.text.len() + 16 * captured.raw.len(), captured.fields.len());
         for (at, (name, _)) in captured.fields.iter().enumerate().filter(|(_, (name, _))| *name != "event") {
-            match captured.raw[at] {
-                Raw::Text => fields.push(Cow::Borrowed(*name), captured.text_at(at)),
-                raw => fields.push_raw(Cow::Borrowed(*name), raw),
-            }
+            fields.push_with(Cow::Borrowed(*name), |text| captured.write_value(at, text));
         }
         TraceEvent {
             index: self.index,

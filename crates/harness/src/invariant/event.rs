@@ -70,14 +70,6 @@ impl EventView for TraceEvent {
         TraceEvent::get(self, key)
     }
 
-    fn pid(&self, key: &str) -> Option<Pid> {
-        self.fields.pid(key)
-    }
-
-    fn number(&self, key: &str) -> Option<u64> {
-        self.fields.number(key)
-    }
-
     fn to_event(&self) -> TraceEvent {
         self.clone()
     }
