@@ -104,6 +104,16 @@ mod tests {
         crate::reached!("test.one");
         reset();
         assert!(take().is_empty());
+        // Switched off (a benchmark measuring what counting costs), nothing counts.
+        // The switch is global: the other tests of this binary read no counts.
+        set_counting(false);
+        crate::reached!("test.one");
+        hit_named("test.two".to_owned());
+        let while_off = take();
+        set_counting(true);
+        assert!(while_off.is_empty(), "{while_off:?}");
+        crate::reached!("test.one");
+        assert_eq!(take().get("test.one"), Some(&1));
     }
 
     #[test]

@@ -31,6 +31,18 @@ mod tests {
     use rand::Rng;
 
     #[test]
+    fn distinct_seeds_give_distinct_streams_for_every_purpose() {
+        // Each seed must explore its own run: no two seeds may share a stream.
+        use rand::RngCore;
+        for purpose in ["message_fates", "faults", "workload", "x"] {
+            let mut firsts: Vec<u64> = (0..256).map(|seed| stream(seed, purpose).next_u64()).collect();
+            firsts.sort_unstable();
+            firsts.dedup();
+            assert_eq!(firsts.len(), 256, "{purpose}");
+        }
+    }
+
+    #[test]
     fn streams_of_one_seed_are_independent_and_repeatable() {
         let a: u64 = stream(7, "faults").gen();
         let b: u64 = stream(7, "workload").gen();

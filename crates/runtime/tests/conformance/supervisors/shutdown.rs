@@ -29,7 +29,9 @@ fn children_shut_down_in_reverse_start_order() {
 
 #[test]
 fn a_child_already_dead_when_it_is_shut_down_does_not_disturb_the_shutdown() {
-    sim(28, |cluster| async move {
+    let recorder = Recorder::of_target(event::TARGET);
+    let _guard = recorder.install();
+    let b = sim(28, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen)];
@@ -46,7 +48,14 @@ fn a_child_already_dead_when_it_is_shut_down_does_not_disturb_the_shutdown() {
         assert_eq!(starts(&seen, "a"), vec![a], "no restart");
         assert_eq!(starts(&seen, "b"), vec![b], "no restart");
         assert_eq!(cluster.tables().processes.len(), 1, "only the watcher is left");
+        b
     });
+    // b's stop reports how it really ended, read from the EXIT it sent before the
+    // unlink, not the `noproc` of a monitor set on a dead process.
+    let stops = recorder.named(event::kind::CHILD_STOP);
+    let fields: Vec<_> = stops.iter().map(|e| (e.get("pid"), e.get("reason"))).collect();
+    let (b, killed) = (b.to_string(), Reason::Killed.to_string());
+    assert_eq!(fields, vec![(b.as_str(), killed.as_str())]);
 }
 
 /// Terminates child `id` through the supervisor; returns how long the call took.
