@@ -3,12 +3,29 @@
 
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use otpsim_runtime::*;
 
 pub use otpsim_runtime::testing::sim;
+use otpsim_runtime::testing::Recorder;
+
+/// [`sim`], recording the runtime's events: what the body returned, and the recorder
+/// to read them from by kind.
+pub fn traced<T, F, Fut>(seed: u64, body: F) -> (T, Recorder)
+where
+    F: FnOnce(Cluster) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let recorder = Recorder::of_target(event::TARGET);
+    let result = {
+        let _guard = recorder.install();
+        sim(seed, body)
+    };
+    (result, recorder)
+}
 
 /// A cluster of `n` nodes with nothing booted on them.
 pub fn bare_nodes(cluster: &Cluster, n: usize) -> Vec<NodeId> {

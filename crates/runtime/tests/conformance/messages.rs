@@ -406,11 +406,9 @@ fn a_fate_forced_on_a_message_id_hits_that_message_alone() {
     // A message's id is the `msg` of its trace events: rerun the seed with a drop
     // forced on the id the third message got, and only that message is lost.
     let run = |forced: ForcedFates| {
-        let recorder = testing::Recorder::of_target(event::TARGET);
-        let _guard = recorder.install();
         let (receivers, received) = (Log::new(), Log::new());
         let (receiver_out, received_out) = (receivers.clone(), received.clone());
-        sim(15, |cluster| async move {
+        let (_, recorder) = traced(15, |cluster| async move {
             let nodes = bare_nodes(&cluster, 2);
             cluster.force_fates(forced);
             let (receiver, log) = spawn_recorder(&cluster, nodes[0], SpawnOpts::default(), |_| {});

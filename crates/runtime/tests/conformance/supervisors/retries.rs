@@ -3,7 +3,6 @@
 //! messages already in its mailbox and before the ones that arrive later.
 
 use super::*;
-use otpsim_runtime::testing::Recorder;
 
 /// How long a failing restart stalls before its error.
 const STALL_MS: u64 = 100;
@@ -118,9 +117,7 @@ fn retries_left_alone_by_a_selective_receive_stay_ahead_of_later_messages() {
 fn a_retried_restart_is_traced_with_the_pid_that_exited() {
     // The failed restart keeps the exited pid, so the restart that finally succeeds
     // names the pid it replaces, as a first-time restart does.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let (first, last) = sim(29, |cluster| async move {
+    let ((first, last), recorder) = traced(29, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let (seen, attempts) = (Log::new(), Log::new());
         let children = vec![flaky_on_first_restart(&seen, &attempts)];

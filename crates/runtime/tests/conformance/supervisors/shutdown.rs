@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use super::*;
 use otpsim_runtime::supervisor::{Shutdown, SupervisorError};
-use otpsim_runtime::testing::Recorder;
 
 #[test]
 fn children_shut_down_in_reverse_start_order() {
@@ -29,9 +28,7 @@ fn children_shut_down_in_reverse_start_order() {
 
 #[test]
 fn a_child_already_dead_when_it_is_shut_down_does_not_disturb_the_shutdown() {
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let b = sim(28, |cluster| async move {
+    let (b, recorder) = traced(28, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen)];
@@ -197,9 +194,7 @@ fn parent_exit_shuts_down_children() {
 #[test]
 fn each_child_a_supervisor_stops_is_traced_with_the_reason_it_ended() {
     // One obeys its shutdown; the other ignores it and is killed when the timeout passes.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let (obeys, ignores) = sim(21, |cluster| async move {
+    let ((obeys, ignores), recorder) = traced(21, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let deaf = slow_child("ignores", &seen, None).shutdown(Shutdown::Timeout(ms(50)));

@@ -4,7 +4,6 @@
 use super::*;
 use otpsim_runtime::gen_server::GenServer;
 use otpsim_runtime::supervisor::{SupervisorError, SupervisorOpts};
-use otpsim_runtime::testing::Recorder;
 
 /// A gen-server that answers nothing; only its init matters here.
 struct Inert;
@@ -161,9 +160,7 @@ fn supervisor_start_is_traced_with_its_strategy_and_intensity() {
         (Strategy::RestForOne, "rest_for_one"),
     ];
     for (strategy, name) in strategies {
-        let recorder = Recorder::of_target(event::TARGET);
-        let _guard = recorder.install();
-        sim(30, move |cluster| async move {
+        let (_, recorder) = traced(30, move |cluster| async move {
             let n = bare_nodes(&cluster, 1)[0];
             supervisor::spawn_root(&cluster, n, spec(strategy, intensity(3, 5000), vec![])).unwrap();
             settle().await;
@@ -177,9 +174,7 @@ fn supervisor_start_is_traced_with_its_strategy_and_intensity() {
 
 #[test]
 fn a_restart_is_traced_with_the_pid_it_replaces_and_the_new_one() {
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let (old, new) = sim(31, |cluster| async move {
+    let ((old, new), recorder) = traced(31, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![worker("a", &seen)]))
@@ -208,9 +203,7 @@ fn a_child_spec_debugs_as_its_id_restart_shutdown_and_kind() {
 #[test]
 fn a_root_supervisor_is_traced_as_started_by_no_one() {
     // Checkers read `root_start` to tell a tree's root from an orphan.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let root = sim(32, |cluster| async move {
+    let (root, recorder) = traced(32, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let root = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![]));
         settle().await;
@@ -223,9 +216,7 @@ fn a_root_supervisor_is_traced_as_started_by_no_one() {
 #[test]
 fn each_child_start_is_traced_with_its_supervisor_id_and_pid() {
     // Checkers name a pid's role by the `child_start` that started it.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let (sup, a, b) = sim(33, |cluster| async move {
+    let ((sup, a, b), recorder) = traced(33, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen), worker("b", &seen)];
@@ -244,9 +235,7 @@ fn each_child_start_is_traced_with_its_supervisor_id_and_pid() {
 
 #[test]
 fn a_child_that_fails_to_start_is_traced_with_its_reason() {
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    sim(34, |cluster| async move {
+    let (_, recorder) = traced(34, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let failing = ChildSpec::gen_server("b", |_ctx| Err::<Inert, _>(Reason::error("no database")));
         let _ = supervisor::spawn_root(&cluster, n, spec(Strategy::OneForOne, Intensity::default(), vec![failing]));
@@ -263,9 +252,7 @@ fn a_child_that_fails_to_start_is_traced_with_its_reason() {
 #[test]
 fn a_child_exit_is_traced_with_its_reason_and_whether_it_is_restarted() {
     // Checkers tell a restart the supervisor chose from an exit it let stand by this event.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let (kept, dropped) = sim(33, |cluster| async move {
+    let ((kept, dropped), recorder) = traced(33, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("kept", &seen), worker("dropped", &seen).restart(Restart::Temporary)];
@@ -293,9 +280,7 @@ fn a_child_exit_is_traced_with_its_reason_and_whether_it_is_restarted() {
 fn each_restart_is_traced_as_counted_against_the_intensity() {
     // Checkers judge each supervisor's restarts against its limits from this event
     // (limits other than the default, so the event shows the supervisor's own).
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    sim(34, |cluster| async move {
+    let (_, recorder) = traced(34, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen)];
@@ -317,9 +302,7 @@ fn each_restart_is_traced_as_counted_against_the_intensity() {
 #[test]
 fn a_supervisor_that_gives_up_is_traced_shutting_down_with_its_reason() {
     // Checkers tell a supervisor's own end from its children's by this event.
-    let recorder = Recorder::of_target(event::TARGET);
-    let _guard = recorder.install();
-    let sup = sim(35, |cluster| async move {
+    let (sup, recorder) = traced(35, |cluster| async move {
         let n = bare_nodes(&cluster, 1)[0];
         let seen = Log::new();
         let children = vec![worker("a", &seen)];
