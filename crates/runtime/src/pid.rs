@@ -55,9 +55,17 @@ impl Pid {
         Pid { serial, node, incarnation }
     }
 
-    /// Appends the pid's text (as [`fmt::Display`] writes it) without the formatter.
+    /// Appends the pid's text (as [`fmt::Display`] writes it) without the formatter
+    /// or a buffer between: kept events write thousands of pids a seed.
     pub fn push_text(self, out: &mut String) {
-        out.push_str(self.text().as_str());
+        let mut digits = [0u8; 20];
+        out.push('<');
+        push_digits(out, crate::decimal::digits(u64::from(self.node.0), &mut digits));
+        out.push('.');
+        push_digits(out, crate::decimal::digits(self.serial, &mut digits));
+        out.push('.');
+        push_digits(out, crate::decimal::digits(u64::from(self.incarnation), &mut digits));
+        out.push('>');
     }
 
     fn text(self) -> Text {
@@ -77,6 +85,11 @@ impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text().as_str())
     }
+}
+
+/// Appends ASCII digits.
+fn push_digits(out: &mut String, digits: &[u8]) {
+    out.extend(digits.iter().map(|&d| char::from(d)));
 }
 
 /// A unique reference: names a monitor, a call, or a timer.

@@ -10,8 +10,9 @@
 //! The earlier delivery in a violation's evidence is written from what was kept (its
 //! id, pair, time and trace number).
 
-use std::collections::btree_map::Entry;
+use std::collections::btree_map;
 use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
 
 use super::{field, EventView, TraceEvent, Violation, Who, DELIVER};
@@ -38,7 +39,7 @@ pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
 pub struct PerPairFifo {
     /// (Sender, receiver) -> last delivery, for pairs of pids, keyed by their packed
     /// numbers: this map sees every delivery, and two integers compare fastest.
-    pids: BTreeMap<(u128, u128), Last>,
+    pids: hashbrown::HashMap<(u128, u128), Last, BuildHasherDefault<PairHasher>>,
     /// The same for pairs a hand-written history names by other text.
     others: BTreeMap<(Who, Who), Last>,
     violations: Vec<Violation>,
@@ -57,18 +58,21 @@ impl PerPairFifo {
             return;
         };
         let now = Last { id, index: e.index(), time: e.time() };
-        let last = match (&sender, &receiver) {
-            (Who::Pid(a), Who::Pid(b)) => self.pids.entry((a.packed(), b.packed())),
-            _ => return self.observe_other(e, (sender, receiver), now),
+        let before = match (&sender, &receiver) {
+            (Who::Pid(a), Who::Pid(b)) => {
+                let last = self.pids.entry((a.packed(), b.packed())).or_insert(now);
+                follow(last, now)
+            }
+            _ => {
+                let last = match self.others.entry((sender, receiver)) {
+                    btree_map::Entry::Occupied(last) => last.into_mut(),
+                    btree_map::Entry::Vacant(pair) => pair.insert(now),
+                };
+                follow(last, now)
+            }
         };
-        if let Some(before) = follow(last, now) {
+        if let Some(before) = before {
             self.flag(e, before, id);
-        }
-    }
-
-    fn observe_other(&mut self, e: &impl EventView, pair: (Who, Who), now: Last) {
-        if let Some(before) = follow(self.others.entry(pair), now) {
-            self.flag(e, before, now.id);
         }
     }
 
@@ -88,17 +92,36 @@ impl PerPairFifo {
 
 /// Records `now` as its pair's last delivery, unless it overtook that one: then
 /// returns the one it overtook (which stays the last, as before).
-fn follow<K: Ord>(last: Entry<'_, K, Last>, now: Last) -> Option<Last> {
-    match last {
-        Entry::Occupied(before) if now.id < before.get().id => Some(*before.get()),
-        Entry::Occupied(mut before) => {
-            *before.get_mut() = now;
-            None
-        }
-        Entry::Vacant(pair) => {
-            pair.insert(now);
-            None
-        }
+fn follow(last: &mut Last, now: Last) -> Option<Last> {
+    if now.id < last.id {
+        return Some(*last);
+    }
+    *last = now;
+    None
+}
+
+/// Hashes a pair of packed pids for the map every delivery looks up: a multiply and
+/// a rotate per word, the same on every run (the map is never iterated, so its order
+/// cannot reach a result).
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
+    }
+
+    fn write_u128(&mut self, word: u128) {
+        self.write_u64(word as u64);
+        self.write_u64((word >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
