@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use crate::invariant::runtime::RuntimeFold;
+use crate::lookup_map::LookupMap;
 
 /// Counts per kind, and which kinds are not kept.
 #[derive(Debug, Default)]
 pub(crate) struct KindCounts {
     /// Callsite address -> the slot of the kind it emitted last.
-    by_callsite: BTreeMap<usize, usize>,
+    by_callsite: LookupMap<usize, usize>,
     slots: Vec<Slot>,
     skip: &'static [&'static str],
 }

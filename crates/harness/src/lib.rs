@@ -61,6 +61,7 @@ pub mod inject;
 pub mod invariant;
 mod kind_counts;
 pub mod line_file;
+mod lookup_map;
 mod panics;
 pub mod plan;
 pub mod regressions;

@@ -219,7 +219,7 @@ impl Recording {
 struct Current<'a> {
     index: usize,
     time: Option<Duration>,
-    target: &'a str,
+    target: &'static str,
     kind: &'a str,
     captured: &'a Captured,
     /// The fields with every number written as text, made the first time a fold
@@ -292,7 +292,7 @@ impl EventView for Current<'_> {
         TraceEvent {
             index: self.index,
             time: self.time.unwrap_or_default(),
-            target: self.target.to_owned(),
+            target: Cow::Borrowed(self.target),
             kind: self.kind.to_owned(),
             fields,
             timed: self.time.is_some(),

@@ -80,7 +80,7 @@ pub fn event_line(e: &TraceEvent, roles: &Roles) -> Value {
     let mut object = Map::new();
     object.insert("i".into(), Value::from(e.index));
     object.insert("time_ns".into(), Value::from(u64::try_from(e.time.as_nanos()).unwrap_or(u64::MAX)));
-    object.insert("target".into(), Value::from(e.target.as_str()));
+    object.insert("target".into(), Value::from(&*e.target));
     object.insert("event".into(), Value::from(e.kind.as_str()));
     let fields: Map<String, Value> = e.fields.iter().map(|(k, v)| (k.to_owned(), typed(v))).collect();
     object.insert("fields".into(), Value::Object(fields));

@@ -16,8 +16,9 @@ pub struct TraceEvent {
     pub index: usize,
     /// Simulated time.
     pub time: Duration,
-    /// The tracing target (`otpsim`, `otpsim::shop`, ...).
-    pub target: String,
+    /// The tracing target (`otpsim`, `otpsim::shop`, ...): a recorded event borrows
+    /// its callsite's, so keeping one copies no target.
+    pub target: Cow<'static, str>,
     /// The `event` field.
     pub kind: String,
     /// Every other field.
@@ -82,7 +83,8 @@ impl TraceEvent {
         for &(name, value) in fields.iter().filter(|(name, _)| *name != "event") {
             map.push(Cow::Borrowed(name), value);
         }
-        TraceEvent { index, time, target: target.to_owned(), kind: kind.to_owned(), fields: map, timed: true }
+        let (target, kind) = (Cow::Owned(target.to_owned()), kind.to_owned());
+        TraceEvent { index, time, target, kind, fields: map, timed: true }
     }
 
     /// A field's value.
@@ -128,7 +130,7 @@ impl TraceEvent {
             rest = after.trim_start();
         }
         let timed = !line.starts_with('-');
-        Some(TraceEvent { index, time, target: target.to_owned(), kind, fields, timed })
+        Some(TraceEvent { index, time, target: Cow::Owned(target.to_owned()), kind, fields, timed })
     }
 
     /// Reads every line of a trace; lines that do not parse are skipped.
@@ -258,7 +260,7 @@ mod tests {
         let e =
             TraceEvent::parse(3, r#"12.000000345s otpsim event=exit pid=<1.4.0> reason="panic: \"boom\"""#).unwrap();
         assert_eq!(e.time, Duration::new(12, 345));
-        assert_eq!((e.target.as_str(), e.kind.as_str()), ("otpsim", "exit"));
+        assert_eq!((&*e.target, e.kind.as_str()), ("otpsim", "exit"));
         assert_eq!(e.get("pid"), Some("<1.4.0>"));
         assert_eq!(e.get("reason"), Some("panic: \"boom\""));
         assert_eq!(e.index, 3);

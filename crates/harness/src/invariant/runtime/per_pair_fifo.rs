@@ -12,8 +12,9 @@
 
 use std::collections::btree_map;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
+
+use crate::lookup_map::LookupMap;
 
 use super::{field, EventView, TraceEvent, Violation, Who, DELIVER};
 
@@ -38,8 +39,8 @@ pub fn per_pair_fifo(events: &[TraceEvent]) -> Vec<Violation> {
 #[derive(Debug, Default)]
 pub struct PerPairFifo {
     /// (Sender, receiver) -> last delivery, for pairs of pids, keyed by their packed
-    /// numbers: this map sees every delivery, and two integers compare fastest.
-    pids: hashbrown::HashMap<(u128, u128), Last, BuildHasherDefault<PairHasher>>,
+    /// numbers: this map sees every delivery.
+    pids: LookupMap<(u128, u128), Last>,
     /// The same for pairs a hand-written history names by other text.
     others: BTreeMap<(Who, Who), Last>,
     violations: Vec<Violation>,
@@ -98,31 +99,6 @@ fn follow(last: &mut Last, now: Last) -> Option<Last> {
     }
     *last = now;
     None
-}
-
-/// Hashes a pair of packed pids for the map every delivery looks up: a multiply and
-/// a rotate per word, the same on every run (the map is never iterated, so its order
-/// cannot reach a result).
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0 ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(26);
-    }
-
-    fn write_u128(&mut self, word: u128) {
-        self.write_u64(word as u64);
-        self.write_u64((word >> 64) as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// The kept delivery as an event, for evidence.
