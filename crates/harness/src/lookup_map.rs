@@ -3,7 +3,7 @@
 //!
 //! Its hasher is fixed, so the same keys land the same way on every run; and no
 //! caller iterates it, so its order can never reach a result or a trace
-//! (DESIGN.md's reason for preferring `BTreeMap`).
+//! (the determinism rule in docs/design.md).
 
 use std::hash::{BuildHasherDefault, Hasher};
 
