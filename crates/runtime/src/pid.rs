@@ -58,13 +58,12 @@ impl Pid {
     /// Appends the pid's text (as [`fmt::Display`] writes it) without the formatter
     /// or a buffer between: kept events write thousands of pids a seed.
     pub fn push_text(self, out: &mut String) {
-        let mut digits = [0u8; 20];
         out.push('<');
-        push_digits(out, crate::decimal::digits(u64::from(self.node.0), &mut digits));
+        push_number(out, u64::from(self.node.0));
         out.push('.');
-        push_digits(out, crate::decimal::digits(self.serial, &mut digits));
+        push_number(out, self.serial);
         out.push('.');
-        push_digits(out, crate::decimal::digits(u64::from(self.incarnation), &mut digits));
+        push_number(out, u64::from(self.incarnation));
         out.push('>');
     }
 
@@ -87,9 +86,14 @@ impl fmt::Display for Pid {
     }
 }
 
-/// Appends ASCII digits.
-fn push_digits(out: &mut String, digits: &[u8]) {
-    out.extend(digits.iter().map(|&d| char::from(d)));
+/// Appends `value` in decimal; a node or an incarnation is nearly always one digit.
+fn push_number(out: &mut String, value: u64) {
+    if value < 10 {
+        out.push(char::from(b'0' + value as u8));
+        return;
+    }
+    let mut digits = [0u8; 20];
+    out.extend(crate::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
 }
 
 /// A unique reference: names a monitor, a call, or a timer.
