@@ -137,9 +137,10 @@ impl Captured {
         self.rendered = true;
     }
 
-    fn push_text(&mut self, field: &Field, value: impl fmt::Display) {
+    /// Adds a field as its value's `Debug` text (a `%` field's `Debug` is its `Display`).
+    fn push_text(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let start = self.text.len();
-        let _ = write!(self.text, "{value}");
+        let _ = write!(self.text, "{value:?}");
         self.fields.push((field.name(), start..self.text.len()));
         self.raw.push(Raw::Text);
     }
@@ -154,15 +155,6 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
 
 fn push_ascii(out: &mut String, digits: &[u8]) {
     out.extend(digits.iter().map(|&d| char::from(d)));
-}
-
-/// Shows a `Debug` value through `Display`, so every field goes through one path.
-struct AsDebug<'a>(&'a dyn fmt::Debug);
-
-impl fmt::Display for AsDebug<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
 }
 
 impl Visit for Captured {
@@ -192,7 +184,7 @@ impl Visit for Captured {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.push_text(field, AsDebug(value));
+        self.push_text(field, value);
     }
 }
 
