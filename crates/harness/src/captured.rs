@@ -1,7 +1,8 @@
 //! One event's fields as the trace recorder captures them: text values as text,
 //! numbers and pids as the numbers their emitters gave.
 //!
-//! The trace hash reads the numbers as they are ([`Captured::encode`]), and the
+//! The trace hash reads the numbers as they are (the event's encoding, written field
+//! by field as the fields are captured: [`Captured::start`]), and the
 //! runtime invariants read pids and numbers without text, so a number's decimal text
 //! is written only when the event is kept, streamed, or read as text
 //! ([`Captured::render`]): most of a passing run's events (message deliveries,
@@ -37,15 +38,33 @@ pub(crate) struct Captured {
     pub(crate) raw: Vec<Raw>,
     /// Whether every field's text is in `text`.
     pub(crate) rendered: bool,
+    /// The event's compact encoding so far: the bytes the trace hash reads.
+    encoding: Vec<u8>,
 }
 
 impl Captured {
-    /// Forgets the last event's fields.
-    pub(crate) fn clear(&mut self) {
+    /// Starts the next event, at `nanos` of simulated time and of `target`: forgets
+    /// the last event's fields.
+    ///
+    /// The compact encoding the trace hash reads is written as the fields come: the
+    /// time in nanoseconds as 8 bytes, the target, then per field `0 name = tag value`
+    /// (tag 0: text bytes; 1: a number as 8 bytes; 2: a negative number's magnitude
+    /// as 8 bytes; 3: a pid as its 16-byte packed number), and a final newline
+    /// ([`end`](Self::end)). No number is turned into text.
+    pub(crate) fn start(&mut self, nanos: u64, target: &str) {
         self.text.clear();
         self.fields.clear();
         self.raw.clear();
         self.rendered = false;
+        self.encoding.clear();
+        self.encoding.extend_from_slice(&nanos.to_le_bytes());
+        self.encoding.extend_from_slice(target.as_bytes());
+    }
+
+    /// Ends the event: its whole encoding.
+    pub(crate) fn end(&mut self) -> &[u8] {
+        self.encoding.push(b'\n');
+        &self.encoding
     }
 
     /// Adds a field holding a number or pid (its text is written by [`render`](Self::render)).
@@ -53,6 +72,36 @@ impl Captured {
         self.fields.push((name, self.text.len()..self.text.len()));
         self.raw.push(value);
         self.rendered = false;
+        let out = &mut self.encoding;
+        out.push(0);
+        out.extend_from_slice(name.as_bytes());
+        match value {
+            Raw::Text => out.extend_from_slice(&[b'=', 0]),
+            Raw::Number(n) => {
+                out.extend_from_slice(&[b'=', 1]);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            Raw::Negative(n) => {
+                out.extend_from_slice(&[b'=', 2]);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            Raw::Pid(pid) => {
+                out.extend_from_slice(&[b'=', 3]);
+                out.extend_from_slice(&pid.packed().to_le_bytes());
+            }
+        }
+    }
+
+    /// Adds a text field whose value is `text[start..]`, just written.
+    fn push_written(&mut self, name: &'static str, start: usize) {
+        let range = start..self.text.len();
+        let out = &mut self.encoding;
+        out.push(0);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&[b'=', 0]);
+        out.extend_from_slice(&self.text.as_bytes()[range.clone()]);
+        self.fields.push((name, range));
+        self.raw.push(Raw::Text);
     }
 
     /// Where the field `name` is (its last value, if written twice).
@@ -84,40 +133,6 @@ impl Captured {
         }
     }
 
-    /// The compact encoding the trace hash reads: the time in nanoseconds as 8 bytes,
-    /// the target, then per field `0 name = tag value` (tag 0: text bytes; 1: a
-    /// number as 8 bytes; 2: a negative number's magnitude as 8 bytes; 3: a pid as its
-    /// 16-byte packed number), and a final newline. No number is turned into text.
-    pub(crate) fn encode(&self, out: &mut Vec<u8>, nanos: u64, target: &str) {
-        out.clear();
-        out.extend_from_slice(&nanos.to_le_bytes());
-        out.extend_from_slice(target.as_bytes());
-        for ((name, range), raw) in self.fields.iter().zip(&self.raw) {
-            out.push(0);
-            out.extend_from_slice(name.as_bytes());
-            out.push(b'=');
-            match *raw {
-                Raw::Text => {
-                    out.push(0);
-                    out.extend_from_slice(&self.text.as_bytes()[range.clone()]);
-                }
-                Raw::Number(n) => {
-                    out.push(1);
-                    out.extend_from_slice(&n.to_le_bytes());
-                }
-                Raw::Negative(n) => {
-                    out.push(2);
-                    out.extend_from_slice(&n.to_le_bytes());
-                }
-                Raw::Pid(pid) => {
-                    out.push(3);
-                    out.extend_from_slice(&pid.packed().to_le_bytes());
-                }
-            }
-        }
-        out.push(b'\n');
-    }
-
     /// Writes every number's and pid's text after the text values, so each field
     /// reads as text.
     pub(crate) fn render(&mut self) {
@@ -141,8 +156,7 @@ impl Captured {
     fn push_text(&mut self, field: &Field, value: &dyn fmt::Debug) {
         let start = self.text.len();
         let _ = write!(self.text, "{value:?}");
-        self.fields.push((field.name(), start..self.text.len()));
-        self.raw.push(Raw::Text);
+        self.push_written(field.name(), start);
     }
 }
 
@@ -161,8 +175,7 @@ impl Visit for Captured {
     fn record_str(&mut self, field: &Field, value: &str) {
         let start = self.text.len();
         self.text.push_str(value);
-        self.fields.push((field.name(), start..self.text.len()));
-        self.raw.push(Raw::Text);
+        self.push_written(field.name(), start);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
@@ -196,38 +209,44 @@ mod tests {
     fn numbers_are_written_only_when_rendered_and_then_read_as_display_writes_them() {
         let pid = Pid { serial: 12, node: otpsim_runtime::NodeId(3), incarnation: 1 };
         let mut captured = Captured::default();
+        captured.start(5, "otpsim");
         captured.record_str_named("event", "deliver");
         captured.push_raw("msg", Raw::Number(40));
         captured.push_raw("neg", Raw::Negative(7));
         captured.push_raw("to", Raw::Pid(pid));
         assert_eq!(captured.text, "deliver", "no number is written before it is rendered");
-        let mut encoding = Vec::new();
-        captured.encode(&mut encoding, 5, "otpsim");
         captured.render();
         captured.render();
         let texts: Vec<&str> = (0..4).map(|at| captured.text_at(at)).collect();
         assert_eq!(texts, ["deliver", "40", "-7", "<3.12.1>"]);
-        let mut after = Vec::new();
-        captured.encode(&mut after, 5, "otpsim");
-        assert_eq!(encoding, after, "rendering does not change the encoding");
+        // The encoding, byte by byte: the trace hash of every run stands on it.
+        let mut expected = 5u64.to_le_bytes().to_vec();
+        expected.extend_from_slice(b"otpsim\0event=\0deliver\0msg=\x01");
+        expected.extend_from_slice(&40u64.to_le_bytes());
+        expected.extend_from_slice(b"\0neg=\x02");
+        expected.extend_from_slice(&7u64.to_le_bytes());
+        expected.extend_from_slice(b"\0to=\x03");
+        expected.extend_from_slice(&(1u128 << 96 | 3u128 << 64 | 12).to_le_bytes());
+        expected.push(b'\n');
+        assert_eq!(captured.end(), expected, "rendering does not change the encoding");
         assert_eq!(captured.position("to"), Some(3));
         assert_eq!((captured.position("t"), captured.position("tox"), captured.position("neh")), (None, None, None));
         assert!(same_name("msg", "msg") && !same_name("msg", "msh") && !same_name("ms", "msg") && same_name("", ""));
-        captured.clear();
+        captured.start(6, "t");
         assert!(captured.fields.is_empty() && captured.text.is_empty() && !captured.rendered);
+        assert_eq!(captured.end(), [&6u64.to_le_bytes()[..], b"t\n"].concat(), "the last event's encoding is gone");
     }
 
     #[test]
     fn the_encoding_tells_values_of_different_kinds_apart() {
         let encoded = |raw: Raw, text: &str| {
             let mut captured = Captured::default();
+            captured.start(0, "t");
             match raw {
                 Raw::Text => captured.record_str_named("n", text),
                 raw => captured.push_raw("n", raw),
             }
-            let mut out = Vec::new();
-            captured.encode(&mut out, 0, "t");
-            out
+            captured.end().to_vec()
         };
         let pid = Pid { serial: 1, node: otpsim_runtime::NodeId(0), incarnation: 0 };
         let all = [
@@ -249,8 +268,7 @@ mod tests {
         pub(crate) fn record_str_named(&mut self, name: &'static str, value: &str) {
             let start = self.text.len();
             self.text.push_str(value);
-            self.fields.push((name, start..self.text.len()));
-            self.raw.push(Raw::Text);
+            self.push_written(name, start);
         }
     }
 }

@@ -134,8 +134,6 @@ pub trait LineSink: Send {
 struct Recording {
     active: bool,
     hash: TraceHash,
-    /// The current event's compact encoding, the bytes the hash reads.
-    encoding: Vec<u8>,
     events: u64,
     kinds: KindCounts,
     /// Keep the events (for the run's checks and evidence).
@@ -171,17 +169,16 @@ impl Recording {
     }
 
     fn record(&mut self, event: &Event<'_>) {
+        let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
+        let target = event.metadata().target();
+        let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
         let captured = &mut self.captured;
-        captured.clear();
+        captured.start(nanos, target);
         event.record(captured);
         if let Some(pid) = otpsim_runtime::running() {
             captured.push_raw("by", Raw::Pid(pid));
         }
-        let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
-        let target = event.metadata().target();
-        let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
-        captured.encode(&mut self.encoding, nanos, target);
-        self.hash.write(&self.encoding);
+        self.hash.write(captured.end());
         self.events += 1;
         let kind = captured.position("event").map_or("", |at| captured.text_at(at));
         // Kinds that are hashed and counted but not kept: the bulk no checker reads,
@@ -552,13 +549,13 @@ mod tests {
         assert!(hashed.lines.is_none());
         assert_eq!((kept.count("spawn"), hashed.count("spawn")), (5, 5), "counted whether kept or not");
         // The hash is over the compact encoding, never over the text lines.
-        let (mut hash, mut encoding) = (TraceHash::default(), Vec::new());
+        let mut hash = TraceHash::default();
         for i in 0..5u64 {
             let mut captured = Captured::default();
+            captured.start(u64::MAX, "otpsim");
             captured.record_str_named("event", "spawn");
             captured.push_raw("serial", Raw::Number(i));
-            captured.encode(&mut encoding, u64::MAX, "otpsim");
-            hash.write(&encoding);
+            hash.write(captured.end());
         }
         assert_eq!(hash.finish(), kept.hash);
         let mut other = TraceHash::default();
