@@ -76,7 +76,9 @@ impl AgentSnapshot {
 
 /// The Store key of agent `index`'s snapshot (on the agent's node).
 pub fn agent_key(index: u32) -> String {
-    format!("agent/{index}")
+    let mut key = String::from("agent/");
+    otpsim_runtime::decimal::push(&mut key, u64::from(index));
+    key
 }
 
 /// Saves and syncs agent `index`'s snapshot.
@@ -167,7 +169,10 @@ pub const TASK_PREFIX: &str = "task/";
 
 /// The Store key of task `id`, zero-padded so keys sort by id.
 pub fn task_key(id: TaskId) -> String {
-    format!("{TASK_PREFIX}{:020}", id.0)
+    let mut key = String::with_capacity(TASK_PREFIX.len() + 20);
+    key.push_str(TASK_PREFIX);
+    otpsim_runtime::decimal::push_padded(&mut key, id.0, 20);
+    key
 }
 
 /// Saves and syncs one task log entry.
@@ -196,5 +201,9 @@ mod tests {
     #[test]
     fn task_keys_sort_by_id() {
         assert!(task_key(TaskId(9)) < task_key(TaskId(10)));
+        assert_eq!(task_key(TaskId(42)), "task/00000000000000000042");
+        assert_eq!(task_key(TaskId(u64::MAX)), format!("task/{}", u64::MAX));
+        assert_eq!((agent_key(0), agent_key(17)), ("agent/0".to_owned(), "agent/17".to_owned()));
+        assert_eq!((TaskId(7).to_string(), crate::workflow::WorkflowId(123).to_string()), ("7".into(), "123".into()));
     }
 }

@@ -18,7 +18,7 @@ pub struct TaskId(pub u64);
 
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        f.write_str(otpsim_runtime::decimal::text(self.0, &mut [0; 20]))
     }
 }
 

@@ -59,11 +59,11 @@ impl Pid {
     /// or a buffer between: kept events write thousands of pids a seed.
     pub fn push_text(self, out: &mut String) {
         out.push('<');
-        push_number(out, u64::from(self.node.0));
+        crate::decimal::push(out, u64::from(self.node.0));
         out.push('.');
-        push_number(out, self.serial);
+        crate::decimal::push(out, self.serial);
         out.push('.');
-        push_number(out, u64::from(self.incarnation));
+        crate::decimal::push(out, u64::from(self.incarnation));
         out.push('>');
     }
 
@@ -84,16 +84,6 @@ impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text().as_str())
     }
-}
-
-/// Appends `value` in decimal; a node or an incarnation is nearly always one digit.
-fn push_number(out: &mut String, value: u64) {
-    if value < 10 {
-        out.push(char::from(b'0' + value as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    out.extend(crate::decimal::digits(value, &mut digits).iter().map(|&d| char::from(d)));
 }
 
 /// A unique reference: names a monitor, a call, or a timer.

@@ -41,7 +41,7 @@ pub struct WorkflowId(pub u64);
 
 impl fmt::Display for WorkflowId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        f.write_str(otpsim_runtime::decimal::text(self.0, &mut [0; 20]))
     }
 }
 

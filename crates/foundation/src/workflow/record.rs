@@ -52,7 +52,9 @@ impl WorkflowRecord {
 
 /// The Store key of workflow `id`.
 pub fn key(id: WorkflowId) -> String {
-    format!("{PREFIX}{id}")
+    let mut key = String::from(PREFIX);
+    otpsim_runtime::decimal::push(&mut key, id.0);
+    key
 }
 
 /// Workflow `id`'s record, if it was ever started.
