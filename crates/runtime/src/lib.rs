@@ -77,7 +77,7 @@ pub use faults::{FaultScope, ForcedFate, ForcedFates, MessageFaults};
 pub use gen_server::{CallOutcome, Flow, GenServer};
 pub use kernel::RegisterError;
 pub use message::{Down, Message, Payload, ReplyTo, Term};
-pub use pid::{NodeId, Pid, Ref};
+pub use pid::{IdText, NodeId, Pid, Ref};
 pub use process::{panic_message, Ctx, NoSuchName, SpawnOpts};
 pub use reason::Reason;
 pub use running::running;

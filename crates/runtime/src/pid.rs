@@ -11,7 +11,7 @@ pub struct NodeId(pub u32);
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = Text::default();
+        let mut text = IdText::default();
         text.push(b"n");
         text.number(u64::from(self.0));
         f.write_str(text.as_str())
@@ -67,8 +67,8 @@ impl Pid {
         out.push('>');
     }
 
-    fn text(self) -> Text {
-        let mut text = Text::default();
+    fn text(self) -> IdText {
+        let mut text = IdText::default();
         text.push(b"<");
         text.number(u64::from(self.node.0));
         text.push(b".");
@@ -90,31 +90,40 @@ impl fmt::Display for Pid {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Ref(pub u64);
 
-impl fmt::Display for Ref {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = Text::default();
+impl Ref {
+    /// The reference's text, as [`fmt::Display`] writes it, without the formatter:
+    /// events carry a monitor's reference as this text (`monitor = mref.text().as_str()`),
+    /// and a `%mref` field would cost the formatter on every monitor and demonitor.
+    pub fn text(self) -> IdText {
+        let mut text = IdText::default();
         text.push(b"#Ref<");
         text.number(self.0);
         text.push(b">");
-        f.write_str(text.as_str())
+        text
+    }
+}
+
+impl fmt::Display for Ref {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().as_str())
     }
 }
 
 /// An id's text, put together in a buffer on the stack and handed to the formatter
-/// in one piece: ids are most of a trace's text, and `write!` with several numbers
-/// costs several times more.
-struct Text {
+/// (or to an event as a `&str`) in one piece: ids are most of a trace's text, and
+/// `write!` with several numbers costs several times more.
+pub struct IdText {
     bytes: [u8; 48],
     len: usize,
 }
 
-impl Default for Text {
+impl Default for IdText {
     fn default() -> Self {
-        Text { bytes: [0; 48], len: 0 }
+        IdText { bytes: [0; 48], len: 0 }
     }
 }
 
-impl Text {
+impl IdText {
     fn push(&mut self, ascii: &[u8]) {
         self.bytes[self.len..self.len + ascii.len()].copy_from_slice(ascii);
         self.len += ascii.len();
@@ -126,7 +135,8 @@ impl Text {
         self.push(crate::decimal::digits(value, &mut digits));
     }
 
-    fn as_str(&self) -> &str {
+    /// The text.
+    pub fn as_str(&self) -> &str {
         // Only ASCII is ever pushed.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
@@ -152,5 +162,6 @@ mod tests {
             assert_eq!(text, format!("x{pid}"));
         }
         assert_ne!(a.packed(), Pid { serial: 7, node: NodeId(1), incarnation: 2 }.packed());
+        assert_eq!((Ref(5).text().as_str(), Ref(u64::MAX).text().as_str()), ("#Ref<5>", &*Ref(u64::MAX).to_string()));
     }
 }

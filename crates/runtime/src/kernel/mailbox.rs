@@ -128,7 +128,7 @@ impl State {
         match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
             (in_flight_ns, Message::Down(d)) => {
                 let (monitor, reason) = (d.monitor, &d.reason);
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, %monitor, %reason);
+                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, monitor = monitor.text().as_str(), %reason);
             }
             (in_flight_ns, Message::Exit { reason, .. }) => {
                 trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, %reason);

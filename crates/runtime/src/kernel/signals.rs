@@ -47,7 +47,7 @@ impl State {
                 w.watching.insert(mref);
             }
             self.monitors.insert(mref, MonitorEntry { watcher, target, name });
-            trace!(target: "otpsim", event = crate::event::kind::MONITOR, watcher = watcher.packed(), target = target.packed(), monitor = %mref);
+            trace!(target: "otpsim", event = crate::event::kind::MONITOR, watcher = watcher.packed(), target = target.packed(), monitor = mref.text().as_str());
         } else {
             let down = Down { monitor: mref, pid: target, name, reason: Reason::Noproc };
             self.deliver_signal(target, watcher, Message::Down(down));
@@ -73,7 +73,7 @@ impl State {
         let owned = self.monitors.get(&mref).is_some_and(|m| m.watcher == watcher);
         if owned {
             self.remove_monitor(mref);
-            trace!(target: "otpsim", event = crate::event::kind::DEMONITOR, watcher = watcher.packed(), monitor = %mref);
+            trace!(target: "otpsim", event = crate::event::kind::DEMONITOR, watcher = watcher.packed(), monitor = mref.text().as_str());
         }
         if flush {
             let is_down = |m: &Message| matches!(m, Message::Down(d) if d.monitor == mref);
