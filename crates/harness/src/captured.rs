@@ -121,13 +121,12 @@ impl Captured {
             out.push_str(self.text_at(at));
             return;
         }
-        let mut digits = [0u8; 20];
         match self.raw[at] {
             Raw::Text => out.push_str(self.text_at(at)),
-            Raw::Number(n) => push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits)),
+            Raw::Number(n) => otpsim_runtime::decimal::push(out, n),
             Raw::Negative(n) => {
                 out.push('-');
-                push_ascii(out, otpsim_runtime::decimal::digits(n, &mut digits));
+                otpsim_runtime::decimal::push(out, n);
             }
             Raw::Pid(pid) => pid.push_text(out),
         }
@@ -165,10 +164,6 @@ impl Captured {
 /// (the first byte or the length tells most apart), not by a call to `memcmp`.
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
-}
-
-fn push_ascii(out: &mut String, digits: &[u8]) {
-    out.extend(digits.iter().map(|&d| char::from(d)));
 }
 
 impl Visit for Captured {

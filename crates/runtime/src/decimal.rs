@@ -24,8 +24,7 @@ pub fn push(out: &mut String, value: u64) {
         out.push(char::from(b'0' + value as u8));
         return;
     }
-    let mut buf = [0u8; 20];
-    out.extend(digits(value, &mut buf).iter().map(|&d| char::from(d)));
+    push_padded(out, value, 0);
 }
 
 /// Appends `value` in decimal, zero-padded to at least `width` digits.

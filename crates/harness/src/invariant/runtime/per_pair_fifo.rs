@@ -10,7 +10,6 @@
 //! The earlier delivery in a violation's evidence is written from what was kept (its
 //! id, pair, time and trace number).
 
-use std::collections::btree_map;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -64,13 +63,7 @@ impl PerPairFifo {
                 let last = self.pids.entry((a.packed(), b.packed())).or_insert(now);
                 follow(last, now)
             }
-            _ => {
-                let last = match self.others.entry((sender, receiver)) {
-                    btree_map::Entry::Occupied(last) => last.into_mut(),
-                    btree_map::Entry::Vacant(pair) => pair.insert(now),
-                };
-                follow(last, now)
-            }
+            _ => follow(self.others.entry((sender, receiver)).or_insert(now), now),
         };
         if let Some(before) = before {
             self.flag(e, before, id);
