@@ -11,8 +11,11 @@
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
+use otpsim_runtime::emit::FieldSink;
 use otpsim_runtime::Pid;
 use tracing::field::{Field, Visit};
+
+use crate::encoding::Encoding;
 
 /// A field's value as its emitter gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,32 +42,23 @@ pub(crate) struct Captured {
     /// Whether every field's text is in `text`.
     pub(crate) rendered: bool,
     /// The event's compact encoding so far: the bytes the trace hash reads.
-    encoding: Vec<u8>,
+    encoding: Encoding,
 }
 
 impl Captured {
     /// Starts the next event, at `nanos` of simulated time and of `target`: forgets
-    /// the last event's fields.
-    ///
-    /// The compact encoding the trace hash reads is written as the fields come: the
-    /// time in nanoseconds as 8 bytes, the target, then per field `0 name = tag value`
-    /// (tag 0: text bytes; 1: a number as 8 bytes; 2: a negative number's magnitude
-    /// as 8 bytes; 3: a pid as its 16-byte packed number), and a final newline
-    /// ([`end`](Self::end)). No number is turned into text.
+    /// the last event's fields. Its [`Encoding`] is written as the fields come.
     pub(crate) fn start(&mut self, nanos: u64, target: &str) {
         self.text.clear();
         self.fields.clear();
         self.raw.clear();
         self.rendered = false;
-        self.encoding.clear();
-        self.encoding.extend_from_slice(&nanos.to_le_bytes());
-        self.encoding.extend_from_slice(target.as_bytes());
+        self.encoding.start(nanos, target);
     }
 
     /// Ends the event: its whole encoding.
     pub(crate) fn end(&mut self) -> &[u8] {
-        self.encoding.push(b'\n');
-        &self.encoding
+        self.encoding.end()
     }
 
     /// Adds a field holding a number or pid (its text is written by [`render`](Self::render)).
@@ -72,34 +66,13 @@ impl Captured {
         self.fields.push((name, self.text.len()..self.text.len()));
         self.raw.push(value);
         self.rendered = false;
-        let out = &mut self.encoding;
-        out.push(0);
-        out.extend_from_slice(name.as_bytes());
-        match value {
-            Raw::Text => out.extend_from_slice(&[b'=', 0]),
-            Raw::Number(n) => {
-                out.extend_from_slice(&[b'=', 1]);
-                out.extend_from_slice(&n.to_le_bytes());
-            }
-            Raw::Negative(n) => {
-                out.extend_from_slice(&[b'=', 2]);
-                out.extend_from_slice(&n.to_le_bytes());
-            }
-            Raw::Pid(pid) => {
-                out.extend_from_slice(&[b'=', 3]);
-                out.extend_from_slice(&pid.packed().to_le_bytes());
-            }
-        }
+        self.encoding.raw(name, value);
     }
 
     /// Adds a text field whose value is `text[start..]`, just written.
     fn push_written(&mut self, name: &'static str, start: usize) {
         let range = start..self.text.len();
-        let out = &mut self.encoding;
-        out.push(0);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&[b'=', 0]);
-        out.extend_from_slice(&self.text.as_bytes()[range.clone()]);
+        self.encoding.text(name, &self.text[range.clone()]);
         self.fields.push((name, range));
         self.raw.push(Raw::Text);
     }
@@ -166,15 +139,37 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-impl Visit for Captured {
-    fn record_str(&mut self, field: &Field, value: &str) {
+/// The runtime's typed events fill the same fields, and so the same encoding, as
+/// their `tracing` form does through [`Visit`].
+impl FieldSink for Captured {
+    fn text(&mut self, name: &'static str, value: &str) {
         let start = self.text.len();
         self.text.push_str(value);
-        self.push_written(field.name(), start);
+        self.push_written(name, start);
+    }
+
+    fn number(&mut self, name: &'static str, value: u64) {
+        self.push_raw(name, Raw::Number(value));
+    }
+
+    fn pid(&mut self, name: &'static str, value: Pid) {
+        self.push_raw(name, Raw::Pid(value));
+    }
+
+    fn display(&mut self, name: &'static str, value: &dyn fmt::Display) {
+        let start = self.text.len();
+        let _ = write!(self.text, "{value}");
+        self.push_written(name, start);
+    }
+}
+
+impl Visit for Captured {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.text(field.name(), value);
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.push_raw(field.name(), Raw::Number(value));
+        self.number(field.name(), value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -188,7 +183,7 @@ impl Visit for Captured {
 
     /// A `u128` is a pid ([`Pid::packed`]).
     fn record_u128(&mut self, field: &Field, value: u128) {
-        self.push_raw(field.name(), Raw::Pid(Pid::from_packed(value)));
+        self.pid(field.name(), Pid::from_packed(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {

@@ -53,7 +53,7 @@ where
     F: Future<Output = SeedOutcome>,
 {
     let recorder = TraceRecorder::new();
-    tracing::subscriber::with_default(recorder.clone(), || twice(&recorder, sim, seed, config))
+    recorder.installed(|| twice(&recorder, sim, seed, config))
 }
 
 /// [`check_determinism`] over many seeds on `config.jobs` workers; results in seed order.

@@ -55,6 +55,8 @@ mod captured;
 pub mod causal;
 pub mod coverage;
 pub mod determinism;
+mod emitted;
+mod encoding;
 pub mod explore;
 pub mod export;
 pub mod inject;

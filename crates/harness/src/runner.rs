@@ -282,7 +282,7 @@ where
     F: Future<Output = SeedOutcome>,
 {
     let recorder = TraceRecorder::new();
-    tracing::subscriber::with_default(recorder.clone(), || run_on(&recorder, sim, seed, config))
+    recorder.installed(|| run_on(&recorder, sim, seed, config))
 }
 
 /// Maps `work` over `seeds` on `jobs` threads, each with its own trace recorder
@@ -296,7 +296,7 @@ where
     let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(seeds.len()));
     let worker = || {
         let recorder = TraceRecorder::new();
-        tracing::subscriber::with_default(recorder.clone(), || loop {
+        recorder.installed(|| loop {
             if stop::requested() {
                 return;
             }

@@ -1,5 +1,6 @@
-//! The event trace of one run: every `otpsim*` tracing event recorded as values
-//! (simulated time, target, kind, fields), and a stable hash of them.
+//! The event trace of one run: every `otpsim*` tracing event, and every event the
+//! runtime emits as a value ([`otpsim_runtime::emit`]), recorded as values (simulated
+//! time, target, kind, fields), and a stable hash of them.
 //!
 //! The runtime marks which process a thread is running ([`otpsim_runtime::running`]);
 //! an event emitted while a process runs gets a `by=<pid>` field, so every event says
@@ -8,16 +9,18 @@
 //! Two runs of one seed must record the same events, so the hash of the trace is the
 //! determinism fingerprint of a run. It is computed over a compact encoding of each
 //! event (time as 8 bytes, then target and fields, numbers as numbers: the
-//! `captured` module), never over text. Events are kept when the run's checks need
+//! `encoding` module), never over text. Events are kept when the run's checks need
 //! them, and only a kept event's numbers are written as text; text lines are made only
 //! when asked (the determinism check and trace export need them; a passing run needs none).
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use otpsim_runtime::emit::{Emitted, EventSink};
 use otpsim_runtime::Pid;
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 use tracing::span;
@@ -25,9 +28,11 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
 
 use crate::captured::{Captured, Raw};
+use crate::emitted::EmittedView;
+use crate::encoding::Encoding;
 use crate::invariant::runtime::RuntimeFold;
 use crate::invariant::{parse_pid, EventView, Fields, TraceEvent};
-use crate::kind_counts::KindCounts;
+use crate::kind_counts::{KindCounts, Seen};
 use crate::watchdog::Watchdog;
 
 /// Events whose target starts with this are part of the trace.
@@ -146,8 +151,10 @@ struct Recording {
     /// recording keeps its events in: a seed's list is large, and growing a fresh one
     /// every seed copied it and faulted in new pages.
     spare: Vec<TraceEvent>,
-    /// The current event's fields.
+    /// The current `tracing` event's fields.
     captured: Captured,
+    /// The current typed event's encoding.
+    encoding: Encoding,
     /// The seed's wall-time limit and housekeeping, if the runner set one.
     watchdog: Option<Watchdog>,
     /// The runtime invariants, folded over every event as it is recorded.
@@ -168,48 +175,85 @@ impl Recording {
         Recording { active, keep_events, keep_lines, kinds: KindCounts::skipping(skip), ..Recording::default() }
     }
 
+    /// Records a `tracing` event (a system's, or a runtime event on a thread with no
+    /// typed sink).
     fn record(&mut self, event: &Event<'_>) {
-        let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
+        let (time, nanos) = now();
         let target = event.metadata().target();
-        let nanos = time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1));
-        let captured = &mut self.captured;
-        captured.start(nanos, target);
-        event.record(captured);
+        self.captured.start(nanos, target);
+        event.record(&mut self.captured);
+        self.record_captured(std::ptr::from_ref(event.metadata()) as usize, target, time);
+    }
+
+    /// Records a runtime event emitted as a value: encoded straight from its fields
+    /// (the same bytes as its `tracing` form's) and folded from the value, with no
+    /// field captured.
+    fn record_emitted(&mut self, event: &Emitted<'_>) {
+        let (time, nanos) = now();
+        let by = otpsim_runtime::running();
+        let encoding = &mut self.encoding;
+        encoding.start(nanos, otpsim_runtime::event::TARGET);
+        event.record(encoding);
+        if let Some(pid) = by {
+            encoding.raw("by", Raw::Pid(pid));
+        }
+        self.hash.write(encoding.end());
+        self.events += 1;
+        let kind = event.kind();
+        // A kind's name is one static string: its address stands for a callsite.
+        let seen = self.kinds.count(kind.as_ptr() as usize, kind);
+        self.take(seen, &EmittedView::new(self.index(), time, by, event));
+    }
+
+    /// Hashes, counts and takes the `tracing` event just captured, emitted at
+    /// `callsite` (which almost always fixes its kind).
+    fn record_captured(&mut self, callsite: usize, target: &'static str, time: Option<Duration>) {
+        let mut captured = std::mem::take(&mut self.captured);
         if let Some(pid) = otpsim_runtime::running() {
             captured.push_raw("by", Raw::Pid(pid));
         }
         self.hash.write(captured.end());
         self.events += 1;
         let kind = captured.position("event").map_or("", |at| captured.text_at(at));
-        // Kinds that are hashed and counted but not kept: the bulk no checker reads,
-        // which would otherwise grow with simulated time.
-        let callsite = std::ptr::from_ref(event.metadata()) as usize;
         let seen = self.kinds.count(callsite, kind);
-        let keep = self.keep_events && !seen.skipped;
         // No number is written as text here: a kept or streamed event's copy writes
         // its own ([`Current::to_event`]), and a fold that reads one as text renders it.
-        let current = Current {
-            index: usize::try_from(self.events).unwrap_or(usize::MAX),
-            time,
-            target,
-            kind,
-            captured,
-            rendered: OnceCell::new(),
-        };
+        let current =
+            Current { index: self.index(), time, target, kind, captured: &captured, rendered: OnceCell::new() };
+        self.take(seen, &current);
+        self.captured = captured;
+    }
+
+    /// The position of the event just counted.
+    fn index(&self) -> usize {
+        usize::try_from(self.events).unwrap_or(usize::MAX)
+    }
+
+    /// Folds, streams and keeps an event, as its kind says.
+    fn take(&mut self, seen: Seen, event: &impl EventView) {
         if seen.folded {
-            self.runtime.observe(&current);
+            self.runtime.observe(event);
         }
         // A streamed line is made from the event and written at once, never kept.
         if let Some(sink) = self.sink.as_mut() {
-            if let Err(e) = sink.line(&current.to_event().line()) {
+            if let Err(e) = sink.line(&event.to_event().line()) {
                 self.sink = None;
                 self.sink_error = Some(e.to_string());
             }
         }
-        if keep {
-            self.kept.push(current.to_event());
+        // Kinds that are hashed and counted but not kept: the bulk no checker reads,
+        // which would otherwise grow with simulated time.
+        if self.keep_events && !seen.skipped {
+            self.kept.push(event.to_event());
         }
     }
+}
+
+/// The simulated time now, and as nanoseconds for the encoding (`u64::MAX` outside a
+/// simulation).
+fn now() -> (Option<Duration>, u64) {
+    let time = madsim::time::TimeHandle::try_current().map(|time| time.elapsed());
+    (time, time.map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX - 1)))
 }
 
 /// The event being recorded, as the folds read it: its fields as captured.
@@ -332,6 +376,27 @@ impl TraceRecorder {
         self.recording.lock()
     }
 
+    /// Runs `f` with this recorder taking the thread's events: `tracing` events and
+    /// the runtime's typed ones ([`otpsim_runtime::emit`]).
+    pub fn installed<R>(&self, f: impl FnOnce() -> R) -> R {
+        let sink: Rc<dyn EventSink> = Rc::new(self.clone());
+        tracing::subscriber::with_default(self.clone(), || otpsim_runtime::emit::with_sink(sink, f))
+    }
+
+    /// Records one event with `record` if a recording is on, then does the watchdog's
+    /// chore outside the lock.
+    fn record_with(&self, record: impl FnOnce(&mut Recording)) {
+        let mut recording = self.lock();
+        if recording.active {
+            record(&mut recording);
+            let chore = recording.watchdog.as_mut().map(Watchdog::on_event);
+            drop(recording);
+            if let Some(chore) = chore {
+                chore.run();
+            }
+        }
+    }
+
     /// Starts a fresh recording; `keep_lines` keeps every event and its line, not
     /// just the hash.
     pub fn start(&self, keep_lines: bool) {
@@ -410,6 +475,12 @@ impl TraceRecorder {
     }
 }
 
+impl EventSink for TraceRecorder {
+    fn event(&self, event: &Emitted<'_>) {
+        self.record_with(|recording| recording.record_emitted(event));
+    }
+}
+
 fn traced(metadata: &Metadata<'_>) -> bool {
     metadata.is_event() && metadata.target().starts_with(TARGET_PREFIX)
 }
@@ -441,15 +512,7 @@ impl Subscriber for TraceRecorder {
     fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        let mut recording = self.lock();
-        if recording.active {
-            recording.record(event);
-            let chore = recording.watchdog.as_mut().map(Watchdog::on_event);
-            drop(recording);
-            if let Some(chore) = chore {
-                chore.run();
-            }
-        }
+        self.record_with(|recording| recording.record(event));
     }
 
     fn enter(&self, _span: &span::Id) {}

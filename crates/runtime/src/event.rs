@@ -1,8 +1,9 @@
 //! The trace's vocabulary: the kinds of event the runtime emits and the names of
 //! their fields, as constants that emitters and checkers share.
 //!
-//! Every runtime event is a `tracing` event with target [`TARGET`] and an `event`
-//! field holding one of [`kind`]; a checker matches `e.kind` against these constants
+//! Every runtime event has target [`TARGET`] and an `event` field holding one of
+//! [`kind`]; the most frequent are emitted as values ([`crate::emit`]), the rest as
+//! `tracing` events; a checker matches `e.kind` against these constants
 //! and reads fields by [`field`] names, so a renamed kind or field is one edit that
 //! the compiler carries to every reader. A system adds its own kinds beside these
 //! (the foundation's are in its `events` module). Pids print as

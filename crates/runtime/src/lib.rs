@@ -52,6 +52,7 @@ mod call;
 mod cluster;
 pub mod coverage;
 pub mod decimal;
+pub mod emit;
 pub mod event;
 pub mod faults;
 pub mod gen_server;

@@ -4,8 +4,9 @@
 use std::task::Waker;
 use std::time::Duration;
 
+use crate::emit::{emit, Delivery, Emitted, Msg, Signal};
+use crate::event::cause;
 use madsim::time::Instant;
-use tracing::{debug, trace};
 
 use super::transit::{Due, InFlight, Pair};
 use super::State;
@@ -44,7 +45,7 @@ impl State {
     pub(crate) fn route(&mut self, from: Pid, to: Pid, msg: Message) {
         let id = self.next_message_id();
         if self.faults.is_blocked(from.node, to.node) {
-            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
+            emit(Emitted::Drop { cause: cause::PARTITION, msg: Msg { id, from, to, kind: msg.kind() } });
             return;
         }
         let fate = if msg.is_faultable() {
@@ -55,10 +56,10 @@ impl State {
         match fate {
             Fate::Deliver { delay } => self.enqueue(from, to, msg, id, delay),
             Fate::Drop => {
-                debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LOSS, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
+                emit(Emitted::Drop { cause: cause::LOSS, msg: Msg { id, from, to, kind: msg.kind() } });
             }
             Fate::Duplicate { first, second } => {
-                debug!(target: "otpsim", event = crate::event::kind::DUPLICATE, msg = id, from = from.packed(), to = to.packed(), kind = msg.kind());
+                emit(Emitted::Duplicate(Msg { id, from, to, kind: msg.kind() }));
                 self.enqueue(from, to, msg.clone(), id, first);
                 self.enqueue(from, to, msg, id, second);
             }
@@ -98,8 +99,8 @@ impl State {
                 Due::Later(at) => return Some(at),
                 Due::Now(f) => {
                     if f.msg.is_faultable() && self.faults.is_blocked(pair.0.node, pair.1.node) {
-                        let (from, to, kind) = (pair.0, pair.1, f.msg.kind());
-                        trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::PARTITION, msg = f.id, from = from.packed(), to = to.packed(), kind);
+                        let msg = Msg { id: f.id, from: pair.0, to: pair.1, kind: f.msg.kind() };
+                        emit(Emitted::Drop { cause: cause::PARTITION, msg });
                         continue;
                     }
                     self.deliver_now(pair.0, pair.1, f, now);
@@ -112,34 +113,26 @@ impl State {
     /// dead process, or a reply nobody waits for any more, is dropped silently.
     pub(super) fn deliver_now(&mut self, from: Pid, to: Pid, f: InFlight, now: Instant) {
         let InFlight { msg, id, sent, .. } = f;
-        let kind = msg.kind();
+        let m = Msg { id, from, to, kind: msg.kind() };
         let Some(p) = self.procs.get_mut(&to) else {
-            trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::DEAD, msg = id, from = from.packed(), to = to.packed(), kind);
+            emit(Emitted::Drop { cause: cause::DEAD, msg: m });
             return;
         };
         if let Message::Reply { tag, .. } = &msg {
             if !p.awaiting.contains(tag) {
-                trace!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::LATE_REPLY, msg = id, from = from.packed(), to = to.packed(), kind);
+                emit(Emitted::Drop { cause: cause::LATE_REPLY, msg: m });
                 return;
             }
         }
-        // The time in flight, when there was any: what a delayed message's arrow spans.
-        // A DOWN names its monitor and reason, an EXIT its reason: what runtime invariants judge.
-        match (u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX), &msg) {
-            (in_flight_ns, Message::Down(d)) => {
-                let (monitor, reason) = (d.monitor, &d.reason);
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, monitor = monitor.text().as_str(), %reason);
-            }
-            (in_flight_ns, Message::Exit { reason, .. }) => {
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns, %reason);
-            }
-            (0, _) => {
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind)
-            }
-            (in_flight_ns, _) => {
-                trace!(target: "otpsim", event = crate::event::kind::DELIVER, msg = id, from = from.packed(), to = to.packed(), kind, in_flight_ns)
-            }
-        }
+        // The time in flight: what a delayed message's arrow spans. A DOWN names its
+        // monitor and reason, an EXIT its reason: what runtime invariants judge.
+        let in_flight_ns = u64::try_from(now.saturating_duration_since(sent).as_nanos()).unwrap_or(u64::MAX);
+        let signal = match &msg {
+            Message::Down(d) => Signal::Down { monitor: d.monitor, reason: &d.reason },
+            Message::Exit { reason, .. } => Signal::Exit { reason },
+            _ => Signal::None,
+        };
+        emit(Emitted::Deliver(Delivery { msg: m, in_flight_ns, signal }));
         p.mailbox.push_back(msg);
         if let Some(w) = p.waker.take() {
             w.wake();

@@ -7,6 +7,7 @@ use madsim::runtime::NodeHandle;
 use tracing::debug;
 
 use super::State;
+use crate::emit::{emit, Emitted, Msg};
 use crate::message::{Down, Message};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
@@ -82,8 +83,8 @@ impl State {
         for ((from, to), queue) in self.transit.take_from_node(node) {
             for f in queue {
                 if f.msg.is_faultable() {
-                    let kind = f.msg.kind();
-                    debug!(target: "otpsim", event = crate::event::kind::DROP, cause = crate::event::cause::NODE_CRASH, msg = f.id, from = from.packed(), to = to.packed(), kind);
+                    let msg = Msg { id: f.id, from, to, kind: f.msg.kind() };
+                    emit(Emitted::Drop { cause: crate::event::cause::NODE_CRASH, msg });
                 } else {
                     self.deliver_now(from, to, f, now);
                 }

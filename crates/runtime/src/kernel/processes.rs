@@ -8,6 +8,7 @@ use madsim::task::AbortHandle;
 use tracing::debug;
 
 use super::State;
+use crate::emit::{emit, Emitted};
 use crate::message::{Down, Message};
 use crate::pid::{NodeId, Pid, Ref};
 use crate::reason::Reason;
@@ -57,12 +58,7 @@ impl State {
             task: None,
             defect: false,
         };
-        match &record.label {
-            Some(label) => {
-                debug!(target: "otpsim", event = crate::event::kind::SPAWN, pid = pid.packed(), label = &**label)
-            }
-            None => debug!(target: "otpsim", event = crate::event::kind::SPAWN, pid = pid.packed()),
-        }
+        emit(Emitted::Spawn { pid, label: record.label.as_deref() });
         self.procs.insert(pid, Box::new(record));
         (pid, true)
     }
@@ -97,7 +93,7 @@ impl State {
             let Some(rec) = self.procs.remove(&pid) else {
                 continue;
             };
-            debug!(target: "otpsim", event = crate::event::kind::EXIT, pid = pid.packed(), %reason);
+            emit(Emitted::Exit { pid, reason: &reason });
             if let Some(task) = &rec.task {
                 task.abort();
             }

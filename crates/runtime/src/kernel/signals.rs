@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tracing::trace;
+use crate::emit::{emit, Emitted};
 
 use super::State;
 use crate::message::{Down, Message};
@@ -47,7 +47,7 @@ impl State {
                 w.watching.insert(mref);
             }
             self.monitors.insert(mref, MonitorEntry { watcher, target, name });
-            trace!(target: "otpsim", event = crate::event::kind::MONITOR, watcher = watcher.packed(), target = target.packed(), monitor = mref.text().as_str());
+            emit(Emitted::Monitor { watcher, target, monitor: mref });
         } else {
             let down = Down { monitor: mref, pid: target, name, reason: Reason::Noproc };
             self.deliver_signal(target, watcher, Message::Down(down));
@@ -73,7 +73,7 @@ impl State {
         let owned = self.monitors.get(&mref).is_some_and(|m| m.watcher == watcher);
         if owned {
             self.remove_monitor(mref);
-            trace!(target: "otpsim", event = crate::event::kind::DEMONITOR, watcher = watcher.packed(), monitor = mref.text().as_str());
+            emit(Emitted::Demonitor { watcher, monitor: mref });
         }
         if flush {
             let is_down = |m: &Message| matches!(m, Message::Down(d) if d.monitor == mref);
@@ -112,7 +112,7 @@ impl State {
         if let Some(p) = self.procs.get_mut(&pid) {
             p.links.insert(other);
         }
-        trace!(target: "otpsim", event = crate::event::kind::LINK, pid = pid.packed(), other = other.packed());
+        emit(Emitted::Link { pid, other });
         Ok(())
     }
 
