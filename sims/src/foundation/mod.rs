@@ -32,10 +32,25 @@ pub use schema::Foundation;
 pub const NAME: &str = "foundation";
 
 /// Runtime events no kept-event checker reads: message traffic (most of a trace),
-/// spawns, table bookkeeping and lost messages. They stay in the trace (and its hash),
-/// and the runtime invariants fold them as they are recorded; they are just not kept.
-const BULK: &[&str] =
-    &[kind::DELIVER, kind::SPAWN, kind::DROP, kind::DUPLICATE, kind::MONITOR, kind::DEMONITOR, kind::LINK];
+/// spawns, table bookkeeping, lost messages, and the supervisor and injector events
+/// whose facts checkers read elsewhere (a child's exit from `exit`, a restart from
+/// `child_restart`). They stay in the trace (and its hash), and the runtime
+/// invariants fold them as they are recorded; they are just not kept.
+const BULK: &[&str] = &[
+    kind::DELIVER,
+    kind::SPAWN,
+    kind::DROP,
+    kind::DUPLICATE,
+    kind::MONITOR,
+    kind::DEMONITOR,
+    kind::LINK,
+    kind::CHILD_EXIT,
+    kind::CHILD_STOP,
+    kind::CHILD_START_FAILED,
+    kind::SUPERVISOR_START,
+    kind::SUPERVISOR_SHUTDOWN,
+    kind::FAULT_SKIPPED,
+];
 
 /// The counter of tasks and workflows the system acknowledged: a run with none
 /// exercised nothing.
