@@ -12,7 +12,11 @@
 //! An EXIT message's reason may be anything `exit/2` sent, so only `kill` is judged.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
+use otpsim_runtime::Pid;
+
+use crate::lookup_map::LookupMap;
 use crate::scenario::FaultKind;
 
 use super::{
@@ -41,11 +45,34 @@ pub fn exit_reasons(events: &[TraceEvent]) -> Vec<Violation> {
 /// the processes, not with the traffic.
 #[derive(Debug, Default)]
 pub struct ExitReasons {
-    exited: BTreeMap<Who, TraceEvent>,
+    exited: LookupMap<Who, Exited>,
     alive: BTreeSet<Who>,
     crashed_nodes: BTreeSet<u32>,
     being_killed: BTreeMap<Who, TraceEvent>,
     violations: Vec<Violation>,
+}
+
+/// A process's exit, as a later DOWN for it is judged: its reason, and what its
+/// event is written from when a DOWN does not fit (its pid, reason and actor, at its
+/// time and trace number), so no copy of each exit event is made.
+#[derive(Debug)]
+struct Exited {
+    reason: String,
+    index: usize,
+    time: Duration,
+    by: Option<Pid>,
+}
+
+impl Exited {
+    /// The exit event of `who`, for evidence.
+    fn event(&self, who: &Who) -> TraceEvent {
+        let by = self.by.map(|by| by.to_string());
+        let fields = [(field::PID, who.to_text()), (field::REASON, self.reason.clone())];
+        let fields: Vec<(&str, &str)> = (fields.iter().map(|(name, value)| (*name, value.as_str())))
+            .chain(by.as_deref().map(|by| (field::BY, by)))
+            .collect();
+        TraceEvent::new(self.index, self.time, otpsim_runtime::event::TARGET, EXIT, &fields)
+    }
 }
 
 impl ExitReasons {
@@ -85,7 +112,8 @@ impl ExitReasons {
         self.alive.remove(&who);
         let killed_by = self.being_killed.remove(&who);
         let on_crashed = who.node().is_some_and(|n| self.crashed_nodes.contains(&n));
-        self.exited.insert(who, e.to_event());
+        let exited = Exited { reason: reason.to_owned(), index: e.index(), time: e.time(), by: e.pid(field::BY) };
+        self.exited.insert(who, exited);
         // The pid's text is read only for a violation.
         let pid = || e.get(field::PID).unwrap_or_default();
         if reason == KILL {
@@ -113,7 +141,7 @@ impl ExitReasons {
         }
         let remote = sender.node() != receiver.node();
         let exit = self.exited.get(&sender);
-        let exit_reason = exit.and_then(|x| x.get(field::REASON));
+        let exit_reason = exit.map(|x| x.reason.as_str());
         let alive = self.alive.contains(&sender);
         let fits = match reason {
             NOCONNECTION => remote || exit_reason == Some(NOCONNECTION),
@@ -129,7 +157,7 @@ impl ExitReasons {
             let where_ = if remote { "on another node" } else { "on its node" };
             let (from, to) = (text(field::FROM), text(field::TO));
             let message = format!("{to} got a DOWN `{reason}` for {from} ({where_}), which {was}");
-            let exit = exit.cloned();
+            let exit = exit.map(|x| x.event(&sender));
             self.flag(e, exit.as_ref(), from, message);
         }
     }
@@ -184,7 +212,7 @@ mod tests {
             "0.100000000s otpsim event=spawn pid=<0.3.0>",
             "0.100000000s otpsim event=spawn pid=<0.5.0>",
             "1.000000000s otpsim event=fault kind=crash target=worker pid=<0.3.0>",
-            "1.000000000s otpsim event=exit pid=<0.3.0> reason=normal",
+            "1.000000000s otpsim event=exit pid=<0.3.0> reason=normal by=<0.3.0>",
             "1.000000000s otpsim event=deliver msg=3 from=<0.3.0> to=<0.2.0> kind=down monitor=#Ref<1> reason=shutdown",
             "1.100000000s otpsim event=deliver msg=4 from=<0.5.0> to=<0.2.0> kind=down monitor=#Ref<2> reason=noproc",
             "1.200000000s otpsim event=deliver msg=5 from=<0.5.0> to=<0.2.0> kind=down monitor=#Ref<3> reason=noconnection",
@@ -193,6 +221,9 @@ mod tests {
         assert_eq!(v.len(), 5, "{v:?}");
         assert!(v[0].message.contains("was killed but exited `normal`"), "{}", v[0]);
         assert!(v[1].message.contains("DOWN `shutdown` for <0.3.0> (on its node), which exited `normal`"), "{}", v[1]);
+        // The exit it is judged against is shown as the trace has it.
+        assert_eq!(v[1].evidence_indices(), [4, 5]);
+        assert_eq!(v[1].evidence[0], "#4 1.000000000s otpsim event=exit pid=<0.3.0> reason=normal by=<0.3.0>");
         assert!(v[2].message.contains("DOWN `noproc` for <0.5.0> (on its node), which is alive"), "{}", v[2]);
         assert!(v[3].message.contains("DOWN `noconnection`"), "{}", v[3]);
         assert!(v[4].message.contains("exited `kill`"), "{}", v[4]);

@@ -81,7 +81,7 @@ pub fn check(events: &[TraceEvent], tables: &Tables, end: Duration) -> Vec<Viola
 
 /// A process as the folds key their tables: its pid, or the field's text if the field
 /// does not hold a pid (a hand-written history may say anything).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Who {
     Pid(Pid),
     Text(String),
@@ -93,6 +93,14 @@ impl Who {
         match e.pid(key) {
             Some(pid) => Some(Who::Pid(pid)),
             None => e.get(key).map(|text| Who::Text(text.to_owned())),
+        }
+    }
+
+    /// Its text, as the field held it.
+    fn to_text(&self) -> String {
+        match self {
+            Who::Pid(pid) => pid.to_string(),
+            Who::Text(text) => text.clone(),
         }
     }
 

@@ -4,12 +4,17 @@
 //! every monitor of a dead process does yield its DOWN is `no_dead_ends`'s side: the
 //! monitor would stay in the table.)
 //!
-//! Folded as events arrive: it keeps the first DOWN of each monitor (its evidence), so
-//! its memory grows with the DOWNs delivered (deaths), not with the traffic.
+//! Folded as events arrive: it keeps what the first DOWN of each monitor is written
+//! from when a second one comes (its evidence), so its memory grows with the DOWNs
+//! delivered (deaths), not with the traffic.
 
-use std::collections::BTreeMap;
+use std::time::Duration;
 
-use super::{field, EventView, TraceEvent, Violation, DELIVER, DOWN_KIND};
+use otpsim_runtime::Pid;
+
+use crate::lookup_map::LookupMap;
+
+use super::{field, EventView, TraceEvent, Violation, Who, DELIVER, DOWN_KIND};
 
 const NAME: &str = "one_down_per_monitor";
 
@@ -23,8 +28,56 @@ pub fn one_down_per_monitor(events: &[TraceEvent]) -> Vec<Violation> {
 /// DOWN deliveries per monitor, folded event by event.
 #[derive(Debug, Default)]
 pub struct OneDownPerMonitor {
-    first: BTreeMap<String, TraceEvent>,
+    /// Monitor -> its first DOWN.
+    first: LookupMap<String, FirstDown>,
     violations: Vec<Violation>,
+}
+
+/// A delivered DOWN, kept as what its event is written from: the fields a DOWN
+/// delivery has, in the order the runtime emits them.
+#[derive(Debug)]
+struct FirstDown {
+    index: usize,
+    time: Duration,
+    msg: Option<u64>,
+    from: Option<Who>,
+    to: Option<Who>,
+    in_flight_ns: Option<u64>,
+    reason: Option<String>,
+    by: Option<Pid>,
+}
+
+impl FirstDown {
+    fn of(e: &impl EventView) -> FirstDown {
+        FirstDown {
+            index: e.index(),
+            time: e.time(),
+            msg: e.number(field::MSG),
+            from: Who::of(e, field::FROM),
+            to: Who::of(e, field::TO),
+            in_flight_ns: e.number(field::IN_FLIGHT_NS),
+            reason: e.get(field::REASON).map(str::to_owned),
+            by: e.pid(field::BY),
+        }
+    }
+
+    /// The DOWN's event, for evidence.
+    fn event(&self, monitor: &str) -> TraceEvent {
+        let text = |n: Option<u64>| n.map(|n| n.to_string());
+        let fields: [(&str, Option<String>); 8] = [
+            (field::MSG, text(self.msg)),
+            (field::FROM, self.from.as_ref().map(Who::to_text)),
+            (field::TO, self.to.as_ref().map(Who::to_text)),
+            (field::KIND, Some(DOWN_KIND.to_owned())),
+            (field::IN_FLIGHT_NS, text(self.in_flight_ns)),
+            (field::MONITOR, Some(monitor.to_owned())),
+            (field::REASON, self.reason.clone()),
+            (field::BY, self.by.map(|by| by.to_string())),
+        ];
+        let fields: Vec<(&str, &str)> =
+            fields.iter().filter_map(|(name, value)| Some((*name, value.as_deref()?))).collect();
+        TraceEvent::new(self.index, self.time, otpsim_runtime::event::TARGET, DELIVER, &fields)
+    }
 }
 
 impl OneDownPerMonitor {
@@ -38,9 +91,9 @@ impl OneDownPerMonitor {
             let to = e.get(field::TO).unwrap_or("?");
             let message = format!("monitor {monitor} delivered a second DOWN to {to}");
             let v = Violation::new(NAME, e.time(), message).id("ref", monitor);
-            self.violations.push(v.evidence([earlier, &e.to_event()]));
+            self.violations.push(v.evidence([&earlier.event(monitor), &e.to_event()]));
         } else {
-            self.first.insert(monitor.to_owned(), e.to_event());
+            self.first.insert(monitor.to_owned(), FirstDown::of(e));
         }
     }
 
@@ -76,5 +129,16 @@ mod tests {
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].ids[0], ("ref".to_owned(), "#Ref<1>".to_owned()));
         assert_eq!(v[0].evidence_indices(), [1, 2]);
+    }
+
+    #[test]
+    fn the_first_down_is_shown_as_the_trace_has_it() {
+        let first = "1.000000000s otpsim event=deliver msg=3 from=<0.1.0> to=<0.2.0> kind=down in_flight_ns=0 monitor=#Ref<1> reason=normal by=<0.1.0>";
+        let v = check(&[
+            first,
+            "1.500000000s otpsim event=deliver msg=7 from=<0.1.0> to=<0.2.0> kind=down monitor=#Ref<1> reason=normal",
+        ]);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].evidence[0], format!("#1 {first}"));
     }
 }
