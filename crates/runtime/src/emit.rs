@@ -142,6 +142,7 @@ impl Emitted<'_> {
 
     /// Hands every field to `out` in the order the `tracing` event has them, `event`
     /// first.
+    #[inline]
     pub fn record(&self, out: &mut impl FieldSink) {
         out.text("event", self.kind());
         match *self {
@@ -245,6 +246,7 @@ impl Emitted<'_> {
     }
 }
 
+#[inline]
 fn record_msg(out: &mut impl FieldSink, msg: Msg) {
     out.number(field::MSG, msg.id);
     out.pid(field::FROM, msg.from);
