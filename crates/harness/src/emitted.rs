@@ -33,6 +33,7 @@ impl<'a> EmittedView<'a> {
         EmittedView { index, time, by, event, reason, monitor, copy }
     }
 
+    #[inline(always)]
     fn msg(&self) -> Option<&Msg> {
         match self.event {
             Emitted::Deliver(Delivery { msg, .. }) | Emitted::Drop { msg, .. } | Emitted::Duplicate(msg) => Some(msg),
@@ -40,6 +41,7 @@ impl<'a> EmittedView<'a> {
         }
     }
 
+    #[inline(always)]
     fn reason(&self) -> Option<&Reason> {
         match *self.event {
             Emitted::Exit { reason, .. }
@@ -70,10 +72,12 @@ impl EventView for EmittedView<'_> {
         self.time.unwrap_or_default()
     }
 
+    #[inline(always)]
     fn kind(&self) -> &str {
         self.event.kind()
     }
 
+    #[inline(always)]
     fn get(&self, key: &str) -> Option<&str> {
         match key {
             field::KIND => self.msg().map(|msg| msg.kind),
@@ -94,6 +98,7 @@ impl EventView for EmittedView<'_> {
         }
     }
 
+    #[inline(always)]
     fn pid(&self, key: &str) -> Option<Pid> {
         let pid = match (key, self.event) {
             (field::BY, _) => self.by,
@@ -110,6 +115,7 @@ impl EventView for EmittedView<'_> {
         pid
     }
 
+    #[inline(always)]
     fn number(&self, key: &str) -> Option<u64> {
         match (key, self.event) {
             (field::MSG, _) if self.msg().is_some() => self.msg().map(|msg| msg.id),

@@ -89,6 +89,7 @@ enum Who {
 
 impl Who {
     /// The process field `key` of `e` names, if it has that field.
+    #[inline(always)]
     fn of(e: &impl EventView, key: &str) -> Option<Who> {
         match e.pid(key) {
             Some(pid) => Some(Who::Pid(pid)),
