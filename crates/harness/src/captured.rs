@@ -135,6 +135,7 @@ impl Captured {
 /// Whether two field names are the same. Names are a few bytes long and looked up
 /// several times per event, by every fold and checker: compared byte by byte inline
 /// (the first byte or the length tells most apart), not by a call to `memcmp`.
+#[inline]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }

@@ -88,6 +88,7 @@ impl TraceEvent {
     }
 
     /// A field's value.
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&str> {
         self.fields.get(key)
     }

@@ -53,6 +53,7 @@ impl Fields {
     }
 
     /// A field's value.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries.iter().find(|e| same_name(&e.name, name)).map(|e| self.value(e))
     }
@@ -84,6 +85,7 @@ impl Fields {
         self.entries.iter().map(|e| (e.name.as_ref(), self.value(e)))
     }
 
+    #[inline]
     fn value(&self, e: &Entry) -> &str {
         &self.text[e.start as usize..e.end as usize]
     }
