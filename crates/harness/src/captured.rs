@@ -89,6 +89,7 @@ impl Captured {
 
     /// Appends the text of field `at` to `out`: its text, or its number written out
     /// (as [`render`](Self::render) writes it), without rendering the rest.
+    #[inline(always)]
     pub(crate) fn write_value(&self, at: usize, out: &mut String) {
         if self.rendered {
             out.push_str(self.text_at(at));

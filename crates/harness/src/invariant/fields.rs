@@ -42,6 +42,7 @@ impl Fields {
     }
 
     /// Adds a field whose value `write` appends to the text.
+    #[inline(always)]
     pub(crate) fn push_with(&mut self, name: Cow<'static, str>, write: impl FnOnce(&mut String)) {
         let start = offset(self.text.len());
         write(&mut self.text);
