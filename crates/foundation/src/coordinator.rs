@@ -198,7 +198,7 @@ impl Coordinator {
         }
         self.log.insert(id, TaskRecord { id, spec: Some(spec), state: TaskState::Queued, attempts: 0, holder: None });
         self.save(ctx, id);
-        debug!(target: TARGET, event = kind::TASK_ACCEPTED, task = %id);
+        debug!(target: TARGET, event = kind::TASK_ACCEPTED, task = id.text().as_str());
         self.unowned.insert(id, Routing::default());
         self.route(ctx, id);
         Reply::Submitted
@@ -242,7 +242,7 @@ impl Coordinator {
             // its durable queue): try again later.
             record.attempts += 1;
             routing.not_before = now + route_backoff(record.attempts);
-            debug!(target: TARGET, event = kind::ROUTE_DEFERRED, task = %id);
+            debug!(target: TARGET, event = kind::ROUTE_DEFERRED, task = id.text().as_str());
             return;
         };
         if record.holder.is_none() {
@@ -253,7 +253,7 @@ impl Coordinator {
         let attempt = record.attempts + 1;
         let coordinator = ctx.pid();
         let request = AgentRequest::Assign { task: spec, attempt };
-        debug!(target: TARGET, event = kind::ROUTE_SENT, task = %id, agent = %receiver, attempt);
+        debug!(target: TARGET, event = kind::ROUTE_SENT, task = id.text().as_str(), agent = receiver.text().as_str(), attempt);
         ctx.spawn_opts(ctx.node(), SpawnOpts::labelled(COURIER_LABEL).linked(), move |c: Ctx| async move {
             let manager = (crate::app::PRIMARY, manager::NAME);
             let result = manager::route(&c, manager, receiver, request, DELIVERY_TIMEOUT).await;
@@ -273,7 +273,7 @@ impl Coordinator {
                 record.state = TaskState::Assigned { agent: routed.agent };
                 self.unowned.remove(&id);
                 self.save(ctx, id);
-                debug!(target: TARGET, event = kind::TASK_ASSIGNED, task = %id, agent = %routed.receiver,
+                debug!(target: TARGET, event = kind::TASK_ASSIGNED, task = id.text().as_str(), agent = routed.receiver.text().as_str(),
                     attempt = routed.attempt);
             }
             Ok(RouteOutcome::Buffered) => {
@@ -281,7 +281,7 @@ impl Coordinator {
                 record.state = TaskState::Buffered { agent: routed.agent };
                 routing.not_before = now + BUFFERED_REDRIVE;
                 self.save(ctx, id);
-                debug!(target: TARGET, event = kind::ROUTE_BUFFERED, task = %id, agent = %routed.receiver);
+                debug!(target: TARGET, event = kind::ROUTE_BUFFERED, task = id.text().as_str(), agent = routed.receiver.text().as_str());
             }
             Ok(RouteOutcome::Failed(why)) if why.starts_with(REJECTED) => {
                 // The agent answered that it does not take the task: it does not hold
@@ -291,7 +291,7 @@ impl Coordinator {
                 record.attempts = (record.attempts / 2 + 1) * 2;
                 routing.not_before = now + rejected_backoff(record.attempts, self.layout.task_agents);
                 self.save(ctx, id);
-                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = %id, agent = %routed.receiver,
+                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = id.text().as_str(), agent = routed.receiver.text().as_str(),
                     attempt = routed.attempt, rejected = true);
             }
             Ok(RouteOutcome::Failed(_)) | Err(_) => {
@@ -300,7 +300,7 @@ impl Coordinator {
                 record.attempts += 1;
                 routing.not_before = now + route_backoff(record.attempts);
                 self.save(ctx, id);
-                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = %id, agent = %routed.receiver,
+                debug!(target: TARGET, event = kind::ROUTE_FAILED, task = id.text().as_str(), agent = routed.receiver.text().as_str(),
                     attempt = routed.attempt, rejected = false);
             }
         }
@@ -321,7 +321,7 @@ impl Coordinator {
             record.state = TaskState::Final(report.outcome.clone());
             self.unowned.remove(&id);
             self.save(ctx, id);
-            debug!(target: TARGET, event = kind::TASK_RECORDED, task = %id, outcome = %report.outcome);
+            debug!(target: TARGET, event = kind::TASK_RECORDED, task = id.text().as_str(), outcome = %report.outcome);
         }
         ctx.send(report.agent, ReportAck { task: id });
     }
@@ -343,7 +343,7 @@ impl Coordinator {
                 record.attempts = (record.attempts / 2 + 1) * 2;
                 self.unowned.insert(id, Routing { not_before: ctx.now() + route_backoff(1), in_flight: false });
                 self.save(ctx, id);
-                debug!(target: TARGET, event = kind::TASK_RELEASED, task = %id, agent = %release.agent);
+                debug!(target: TARGET, event = kind::TASK_RELEASED, task = id.text().as_str(), agent = release.agent.text().as_str());
             }
             TaskState::Final(_) => {}
             _ if current => return,

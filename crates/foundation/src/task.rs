@@ -8,6 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use otpsim_runtime::IdText;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -16,9 +17,17 @@ use crate::config::Config;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TaskId(pub u64);
 
+impl TaskId {
+    /// The id's text, as events carry it (`task = id.text().as_str()`), made without
+    /// the formatter.
+    pub fn text(self) -> IdText {
+        IdText::decimal(self.0)
+    }
+}
+
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(otpsim_runtime::decimal::text(self.0, &mut [0; 20]))
+        f.write_str(self.text().as_str())
     }
 }
 

@@ -67,7 +67,10 @@ impl Pid {
         out.push('>');
     }
 
-    fn text(self) -> IdText {
+    /// The pid's text, as [`fmt::Display`] writes it, without the formatter: a system
+    /// that emits a pid as text (`agent = pid.text().as_str()`) records it without a
+    /// `%pid` field's trip through the formatter.
+    pub fn text(self) -> IdText {
         let mut text = IdText::default();
         text.push(b"<");
         text.number(u64::from(self.node.0));
@@ -124,6 +127,13 @@ impl Default for IdText {
 }
 
 impl IdText {
+    /// A number's decimal text: an id that is a plain number.
+    pub fn decimal(value: u64) -> IdText {
+        let mut text = IdText::default();
+        text.number(value);
+        text
+    }
+
     fn push(&mut self, ascii: &[u8]) {
         self.bytes[self.len..self.len + ascii.len()].copy_from_slice(ascii);
         self.len += ascii.len();

@@ -200,11 +200,11 @@ impl ProcessTask {
         match next {
             Next::RetryAfter(backoff) => {
                 let backoff_ns = u64::try_from(backoff.as_nanos()).unwrap_or(u64::MAX);
-                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = %task, agent = %agent, failures, error,
+                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = task.text().as_str(), agent = agent.text().as_str(), failures, error,
                     next = "retry", backoff_ns);
             }
             Next::Done(_) => {
-                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = %task, agent = %agent, failures, error,
+                debug!(target: TARGET, event = kind::ATTEMPT_FAILED, task = task.text().as_str(), agent = agent.text().as_str(), failures, error,
                     next = "give_up");
             }
         }
@@ -223,7 +223,7 @@ fn handle(ctx: &Ctx, spec: &TaskSpec, attempt: u32) -> Result<u64, TaskError> {
         Behavior::FailPermanently => Err(TaskError::Invalid),
         Behavior::Defect => {
             reached!("agent.task_defect");
-            debug!(target: TARGET, event = kind::DEFECT, task = %spec.id, pid = %ctx.pid());
+            debug!(target: TARGET, event = kind::DEFECT, task = spec.id.text().as_str(), pid = ctx.pid().text().as_str());
             panic!("programming defect in the handler of task {}", spec.id)
         }
     }

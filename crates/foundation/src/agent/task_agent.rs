@@ -234,7 +234,7 @@ impl TaskAgent {
         }
         let task = assignment.task.id;
         self.state.queue.push_back(assignment);
-        debug!(target: TARGET, event = kind::TASK_QUEUED, task = %task, agent = %ctx.pid(), queue_len = self.state.queue.len());
+        debug!(target: TARGET, event = kind::TASK_QUEUED, task = task.text().as_str(), agent = ctx.pid().text().as_str(), queue_len = self.state.queue.len());
         self.save(ctx);
         self.pump(ctx);
         AgentReply::Accepted
@@ -290,7 +290,7 @@ impl TaskAgent {
         }
         for assignment in &blocked {
             let (task, attempt) = (assignment.task.id, assignment.attempt);
-            debug!(target: TARGET, event = kind::TASK_HANDED_BACK, task = %task, agent = %ctx.pid(), attempt);
+            debug!(target: TARGET, event = kind::TASK_HANDED_BACK, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt);
             self.state.released.insert(task, (attempt, false));
         }
         self.save(ctx);
@@ -305,7 +305,7 @@ impl TaskAgent {
             let msg = Release { agent: ctx.pid(), index: self.index, task, attempt };
             // Not registered (the coordinator is restarting): the retry timer sends it again.
             if ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg).is_ok() {
-                debug!(target: TARGET, event = kind::REPORT_SENT, task = %task, agent = %ctx.pid(), attempt, report = "release");
+                debug!(target: TARGET, event = kind::REPORT_SENT, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt, report = "release");
             }
         }
     }
@@ -322,7 +322,7 @@ impl TaskAgent {
         self.state.running.push(next.clone());
         self.save(ctx);
         let (task, attempt) = (next.task.id, next.attempt);
-        debug!(target: TARGET, event = kind::TASK_STARTED, task = %task, agent = %ctx.pid(), attempt);
+        debug!(target: TARGET, event = kind::TASK_STARTED, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt);
         self.seq += 1;
         let process = ProcessTask::new(next.task);
         let invalid = process.validate();
@@ -348,7 +348,7 @@ impl TaskAgent {
         let step = run.process.attempt(ctx, &config, breaker, || durable::record_crash(ctx, index, task, &config));
         if let Transition::Opened(failures) = step.breaker {
             reached!("agent.task_breaker_opened");
-            debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = %ctx.pid(), downstream = %downstream,
+            debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = ctx.pid().text().as_str(), downstream = %downstream,
                 failures, threshold = breaker.threshold());
         }
         self.apply(ctx, seq, step);
@@ -374,7 +374,7 @@ impl TaskAgent {
     fn count_error(&mut self, ctx: &Ctx) {
         self.state.error_count = self.state.error_count.saturating_add(1);
         let error_count = self.state.error_count;
-        debug!(target: TARGET, event = kind::AGENT_ERROR, agent = %ctx.pid(), error_count);
+        debug!(target: TARGET, event = kind::AGENT_ERROR, agent = ctx.pid().text().as_str(), error_count);
         let threshold = if self.config.has(Flaw::MagicThresholds) {
             MAGIC_PAUSE_THRESHOLD
         } else {
@@ -382,7 +382,7 @@ impl TaskAgent {
         };
         if !self.state.paused && error_count >= threshold {
             self.state.paused = true;
-            debug!(target: TARGET, event = kind::AGENT_PAUSED, agent = %ctx.pid(), error_count, threshold);
+            debug!(target: TARGET, event = kind::AGENT_PAUSED, agent = ctx.pid().text().as_str(), error_count, threshold);
             reached!("agent.paused");
             self.cooldown = Some(ctx.send_after(ctx.pid(), Tick::Cooldown, self.config.agent_pause_cooldown));
         }
@@ -398,7 +398,7 @@ impl TaskAgent {
         }
         self.state.paused = false;
         self.state.error_count = 0;
-        debug!(target: TARGET, event = kind::AGENT_RESUMED, agent = %ctx.pid());
+        debug!(target: TARGET, event = kind::AGENT_RESUMED, agent = ctx.pid().text().as_str());
         reached!("agent.resumed");
         self.save(ctx);
         self.pump(ctx);
@@ -420,7 +420,7 @@ impl TaskAgent {
     /// Moves a finished task to the outbox (durably) and reports it.
     fn record_outcome(&mut self, ctx: &Ctx, done: Assignment, outcome: TaskOutcome) {
         let task = done.task.id;
-        debug!(target: TARGET, event = kind::TASK_FINISHED, task = %task, agent = %ctx.pid(), attempt = done.attempt,
+        debug!(target: TARGET, event = kind::TASK_FINISHED, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt = done.attempt,
             outcome = %outcome);
         self.state.processed_count += 1;
         self.state.outbox.insert(task, Report { outcome, attempt: done.attempt });
@@ -435,7 +435,7 @@ impl TaskAgent {
                 OutcomeReport { agent: ctx.pid(), task, outcome: report.outcome.clone(), attempt: report.attempt };
             // Not registered (the coordinator is restarting): the retry timer sends it again.
             if ctx.send_named(crate::app::PRIMARY, crate::coordinator::NAME, msg).is_ok() {
-                debug!(target: TARGET, event = kind::REPORT_SENT, task = %task, agent = %ctx.pid(), attempt = report.attempt, report = "outcome");
+                debug!(target: TARGET, event = kind::REPORT_SENT, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt = report.attempt, report = "outcome");
             }
         }
     }

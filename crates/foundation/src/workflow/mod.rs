@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::events::kind;
 use otpsim_runtime::supervisor::SupervisorError;
-use otpsim_runtime::{CallError, Pid};
+use otpsim_runtime::{CallError, IdText, Pid};
 use serde::{Deserialize, Serialize};
 
 mod api;
@@ -39,9 +39,16 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct WorkflowId(pub u64);
 
+impl WorkflowId {
+    /// The id's text, as events carry it, made without the formatter.
+    pub fn text(self) -> IdText {
+        IdText::decimal(self.0)
+    }
+}
+
 impl fmt::Display for WorkflowId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(otpsim_runtime::decimal::text(self.0, &mut [0; 20]))
+        f.write_str(self.text().as_str())
     }
 }
 
@@ -140,28 +147,28 @@ pub fn step_result(id: WorkflowId, step: usize) -> u64 {
 
 /// The `step_run` event: step `step` starts executing in process `host`.
 fn emit_step_run(id: WorkflowId, step: usize, host: Pid) {
-    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_RUN, workflow = %id, step = step as u64, host = %host);
+    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_RUN, workflow = id.text().as_str(), step = step as u64, host = host.text().as_str());
 }
 
 /// The `step_done` event: step `step`'s result is recorded.
 fn emit_step_done(id: WorkflowId, step: usize) {
-    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_DONE, workflow = %id, step = step as u64);
+    tracing::debug!(target: "otpsim::foundation", event = kind::STEP_DONE, workflow = id.text().as_str(), step = step as u64);
 }
 
 /// The `workflow_results` event: workflow `id` completed with these recorded results.
 fn emit_results(id: WorkflowId, results: &[u64]) {
     let results = results.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_RESULTS, workflow = %id, results = %results);
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_RESULTS, workflow = id.text().as_str(), results = %results);
 }
 
 /// The `workflow_status` event: the workflow hosted by `host` changed status.
 fn emit_status(id: WorkflowId, status: &WorkflowStatus, host: Pid) {
-    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_STATUS, workflow = %id, status = status.name(), host = %host);
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_STATUS, workflow = id.text().as_str(), status = status.name(), host = host.text().as_str());
 }
 
 /// The `workflow_cancel` event: a cancel request reached the workflow side.
 fn emit_cancel(id: WorkflowId) {
-    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_CANCEL, workflow = %id);
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_CANCEL, workflow = id.text().as_str());
 }
 
 #[cfg(test)]

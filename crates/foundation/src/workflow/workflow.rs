@@ -140,8 +140,8 @@ impl Workflow {
             }
             if spec.defect && self.record.attempts[step] == 1 {
                 reached!("workflow.step_defect");
-                tracing::debug!(target: crate::events::TARGET, event = crate::events::kind::DEFECT, workflow = %id,
-                    step = step as u64, pid = %ctx.pid());
+                tracing::debug!(target: crate::events::TARGET, event = crate::events::kind::DEFECT, workflow = id.text().as_str(),
+                    step = step as u64, pid = ctx.pid().text().as_str());
                 panic!("workflow {id} step {step}: injected defect");
             }
             self.record.results.push(step_result(id, step));
