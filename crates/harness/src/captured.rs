@@ -1,12 +1,12 @@
-//! One event's fields as the trace recorder captures them: text values as text,
-//! numbers and pids as the numbers their emitters gave.
+//! One `tracing` event's fields as the trace recorder captures them: text values as
+//! text, numbers and pids as the numbers their emitters gave. (The runtime's frequent
+//! events come as values and are read where they stand: `emitted`.)
 //!
 //! The trace hash reads the numbers as they are (the event's encoding, written field
 //! by field as the fields are captured: [`Captured::start`]), and the
 //! runtime invariants read pids and numbers without text, so a number's decimal text
 //! is written only when the event is kept, streamed, or read as text
-//! ([`Captured::render`]): most of a passing run's events (message deliveries,
-//! monitors, links) are hashed and folded, then let go, and are never written.
+//! ([`Captured::render`]).
 
 use std::fmt::{self, Write as _};
 use std::ops::Range;
