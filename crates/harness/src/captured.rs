@@ -202,7 +202,7 @@ mod tests {
         let pid = Pid { serial: 12, node: otpsim_runtime::NodeId(3), incarnation: 1 };
         let mut captured = Captured::default();
         captured.start(5, "otpsim");
-        captured.record_str_named("event", "deliver");
+        FieldSink::text(&mut captured, "event", "deliver");
         captured.push_raw("msg", Raw::Number(40));
         captured.push_raw("neg", Raw::Negative(7));
         captured.push_raw("to", Raw::Pid(pid));
@@ -235,7 +235,7 @@ mod tests {
             let mut captured = Captured::default();
             captured.start(0, "t");
             match raw {
-                Raw::Text => captured.record_str_named("n", text),
+                Raw::Text => FieldSink::text(&mut captured, "n", text),
                 raw => captured.push_raw("n", raw),
             }
             captured.end().to_vec()
@@ -252,15 +252,6 @@ mod tests {
             for b in &all[i + 1..] {
                 assert_ne!(a, b);
             }
-        }
-    }
-
-    impl Captured {
-        /// A text field, as `record_str` adds one (whose `Field` tests cannot make).
-        pub(crate) fn record_str_named(&mut self, name: &'static str, value: &str) {
-            let start = self.text.len();
-            self.text.push_str(value);
-            self.push_written(name, start);
         }
     }
 }

@@ -100,7 +100,7 @@ impl EventView for EmittedView<'_> {
 
     #[inline(always)]
     fn pid(&self, key: &str) -> Option<Pid> {
-        let pid = match (key, self.event) {
+        match (key, self.event) {
             (field::BY, _) => self.by,
             (field::PID, Emitted::Spawn { pid, .. } | Emitted::Exit { pid, .. } | Emitted::Link { pid, .. }) => {
                 Some(*pid)
@@ -110,9 +110,8 @@ impl EventView for EmittedView<'_> {
             (field::OTHER, Emitted::Link { other, .. }) => Some(*other),
             (field::FROM, _) => self.msg().map(|msg| msg.from),
             (field::TO, _) => self.msg().map(|msg| msg.to),
-            _ => return self.get(key).and_then(parse_pid),
-        };
-        pid
+            _ => self.get(key).and_then(parse_pid),
+        }
     }
 
     #[inline(always)]

@@ -616,7 +616,7 @@ mod tests {
         for i in 0..5u64 {
             let mut captured = Captured::default();
             captured.start(u64::MAX, "otpsim");
-            captured.record_str_named("event", "spawn");
+            otpsim_runtime::emit::FieldSink::text(&mut captured, "event", "spawn");
             captured.push_raw("serial", Raw::Number(i));
             hash.write(captured.end());
         }
