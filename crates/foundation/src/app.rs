@@ -140,7 +140,7 @@ async fn master(ctx: Ctx, tree: SupervisorSpec, pause: Duration) {
             },
             Err(error) => Reason::from(error),
         };
-        debug!(target: TARGET, event = kind::TREE_RESTART, node = %ctx.node(), reason = %reason);
+        debug!(target: TARGET, event = kind::TREE_RESTART, node = ctx.node().text().as_str(), reason = &*reason.text());
         reached!("app.master_restarts_tree");
         ctx.sleep(pause).await;
     }

@@ -321,7 +321,7 @@ impl Coordinator {
             record.state = TaskState::Final(report.outcome.clone());
             self.unowned.remove(&id);
             self.save(ctx, id);
-            debug!(target: TARGET, event = kind::TASK_RECORDED, task = id.text().as_str(), outcome = %report.outcome);
+            debug!(target: TARGET, event = kind::TASK_RECORDED, task = id.text().as_str(), outcome = report.outcome.text().as_str());
         }
         ctx.send(report.agent, ReportAck { task: id });
     }

@@ -104,12 +104,29 @@ pub enum TaskOutcome {
     Failed(String),
 }
 
+impl TaskOutcome {
+    /// The outcome's text (`completed(42)`, `failed(invalid)`), as events carry it,
+    /// made without the formatter.
+    pub fn text(&self) -> String {
+        let mut text = String::with_capacity(32);
+        match self {
+            TaskOutcome::Completed(v) => {
+                text.push_str("completed(");
+                otpsim_runtime::decimal::push(&mut text, *v);
+            }
+            TaskOutcome::Failed(r) => {
+                text.push_str("failed(");
+                text.push_str(r);
+            }
+        }
+        text.push(')');
+        text
+    }
+}
+
 impl fmt::Display for TaskOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TaskOutcome::Completed(v) => write!(f, "completed({v})"),
-            TaskOutcome::Failed(r) => write!(f, "failed({r})"),
-        }
+        f.write_str(&self.text())
     }
 }
 

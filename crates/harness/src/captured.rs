@@ -158,9 +158,9 @@ impl FieldSink for Captured {
         self.push_raw(name, Raw::Pid(value));
     }
 
-    fn display(&mut self, name: &'static str, value: &dyn fmt::Display) {
+    fn text_in_parts(&mut self, name: &'static str, parts: &[&str]) {
         let start = self.text.len();
-        let _ = write!(self.text, "{value}");
+        parts.iter().for_each(|part| self.text.push_str(part));
         self.push_written(name, start);
     }
 }

@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use otpsim_runtime::emit::{Delivery, Emitted, FieldSink, Msg, Signal};
@@ -83,7 +82,7 @@ impl EventView for EmittedView<'_> {
             field::KIND => self.msg().map(|msg| msg.kind),
             field::REASON => {
                 let reason = self.reason()?;
-                Some(self.reason.get_or_init(|| reason.to_string()))
+                Some(self.reason.get_or_init(|| reason.text().into_owned()))
             }
             field::MONITOR => self.monitor(),
             field::LABEL => match self.event {
@@ -163,10 +162,8 @@ impl FieldSink for Copying {
         self.0.push_with(Cow::Borrowed(name), |text| value.push_text(text));
     }
 
-    fn display(&mut self, name: &'static str, value: &dyn fmt::Display) {
-        self.0.push_with(Cow::Borrowed(name), |text| {
-            let _ = write!(text, "{value}");
-        });
+    fn text_in_parts(&mut self, name: &'static str, parts: &[&str]) {
+        self.0.push_with(Cow::Borrowed(name), |text| parts.iter().for_each(|part| text.push_str(part)));
     }
 }
 

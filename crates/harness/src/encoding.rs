@@ -6,8 +6,6 @@
 //! number's magnitude as 8 bytes; 3: a pid as its 16-byte packed number), and a final
 //! newline. Every run's trace hash stands on these bytes: `captured`'s tests pin them.
 
-use std::fmt::{self, Write as _};
-
 use otpsim_runtime::emit::FieldSink;
 use otpsim_runtime::Pid;
 
@@ -17,8 +15,6 @@ use crate::captured::Raw;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Encoding {
     bytes: Vec<u8>,
-    /// Where a `Display` value is written before its bytes are added.
-    scratch: String,
 }
 
 impl Encoding {
@@ -89,11 +85,11 @@ impl FieldSink for Encoding {
         self.raw(name, Raw::Pid(value));
     }
 
-    fn display(&mut self, name: &'static str, value: &dyn fmt::Display) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let _ = write!(scratch, "{value}");
-        Encoding::text(self, name, &scratch);
-        self.scratch = scratch;
+    #[inline(always)]
+    fn text_in_parts(&mut self, name: &'static str, parts: &[&str]) {
+        self.name(name, 0);
+        for part in parts {
+            self.bytes.extend_from_slice(part.as_bytes());
+        }
     }
 }

@@ -8,7 +8,6 @@
 //! the same trace either way. The kinds and field names are [`crate::event`]'s.
 
 use std::cell::RefCell;
-use std::fmt;
 use std::rc::Rc;
 
 use tracing::{debug, trace};
@@ -121,8 +120,9 @@ pub trait FieldSink {
     fn number(&mut self, name: &'static str, value: u64);
     /// A pid.
     fn pid(&mut self, name: &'static str, value: Pid);
-    /// A value written as its `Display` text.
-    fn display(&mut self, name: &'static str, value: &dyn fmt::Display);
+    /// A text field whose value is `parts` back to back (an exit reason with a term:
+    /// [`Reason::text_parts`]), so no one pieces it together with the formatter.
+    fn text_in_parts(&mut self, name: &'static str, parts: &[&str]);
 }
 
 impl Emitted<'_> {
@@ -154,7 +154,7 @@ impl Emitted<'_> {
             }
             Emitted::Exit { pid, reason } => {
                 out.pid(field::PID, pid);
-                out.display(field::REASON, reason);
+                out.text_in_parts(field::REASON, &reason.text_parts());
             }
             Emitted::Monitor { watcher, target, monitor } => {
                 out.pid(field::WATCHER, watcher);
@@ -180,9 +180,9 @@ impl Emitted<'_> {
                     Signal::None => {}
                     Signal::Down { monitor, reason } => {
                         out.text(field::MONITOR, monitor.text().as_str());
-                        out.display(field::REASON, reason);
+                        out.text_in_parts(field::REASON, &reason.text_parts());
                     }
-                    Signal::Exit { reason } => out.display(field::REASON, reason),
+                    Signal::Exit { reason } => out.text_in_parts(field::REASON, &reason.text_parts()),
                 }
             }
             Emitted::Drop { cause, msg } => {
@@ -202,7 +202,9 @@ impl Emitted<'_> {
                 debug!(target: "otpsim", event = kind::SPAWN, pid = pid.packed(), label)
             }
             Emitted::Spawn { pid, label: None } => debug!(target: "otpsim", event = kind::SPAWN, pid = pid.packed()),
-            Emitted::Exit { pid, reason } => debug!(target: "otpsim", event = kind::EXIT, pid = pid.packed(), %reason),
+            Emitted::Exit { pid, reason } => {
+                debug!(target: "otpsim", event = kind::EXIT, pid = pid.packed(), reason = &*reason.text())
+            }
             Emitted::Monitor { watcher, target, monitor } => {
                 let monitor = monitor.text();
                 trace!(target: "otpsim", event = kind::MONITOR, watcher = watcher.packed(), target = target.packed(), monitor = monitor.as_str());
@@ -219,10 +221,10 @@ impl Emitted<'_> {
                 match signal {
                     Signal::Down { monitor, reason } => {
                         let monitor = monitor.text();
-                        trace!(target: "otpsim", event = kind::DELIVER, msg, from, to, kind, in_flight_ns, monitor = monitor.as_str(), %reason);
+                        trace!(target: "otpsim", event = kind::DELIVER, msg, from, to, kind, in_flight_ns, monitor = monitor.as_str(), reason = &*reason.text());
                     }
                     Signal::Exit { reason } => {
-                        trace!(target: "otpsim", event = kind::DELIVER, msg, from, to, kind, in_flight_ns, %reason);
+                        trace!(target: "otpsim", event = kind::DELIVER, msg, from, to, kind, in_flight_ns, reason = &*reason.text());
                     }
                     Signal::None if in_flight_ns == 0 => {
                         trace!(target: "otpsim", event = kind::DELIVER, msg, from, to, kind)

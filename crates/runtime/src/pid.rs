@@ -9,12 +9,19 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u32);
 
-impl fmt::Display for NodeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl NodeId {
+    /// The node's name (`n1`), as events carry it, without the formatter.
+    pub fn text(self) -> IdText {
         let mut text = IdText::default();
         text.push(b"n");
         text.number(u64::from(self.0));
-        f.write_str(text.as_str())
+        text
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().as_str())
     }
 }
 
@@ -131,6 +138,14 @@ impl IdText {
     pub fn decimal(value: u64) -> IdText {
         let mut text = IdText::default();
         text.number(value);
+        text
+    }
+
+    /// A short ASCII word (at most 48 bytes; the rest is cut off): an id that is a name.
+    pub fn ascii(word: &str) -> IdText {
+        let mut text = IdText::default();
+        let len = word.len().min(text.bytes.len());
+        text.push(&word.as_bytes()[..len]);
         text
     }
 

@@ -1,5 +1,6 @@
 //! Exit reasons, as OTP names them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -53,6 +54,30 @@ impl Reason {
         Reason::ShutdownWith(term.into())
     }
 
+    /// The reason's text in up to three pieces written back to back (`{shutdown,`,
+    /// the term, `}`): how events carry it, without the formatter.
+    pub fn text_parts(&self) -> [&str; 3] {
+        match self {
+            Reason::Normal => ["normal", "", ""],
+            Reason::Shutdown => ["shutdown", "", ""],
+            Reason::ShutdownWith(term) => ["{shutdown,", term, "}"],
+            Reason::Kill => ["kill", "", ""],
+            Reason::Killed => ["killed", "", ""],
+            Reason::Noproc => ["noproc", "", ""],
+            Reason::Noconnection => ["noconnection", "", ""],
+            Reason::Panic(m) => ["panic: ", m, ""],
+            Reason::Error(m) => ["error: ", m, ""],
+        }
+    }
+
+    /// The reason's text as [`fmt::Display`] writes it; borrowed when it is one piece.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self.text_parts() {
+            [whole, "", ""] => Cow::Borrowed(whole),
+            parts => Cow::Owned(parts.concat()),
+        }
+    }
+
     /// True for reasons a supervisor treats as an orderly exit (`normal`, `shutdown`,
     /// `{shutdown, Term}`). A transient child is restarted only when this is false.
     pub fn is_orderly(&self) -> bool {
@@ -62,22 +87,38 @@ impl Reason {
 
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Normal => f.write_str("normal"),
-            Reason::Shutdown => f.write_str("shutdown"),
-            Reason::ShutdownWith(term) => write!(f, "{{shutdown,{term}}}"),
-            Reason::Kill => f.write_str("kill"),
-            Reason::Killed => f.write_str("killed"),
-            Reason::Noproc => f.write_str("noproc"),
-            Reason::Noconnection => f.write_str("noconnection"),
-            Reason::Panic(m) => write!(f, "panic: {m}"),
-            Reason::Error(m) => write!(f, "error: {m}"),
-        }
+        self.text_parts().into_iter().try_for_each(|part| f.write_str(part))
     }
 }
 
 impl From<()> for Reason {
     fn from((): ()) -> Self {
         Reason::Normal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_writes_the_same_text_with_or_without_the_formatter() {
+        let cases = [
+            (Reason::Normal, "normal"),
+            (Reason::Shutdown, "shutdown"),
+            (Reason::shutdown_with("moved"), "{shutdown,moved}"),
+            (Reason::Kill, "kill"),
+            (Reason::Killed, "killed"),
+            (Reason::Noproc, "noproc"),
+            (Reason::Noconnection, "noconnection"),
+            (Reason::Panic("boom".into()), "panic: boom"),
+            (Reason::error("bad"), "error: bad"),
+            (Reason::error(""), "error: "),
+        ];
+        for (reason, text) in cases {
+            assert_eq!(reason.to_string(), text);
+            assert_eq!(reason.text(), text);
+            assert_eq!(matches!(reason.text(), Cow::Borrowed(_)), reason.text_parts()[1..] == ["", ""], "{reason:?}");
+        }
     }
 }

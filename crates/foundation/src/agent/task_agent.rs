@@ -56,7 +56,9 @@ pub const REPORT_RETRY: std::time::Duration = std::time::Duration::from_millis(5
 
 /// The name agent `index` registers on its node.
 pub fn name(index: u32) -> String {
-    format!("task_agent/{index}")
+    let mut name = String::from("task_agent/");
+    otpsim_runtime::decimal::push(&mut name, u64::from(index));
+    name
 }
 
 /// The agent's own timers.
@@ -348,7 +350,7 @@ impl TaskAgent {
         let step = run.process.attempt(ctx, &config, breaker, || durable::record_crash(ctx, index, task, &config));
         if let Transition::Opened(failures) = step.breaker {
             reached!("agent.task_breaker_opened");
-            debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = ctx.pid().text().as_str(), downstream = %downstream,
+            debug!(target: TARGET, event = kind::TASK_BREAKER_OPENED, agent = ctx.pid().text().as_str(), downstream = downstream.as_str(),
                 failures, threshold = breaker.threshold());
         }
         self.apply(ctx, seq, step);
@@ -421,7 +423,7 @@ impl TaskAgent {
     fn record_outcome(&mut self, ctx: &Ctx, done: Assignment, outcome: TaskOutcome) {
         let task = done.task.id;
         debug!(target: TARGET, event = kind::TASK_FINISHED, task = task.text().as_str(), agent = ctx.pid().text().as_str(), attempt = done.attempt,
-            outcome = %outcome);
+            outcome = outcome.text().as_str());
         self.state.processed_count += 1;
         self.state.outbox.insert(task, Report { outcome, attempt: done.attempt });
         self.save(ctx);

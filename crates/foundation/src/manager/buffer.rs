@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
-use otpsim_runtime::Pid;
+use otpsim_runtime::{IdText, Pid};
 
 use crate::protocol::AgentRequest;
 use crate::task::TaskId;
@@ -35,13 +35,21 @@ impl MsgKey {
     }
 }
 
+impl MsgKey {
+    /// The key's text (a task's id, `status` or `resume`), as events carry it, made
+    /// without the formatter.
+    pub fn text(self) -> IdText {
+        match self {
+            MsgKey::Task(id) => id.text(),
+            MsgKey::Status => IdText::ascii("status"),
+            MsgKey::Resume => IdText::ascii("resume"),
+        }
+    }
+}
+
 impl fmt::Display for MsgKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MsgKey::Task(id) => write!(f, "{id}"),
-            MsgKey::Status => f.write_str("status"),
-            MsgKey::Resume => f.write_str("resume"),
-        }
+        f.write_str(self.text().as_str())
     }
 }
 

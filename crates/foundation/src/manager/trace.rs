@@ -24,23 +24,23 @@ pub(crate) fn delivery_counted(receiver: Pid, failed: bool) {
 }
 
 pub(crate) fn buffered(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = kind::BUFFERED, receiver = receiver.text().as_str(), msg = %msg, seq);
+    debug!(target: TARGET, event = kind::BUFFERED, receiver = receiver.text().as_str(), msg = msg.text().as_str(), seq);
 }
 
 pub(crate) fn buffer_overflow(receiver: Pid, dropped: MsgKey, max: usize) {
-    debug!(target: TARGET, event = kind::BUFFER_OVERFLOW, receiver = receiver.text().as_str(), dropped = %dropped, max);
+    debug!(target: TARGET, event = kind::BUFFER_OVERFLOW, receiver = receiver.text().as_str(), dropped = dropped.text().as_str(), max);
 }
 
 pub(crate) fn replayed(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = kind::REPLAYED, receiver = receiver.text().as_str(), msg = %msg, seq);
+    debug!(target: TARGET, event = kind::REPLAYED, receiver = receiver.text().as_str(), msg = msg.text().as_str(), seq);
 }
 
 pub(crate) fn replay_refused(receiver: Pid, msg: MsgKey, seq: u64) {
-    debug!(target: TARGET, event = kind::REPLAY_REFUSED, receiver = receiver.text().as_str(), msg = %msg, seq);
+    debug!(target: TARGET, event = kind::REPLAY_REFUSED, receiver = receiver.text().as_str(), msg = msg.text().as_str(), seq);
 }
 
 pub(crate) fn replay_failed(receiver: Pid, msg: MsgKey, seq: u64, kept: bool) {
-    debug!(target: TARGET, event = kind::REPLAY_FAILED, receiver = receiver.text().as_str(), msg = %msg, seq, kept);
+    debug!(target: TARGET, event = kind::REPLAY_FAILED, receiver = receiver.text().as_str(), msg = msg.text().as_str(), seq, kept);
 }
 
 pub(crate) fn peer_tracked(peer: Pid) {

@@ -142,7 +142,11 @@ impl std::error::Error for WorkflowError {}
 
 /// The result step `step` of workflow `id` produces (deterministic).
 pub fn step_result(id: WorkflowId, step: usize) -> u64 {
-    otpsim_runtime::rng::fnv1a(format!("workflow/{id}/step/{step}").as_bytes())
+    let mut key = String::from("workflow/");
+    key.push_str(id.text().as_str());
+    key.push_str("/step/");
+    otpsim_runtime::decimal::push(&mut key, step as u64);
+    otpsim_runtime::rng::fnv1a(key.as_bytes())
 }
 
 /// The `step_run` event: step `step` starts executing in process `host`.
@@ -157,8 +161,14 @@ fn emit_step_done(id: WorkflowId, step: usize) {
 
 /// The `workflow_results` event: workflow `id` completed with these recorded results.
 fn emit_results(id: WorkflowId, results: &[u64]) {
-    let results = results.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
-    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_RESULTS, workflow = id.text().as_str(), results = %results);
+    let mut text = String::with_capacity(results.len() * 21);
+    for (at, result) in results.iter().enumerate() {
+        if at > 0 {
+            text.push(',');
+        }
+        otpsim_runtime::decimal::push(&mut text, *result);
+    }
+    tracing::debug!(target: "otpsim::foundation", event = kind::WORKFLOW_RESULTS, workflow = id.text().as_str(), results = text.as_str());
 }
 
 /// The `workflow_status` event: the workflow hosted by `host` changed status.

@@ -29,7 +29,7 @@ pub(super) struct CancelRequest;
 /// The name workflow `id`'s process registers on node 0: at most one process runs a
 /// workflow, even when a start races a restart.
 pub(super) fn name(id: WorkflowId) -> String {
-    format!("workflow/{id}")
+    String::from("workflow/") + id.text().as_str()
 }
 
 /// The flaws that change what a workflow process does.

@@ -76,7 +76,7 @@ impl State {
         }
         entry.up = false;
         entry.store.lose_unsynced();
-        debug!(target: "otpsim", event = crate::event::kind::NODE_CRASH, %node);
+        debug!(target: "otpsim", event = crate::event::kind::NODE_CRASH, node = node.text().as_str());
         // Messages in flight from the node are lost with it, but a DOWN or EXIT already
         // sent stands: its monitor or link is gone, so dropping it would lose the signal.
         let now = super::mailbox::now();
@@ -108,7 +108,7 @@ impl State {
         entry.incarnation += 1;
         entry.up = true;
         entry.handle = handle;
-        debug!(target: "otpsim", event = crate::event::kind::NODE_RESTART, %node, incarnation = entry.incarnation);
+        debug!(target: "otpsim", event = crate::event::kind::NODE_RESTART, node = node.text().as_str(), incarnation = entry.incarnation);
         entry.incarnation
     }
 
@@ -151,7 +151,7 @@ impl State {
     /// stays up, so monitors and links are not affected.
     pub(crate) fn partition_one_way(&mut self, from: NodeId, to: NodeId) {
         self.faults.block(from, to);
-        debug!(target: "otpsim", event = crate::event::kind::PARTITION_ONE_WAY, %from, %to);
+        debug!(target: "otpsim", event = crate::event::kind::PARTITION_ONE_WAY, from = from.text().as_str(), to = to.text().as_str());
     }
 
     pub(crate) fn heal(&mut self) {
@@ -162,6 +162,6 @@ impl State {
     pub(crate) fn heal_between(&mut self, a: NodeId, b: NodeId) {
         self.faults.heal(a, b);
         self.faults.heal(b, a);
-        debug!(target: "otpsim", event = crate::event::kind::HEAL, %a, %b);
+        debug!(target: "otpsim", event = crate::event::kind::HEAL, a = a.text().as_str(), b = b.text().as_str());
     }
 }

@@ -18,26 +18,12 @@
 //! one_for_all restart counts once however many children it restarts); `child_restart`
 //! comes once per child started again. Pids print as `<node.serial.incarnation>`.
 
-use std::fmt;
-
 use tracing::debug;
 
 use crate::pid::Pid;
 use crate::reason::Reason;
 
 use super::intensity::Intensity;
-
-/// A pid or OTP's `undefined`.
-struct MaybePid(Option<Pid>);
-
-impl fmt::Display for MaybePid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(pid) => pid.fmt(f),
-            None => f.write_str("undefined"),
-        }
-    }
-}
 
 pub(super) fn root_start(pid: Pid) {
     debug!(target: "otpsim", event = crate::event::kind::ROOT_START, pid = pid.packed());
@@ -53,15 +39,15 @@ pub(super) fn child_start(supervisor: Pid, child: &str, pid: Pid) {
 }
 
 pub(super) fn child_start_failed(supervisor: Pid, child: &str, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_START_FAILED, supervisor = supervisor.packed(), child, %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_START_FAILED, supervisor = supervisor.packed(), child, reason = &*reason.text());
 }
 
 pub(super) fn child_exit(supervisor: Pid, child: &str, pid: Pid, reason: &Reason, restart: bool) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_EXIT, supervisor = supervisor.packed(), child, pid = pid.packed(), %reason, restart);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_EXIT, supervisor = supervisor.packed(), child, pid = pid.packed(), reason = &*reason.text(), restart);
 }
 
 pub(super) fn child_stop(supervisor: Pid, child: &str, pid: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_STOP, supervisor = supervisor.packed(), child, pid = pid.packed(), %reason);
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_STOP, supervisor = supervisor.packed(), child, pid = pid.packed(), reason = &*reason.text());
 }
 
 pub(super) fn restart_counted(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
@@ -70,8 +56,10 @@ pub(super) fn restart_counted(supervisor: Pid, child: &str, restarts: usize, int
 }
 
 pub(super) fn child_restart(supervisor: Pid, child: &str, old_pid: Option<Pid>, new_pid: Pid, reason: &Reason) {
-    let old_pid = MaybePid(old_pid);
-    debug!(target: "otpsim", event = crate::event::kind::CHILD_RESTART, supervisor = supervisor.packed(), child, %old_pid, new_pid = new_pid.packed(), %reason);
+    // OTP's `undefined` when it was not running.
+    let old_pid = old_pid.map(Pid::text);
+    let old_pid = old_pid.as_ref().map_or("undefined", |pid| pid.as_str());
+    debug!(target: "otpsim", event = crate::event::kind::CHILD_RESTART, supervisor = supervisor.packed(), child, old_pid, new_pid = new_pid.packed(), reason = &*reason.text());
 }
 
 pub(super) fn intensity_exceeded(supervisor: Pid, child: &str, restarts: usize, intensity: Intensity) {
@@ -81,5 +69,5 @@ pub(super) fn intensity_exceeded(supervisor: Pid, child: &str, restarts: usize, 
 }
 
 pub(super) fn supervisor_shutdown(supervisor: Pid, reason: &Reason) {
-    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_SHUTDOWN, supervisor = supervisor.packed(), %reason);
+    debug!(target: "otpsim", event = crate::event::kind::SUPERVISOR_SHUTDOWN, supervisor = supervisor.packed(), reason = &*reason.text());
 }

@@ -74,14 +74,15 @@ pub fn workflow_steps(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
         let steps = workflows.get(id_text.as_str());
         let done = steps.map_or(&[][..], |s| s.done.as_slice());
         let planned_steps: Vec<usize> = (0..planned.spec.steps.len()).collect();
-        let expected: Vec<String> = planned_steps.iter().map(|&k| oracle::step_result(id, k).to_string()).collect();
+        let expected: Vec<u64> = planned_steps.iter().map(|&k| oracle::step_result(id, k)).collect();
         let results = steps.and_then(|s| s.results);
         let problem = if done != planned_steps.as_slice() {
             Some(format!("ended completed having persisted steps {done:?}, not each of {planned_steps:?} once"))
         } else {
             match results.and_then(|e| e.get(field::RESULTS)) {
                 None => Some("ended completed without recording its results".to_owned()),
-                Some(got) if got.split(',').filter(|r| !r.is_empty()).ne(expected.iter().map(String::as_str)) => {
+                Some(got) if !same_results(got, &expected) => {
+                    let expected: Vec<String> = expected.iter().map(u64::to_string).collect();
                     Some(format!("recorded results [{got}], not its steps' results [{}]", expected.join(",")))
                 }
                 Some(_) => None,
@@ -93,6 +94,15 @@ pub fn workflow_steps(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
         }
     }
     violations
+}
+
+/// Whether `got`, the comma-separated results an event recorded, are `expected`, each
+/// in its decimal text.
+fn same_results(got: &str, expected: &[u64]) -> bool {
+    let mut got = got.split(',').filter(|r| !r.is_empty());
+    let mut digits = [0u8; 20];
+    expected.iter().all(|&result| got.next() == Some(otpsim_runtime::decimal::text(result, &mut digits)))
+        && got.next().is_none()
 }
 
 #[cfg(test)]
@@ -186,5 +196,17 @@ mod tests {
         wrong.push(results_line(&[oracle_results()[0], 7]));
         let v = workflow_steps(&completed_with_two_steps(), &history(&wrong));
         assert!(v[0].message.contains("not its steps' results"), "{}", v[0]);
+        // Too few or too many results, or one written with a leading zero.
+        let [first, second] = [oracle_results()[0], oracle_results()[1]];
+        for results in [vec![first], vec![first, second, second]] {
+            let mut odd = steps.to_vec();
+            odd.push(results_line(&results));
+            let v = workflow_steps(&completed_with_two_steps(), &history(&odd));
+            assert!(v[0].message.contains("not its steps' results"), "{results:?}: {v:?}");
+        }
+        let mut padded = steps.to_vec();
+        padded.push(results_line(&oracle_results()).replace(&format!(",{second}"), &format!(",0{second}")));
+        let v = workflow_steps(&completed_with_two_steps(), &history(&padded));
+        assert!(v[0].message.contains("not its steps' results"), "{v:?}");
     }
 }

@@ -80,11 +80,12 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
         if op.acked.is_none() {
             continue;
         }
-        let id_text = id.to_string();
+        let text = id.text();
+        let id_text = text.as_str();
         let cancel = record.history.cancels.get(id);
         let cancelled_first = cancel_reached
-            .get(id_text.as_str())
-            .is_some_and(|reached| completed_at.get(id_text.as_str()).is_none_or(|done| reached < done));
+            .get(id_text)
+            .is_some_and(|reached| completed_at.get(id_text).is_none_or(|done| reached < done));
         let status = record.workflows.get(id).cloned().flatten();
         let problem = match status {
             Some(WorkflowStatus::Completed) if !cancelled_first => None,
@@ -94,7 +95,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             }
             Some(WorkflowStatus::Initialized | WorkflowStatus::Running { .. }) if slow.is_some() => None,
             Some(status @ (WorkflowStatus::Initialized | WorkflowStatus::Running { .. })) => {
-                let why = liveness::workflow_waiting_on(record, &own(&id_text), *id);
+                let why = liveness::workflow_waiting_on(record, &own(id_text), *id);
                 Some(format!("is still {status:?}, stuck: {why}"))
             }
             Some(other) => Some(format!("ended {other:?}")),
@@ -104,7 +105,7 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
             violations.push(
                 Violation::new(NAME, record.end, format!("workflow {id} {problem}"))
                     .id("workflow", id)
-                    .evidence(own(&id_text)),
+                    .evidence(own(id_text)),
             );
         }
     }
@@ -126,10 +127,11 @@ pub fn workflows_finish(record: &Record, events: &[TraceEvent]) -> Vec<Violation
     }
     for (id, cancel) in &record.history.cancels {
         let Some(acked) = cancel.acked else { continue };
-        let id_text = id.to_string();
+        let text = id.text();
+        let id_text = text.as_str();
         if let Some(late) = events
             .iter()
-            .find(|e| e.kind == kind::STEP_RUN && e.get(field::WORKFLOW) == Some(&id_text) && e.time > acked)
+            .find(|e| e.kind == kind::STEP_RUN && e.get(field::WORKFLOW) == Some(id_text) && e.time > acked)
         {
             let message = format!(
                 "workflow {id} started step {} after its cancel was acknowledged",
