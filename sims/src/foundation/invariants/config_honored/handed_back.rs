@@ -15,12 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use otpsim_foundation::events::{field, kind};
 use otpsim_harness::invariant::{TraceEvent, Violation};
 
-use super::super::super::record::Record;
-use super::NAME;
+use super::{Downstreams, NAME};
 
 /// Flags each queued task an agent kept when it paused or its task's breaker opened.
-pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
-    let downstream = super::downstreams(record);
+pub fn check(downstream: &Downstreams, events: &[TraceEvent]) -> Vec<Violation> {
     let mut queues: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     // Tasks due to be handed back, by (agent, task), with what made them due.
     let mut due: BTreeMap<(&str, &str), &TraceEvent> = BTreeMap::new();
@@ -86,7 +84,7 @@ mod tests {
 
     fn run(lines: &[&str]) -> Vec<Violation> {
         let lines: Vec<&str> = QUEUED.iter().copied().chain(lines.iter().copied()).collect();
-        check(&record_with_two_task_types(), &events(&lines))
+        check(&super::super::downstreams(&record_with_two_task_types()), &events(&lines))
     }
 
     #[test]

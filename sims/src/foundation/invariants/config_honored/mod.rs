@@ -62,8 +62,11 @@ const NAME: &str = "config_honored";
 
 /// Each planned task's downstream, named by the sim (a port that calls every type's
 /// service by one name keeps one breaker for all), by task id as events print it.
-fn downstreams(record: &Record) -> BTreeMap<String, &str> {
-    record.plan.tasks.iter().map(|t| (t.spec.id.to_string(), oracle::downstream(&t.spec.kind))).collect()
+type Downstreams<'r> = BTreeMap<String, &'r str>;
+
+/// The run's [`Downstreams`], worked out once for the parts that read them.
+fn downstreams(record: &Record) -> Downstreams<'_> {
+    record.plan.tasks.iter().map(|t| (t.spec.id.text().as_str().to_owned(), oracle::downstream(&t.spec.kind))).collect()
 }
 
 fn number(e: &TraceEvent, key: &str) -> Option<u64> {
@@ -73,6 +76,7 @@ fn number(e: &TraceEvent, key: &str) -> Option<u64> {
 /// Checks what the system did against every threshold of the run's config.
 pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
     let config = &record.config;
+    let downstream = downstreams(record);
     let mut violations = error_thresholds(config, events);
     violations.extend(agents::check(config, events, record.end));
     violations.extend(retries::check(record, events));
@@ -81,9 +85,9 @@ pub fn config_honored(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
     violations.extend(avoidance::check(config, events));
     violations.extend(reports::check(events));
     violations.extend(routing::check(config, events, record.agents.len(), record.network_faults));
-    violations.extend(task_breakers::check(record, events));
-    violations.extend(task_breaker_opening::check(record, events));
-    violations.extend(handed_back::check(record, events));
+    violations.extend(task_breakers::check(record, &downstream, events));
+    violations.extend(task_breaker_opening::check(record, &downstream, events));
+    violations.extend(handed_back::check(&downstream, events));
     violations.extend(manager_breaker::check(config, events));
     violations.extend(route_policy::check(events, record.agents.len()));
     violations

@@ -18,7 +18,7 @@ use otpsim_harness::invariant::{TraceEvent, Violation};
 
 use super::super::super::oracle::TRANSIENT_ERRORS;
 use super::super::super::record::Record;
-use super::NAME;
+use super::{Downstreams, NAME};
 
 /// One breaker's count so far, before it first opened.
 #[derive(Default)]
@@ -35,9 +35,8 @@ fn signals_trouble(error: &str) -> bool {
 }
 
 /// Checks each breaker's first opening against the failures that preceded it.
-pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+pub fn check(record: &Record, downstream: &Downstreams, events: &[TraceEvent]) -> Vec<Violation> {
     let threshold = record.config.circuit_breaker_threshold;
-    let downstream = super::downstreams(record);
     let mut counts: BTreeMap<(&str, &str), Count> = BTreeMap::new();
     let mut violations = Vec::new();
     for e in events {
@@ -117,7 +116,7 @@ mod tests {
     fn judged(lines: &[&str]) -> Vec<Violation> {
         let mut record = record_with_two_task_types();
         record.config.circuit_breaker_threshold = 2;
-        check(&record, &events(lines))
+        check(&record, &super::super::downstreams(&record), &events(lines))
     }
 
     fn failed(at: &str, task: u32, error: &str) -> String {

@@ -19,12 +19,11 @@ use otpsim_harness::invariant::{TraceEvent, Violation};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::super::super::record::Record;
-use super::NAME;
+use super::{Downstreams, NAME};
 
 /// Checks both sides: no start while a breaker is open, no release once it has reset.
-pub fn check(record: &Record, events: &[TraceEvent]) -> Vec<Violation> {
+pub fn check(record: &Record, downstream: &Downstreams, events: &[TraceEvent]) -> Vec<Violation> {
     let reset = record.config.breaker_reset;
-    let downstream = super::downstreams(record);
     // Each breaker's latest opening, and whether a completion has closed it since.
     let mut opened: BTreeMap<(&str, &str), (&TraceEvent, bool)> = BTreeMap::new();
     let mut paused: BTreeMap<&str, bool> = BTreeMap::new();
@@ -97,7 +96,7 @@ mod tests {
 
     /// Task 1 is an analysis task, task 2 a validation task; breakers reset after 1 s.
     fn judged(lines: &[&str]) -> Vec<Violation> {
-        check(&record_with_two_task_types(), &events(lines))
+        check(&record_with_two_task_types(), &super::super::downstreams(&record_with_two_task_types()), &events(lines))
     }
 
     const OPENED: &str =
@@ -110,7 +109,7 @@ mod tests {
 
     fn judged_releases(lines: &[String]) -> Vec<Violation> {
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        check(&record_with_two_task_types(), &events(&lines))
+        check(&record_with_two_task_types(), &super::super::downstreams(&record_with_two_task_types()), &events(&lines))
     }
 
     #[test]
