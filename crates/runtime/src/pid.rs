@@ -156,8 +156,7 @@ impl IdText {
 
     /// Appends `value` in decimal.
     fn number(&mut self, value: u64) {
-        let mut digits = [0u8; 20];
-        self.push(crate::decimal::digits(value, &mut digits));
+        self.push(crate::decimal::Buffer::new().format(value).as_bytes());
     }
 
     /// The text.

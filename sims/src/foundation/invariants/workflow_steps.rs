@@ -100,9 +100,8 @@ pub fn workflow_steps(record: &Record, events: &[TraceEvent]) -> Vec<Violation> 
 /// in its decimal text.
 fn same_results(got: &str, expected: &[u64]) -> bool {
     let mut got = got.split(',').filter(|r| !r.is_empty());
-    let mut digits = [0u8; 20];
-    expected.iter().all(|&result| got.next() == Some(otpsim_runtime::decimal::text(result, &mut digits)))
-        && got.next().is_none()
+    let mut digits = otpsim_runtime::decimal::Buffer::new();
+    expected.iter().all(|&result| got.next() == Some(digits.format(result))) && got.next().is_none()
 }
 
 #[cfg(test)]
