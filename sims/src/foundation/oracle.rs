@@ -95,7 +95,11 @@ pub fn task_result(id: TaskId) -> u64 {
 
 /// The result step `step` of workflow `id` records: FNV-1a of `workflow/<id>/step/<step>`.
 pub fn step_result(id: WorkflowId, step: usize) -> u64 {
-    fnv1a(format!("workflow/{}/step/{step}", id.0).as_bytes())
+    let mut key = String::from("workflow/");
+    otpsim_runtime::decimal::push(&mut key, id.0);
+    key.push_str("/step/");
+    otpsim_runtime::decimal::push(&mut key, step as u64);
+    fnv1a(key.as_bytes())
 }
 
 /// 64-bit FNV-1a.
@@ -108,6 +112,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_result_is_the_hash_of_its_documented_key() {
+        assert_eq!(step_result(WorkflowId(12), 3), fnv1a(b"workflow/12/step/3"));
+        assert_eq!(step_result(WorkflowId(0), 10), fnv1a(b"workflow/0/step/10"));
+    }
 
     fn config(give_up_ms: u64) -> Config {
         let mut c = Config::default();
